@@ -1,0 +1,213 @@
+"""Turn a raw article into clean, sectioned passages with stable ids.
+
+The parser knows the shapes of a blog article (title, headings, paragraphs, lead-in lines
+ending in ':' or '?', a comparison table whose cell separators were lost, page furniture)
+but nothing of this article's topic, so ``pathwise ingest`` works on other articles too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from pathwise.knowledge.repair import repair_text
+
+SHORT_WORDS = 15  # a paragraph shorter than this is folded into its neighbour
+_CELL_BOUNDARY = re.compile(r"(?<=[a-z)])(?=[A-Z0-9])")
+_LIST_ITEM = re.compile(r"^(\d+[.)]|[-•·*])\s+")
+_FURNITURE_LINE = re.compile(
+    r"^(share with|leave a comment|related posts?\b.*|.*\bjoin (telegram|whatsapp)\b.*|"
+    r"(telegram|whatsapp)\b.*)$",
+    re.IGNORECASE,
+)
+_END_OF_ARTICLE = re.compile(r"^(related posts?|share with|leave a comment)\b", re.IGNORECASE)
+
+
+class Passage(BaseModel):
+    """One retrievable unit: verbatim article text plus the section it sits in."""
+
+    id: str
+    section: str
+    text: str
+    kind: str = "paragraph"  # paragraph | table_row | title
+    context: str = ""  # heading and lead-in words used for indexing, never shown as a quote
+    order: int = 0
+    source: str = ""
+
+    @property
+    def index_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+class TableRow(BaseModel):
+    cells: list[str]
+
+
+class ParsedArticle(BaseModel):
+    title: str
+    passages: list[Passage]
+    table_header: list[str] = []
+    table: list[TableRow] = []
+    source: str = ""
+
+
+def passage_id(section: str, text: str) -> str:
+    return hashlib.sha256(f"{section}\n{text}".encode()).hexdigest()[:16]
+
+
+def _words(line: str) -> list[str]:
+    return line.split()
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip().endswith((".", "!", "?", ":", ";", ",", '"', "”", "’", ")")) and not _is_title_case(line)
+
+
+def _is_title_case(line: str) -> bool:
+    significant = [w for w in re.findall(r"[A-Za-z][\w’'-]*", line) if len(w) >= 4]
+    if not significant:
+        return False
+    capitalised = sum(w[0].isupper() for w in significant)
+    return capitalised / len(significant) >= 0.6
+
+
+def _is_heading(line: str) -> bool:
+    if _LIST_ITEM.match(line) or len(_words(line)) > 14:
+        return False
+    if line.rstrip().endswith((".", "!", "?", ":", ";", ",")):
+        return False
+    return _is_title_case(line)
+
+
+def _is_caption(line: str) -> bool:
+    """Image alt text left in the page: short, unpunctuated, not a heading, not a list item."""
+    return (
+        len(_words(line)) <= 10
+        and not line.rstrip().endswith((".", "!", "?", ":", ";", ",", ")"))
+        and not _LIST_ITEM.match(line)
+        and not _is_title_case(line)
+    )
+
+
+def _split_cells(line: str) -> list[str]:
+    return [c.strip() for c in _CELL_BOUNDARY.split(line) if c.strip()]
+
+
+def _table_header(line: str) -> list[str] | None:
+    cells = _split_cells(line)
+    if len(cells) >= 3 and len(_words(line)) <= 8 and all(len(_words(c)) <= 4 for c in cells):
+        return cells
+    return None
+
+
+def _is_lead_in(line: str) -> bool:
+    return line.rstrip().endswith((":", "?")) and len(_words(line)) <= 15
+
+
+@dataclass
+class _Builder:
+    source: str
+    passages: list[Passage] = field(default_factory=list)
+
+    def add(self, section: str, text: str, *, kind: str = "paragraph", context: str = "") -> None:
+        text = re.sub(r"[ \t]+", " ", text).strip()
+        self.passages.append(
+            Passage(
+                id=passage_id(section, text),
+                section=section,
+                text=text,
+                kind=kind,
+                context=context,
+                order=len(self.passages),
+                source=self.source,
+            )
+        )
+
+
+def parse_article(raw: str, source: str = "") -> ParsedArticle:
+    text = repair_text(raw)
+    lines = [ln.strip() for ln in text.split("\n")]
+    kept: list[str] = []
+    for line in lines:
+        if _END_OF_ARTICLE.match(line):
+            break
+        if line and not _FURNITURE_LINE.match(line):
+            kept.append(line)
+    if not kept:
+        return ParsedArticle(title="", passages=[], source=source)
+
+    title = kept[0]
+    build = _Builder(source=source)
+    header: list[str] = []
+    table: list[TableRow] = []
+
+    # Group into sections of paragraphs; a table becomes rows.
+    sections: list[tuple[str, list[str]]] = [(title, [])]
+    i = 1
+    while i < len(kept):
+        line = kept[i]
+        cells = _table_header(line) if not header else None
+        if cells:
+            width = len(cells)
+            rows = []
+            j = i + 1
+            while j < len(kept) and len(_split_cells(kept[j])) == width and not _is_heading(kept[j]):
+                rows.append(_split_cells(kept[j]))
+                j += 1
+            if rows:
+                header = cells
+                table = [TableRow(cells=r) for r in rows]
+                section = sections[-1][0]
+                for row in rows:
+                    first, rest = row[0], row[1:]
+                    body = f"{first}: " + "; ".join(f"{h}: {c}" for h, c in zip(header[1:], rest))
+                    build.add(section, body, kind="table_row", context=f"{section}. {header[0]}: {first}")
+                i = j
+                continue
+        if _is_heading(line):
+            sections.append((line, []))
+        elif _is_caption(line) and not _is_lead_in(line):
+            pass
+        else:
+            sections[-1][1].append(line)
+        i += 1
+
+    for section, paras in sections:
+        _chunk_section(build, section, paras, is_title=section == title)
+    return ParsedArticle(title=title, passages=build.passages, table_header=header, table=table, source=source)
+
+
+def _chunk_section(build: _Builder, section: str, paras: list[str], *, is_title: bool) -> None:
+    """Paragraph-sized passages; lead-ins and short lines are folded into their neighbours."""
+    chunks: list[tuple[str, str]] = []  # (text, lead-in context)
+    pending: list[str] = []
+    lead = ""
+    for para in paras:
+        if _is_lead_in(para):
+            if pending:
+                _flush_pending(chunks, pending, lead)
+                pending = []
+            lead = para
+            pending.append(para)
+            continue
+        if len(_words(para)) < SHORT_WORDS or _LIST_ITEM.match(para):
+            pending.append(para)
+            continue
+        chunks.append(("\n".join([*pending, para]), lead))
+        pending = []
+    if pending:
+        _flush_pending(chunks, pending, lead)
+    for text, ctx in chunks:
+        context = section if not ctx or ctx in text.split("\n")[0] else f"{section}. {ctx}"
+        build.add(section, text, context=context)
+
+
+def _flush_pending(chunks: list[tuple[str, str]], pending: list[str], lead: str) -> None:
+    if chunks and not _is_lead_in(pending[0]):
+        text, ctx = chunks[-1]
+        chunks[-1] = (text + "\n" + "\n".join(pending), ctx)
+    else:
+        chunks.append(("\n".join(pending), lead))

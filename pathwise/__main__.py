@@ -1,0 +1,3 @@
+from pathwise.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""One settings object, read once from the environment (prefix ``PATHWISE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _user_dir(kind: str) -> Path:
+    import platformdirs
+
+    if kind == "data":
+        return Path(platformdirs.user_data_dir("pathwise", appauthor=False))
+    return Path(platformdirs.user_cache_dir("pathwise", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATHWISE_", extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default_factory=lambda: _user_dir("data"), description="data dir: store, sessions, feedback")
+    cache_dir: Path = Field(default_factory=lambda: _user_dir("cache"), description="derived model files (ONNX)")
+    chroma_url: str | None = Field(None, description="use a Chroma server (http://host:port) instead of the embedded store")
+    collection: str = "pathwise"
+
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("PATHWISE_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("PATHWISE_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    model: str = "gpt-4o-mini"
+    llm_timeout: float = Field(20.0, gt=0, le=600)
+    llm_max_retries: int = Field(2, ge=0, le=10)
+    llm_max_steps: int = Field(6, ge=2, le=50)
+    offline: bool = False
+
+    max_message_chars: int = Field(4000, ge=100)
+    history_turns: int = Field(20, ge=1)
+    max_sessions: int = Field(1000, ge=1)
+    auth: str | None = Field(None, description="user:pass for the web app's login")
+    log_level: str = "WARNING"
+
+    @field_validator("chroma_url", "openai_base_url", "auth", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def llm_configured(self) -> bool:
+        return not self.offline and self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from pathwise.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"bad setting {where.upper()}: {first['msg']}") from None
