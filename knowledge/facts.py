@@ -135,7 +135,7 @@ def _find(passages: list[Passage], pattern: str, flags: int = re.IGNORECASE) -> 
 
 
 def _first_sentence(text: str) -> str:
-    m = re.match(r"(.+?[.!?][”"’]?)(\s|$)", text)
+    m = re.match(r'(.+?[.!?][”"’]?)(\s|$)', text)
     return m.group(1) if m else text
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Hit(BaseModel):
@@ -12,3 +12,4 @@ class Hit(BaseModel):
     text: str
     section: str
     score: float
+    similarity: float | None = Field(None, exclude=True, description="dense cosine similarity, when known")
