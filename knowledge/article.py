@@ -104,7 +104,9 @@ def _table_header(line: str) -> list[str] | None:
 
 
 def _is_lead_in(line: str) -> bool:
-    return line.rstrip().endswith((":", "?")) and len(_words(line)) <= 15
+    """A line that introduces what follows: a short question, or a sentence ending in a colon."""
+    end = line.rstrip()
+    return (end.endswith("?") and len(_words(line)) <= 15) or (end.endswith(":") and len(_words(line)) <= 30)
 
 
 @dataclass
@@ -164,11 +166,11 @@ def parse_article(raw: str, source: str = "") -> ParsedArticle:
                 for row in rows:
                     first, rest = row[0], row[1:]
                     body = f"{first}: " + "; ".join(f"{h}: {c}" for h, c in zip(header[1:], rest))
-                    build.add(section, body, kind="table_row", context=f"{section}. {header[0]}: {first}")
+                    build.add(section, body, kind="table_row", context=f"Comparison table: {first}")
                 i = j
                 continue
         if _is_heading(line):
-            sections.append((line, []))
+            sections.append((" ".join(line.split()), []))
         elif _is_caption(line) and not _is_lead_in(line):
             pass
         else:
@@ -187,7 +189,7 @@ def _chunk_section(build: _Builder, section: str, paras: list[str], *, is_title:
     lead = ""
     for para in paras:
         if _is_lead_in(para):
-            if pending:
+            if pending and not pending[-1].rstrip().endswith(":"):
                 _flush_pending(chunks, pending, lead)
                 pending = []
             lead = para
@@ -206,7 +208,9 @@ def _chunk_section(build: _Builder, section: str, paras: list[str], *, is_title:
 
 
 def _flush_pending(chunks: list[tuple[str, str]], pending: list[str], lead: str) -> None:
-    if chunks and not _is_lead_in(pending[0]):
+    """Short lines left over join the passage before them, unless they open or list something."""
+    listing = sum(1 for p in pending if _LIST_ITEM.match(p)) >= 2
+    if chunks and not _is_lead_in(pending[0]) and not listing:
         text, ctx = chunks[-1]
         chunks[-1] = (text + "\n" + "\n".join(pending), ctx)
     else:

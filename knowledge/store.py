@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pathwise.store")
 
-CHUNKER_VERSION = "2"  # bump when parsing or chunking changes: stored sources then rebuild
+CHUNKER_VERSION = "3"  # bump when parsing or chunking changes: stored sources then rebuild
 
 
 def source_hash(passages: list[Passage]) -> str:
@@ -94,24 +94,30 @@ class Store:
         return meta.get(f"source:{source}") == source_hash(passages) and self.count() > 0
 
     def ingest(self, source: str, passages: list[Passage]) -> dict[str, int]:
-        """Make the stored passages of ``source`` exactly ``passages``; returns what changed."""
+        """Make the stored passages of ``source`` exactly ``passages``; returns what changed.
+
+        Unchanged content under an unchanged chunker is skipped whole; otherwise every passage is
+        upserted again (their ids are content hashes, so nothing is duplicated).
+        """
         with self._writer_lock():
+            if self.source_is_current(source, passages):
+                return {"added": 0, "updated": 0, "removed": 0, "unchanged": len(passages)}
             existing = set(self._ids_of(source))
             wanted = {p.id for p in passages}
             stale = sorted(existing - wanted)
-            fresh = [p for p in passages if p.id not in existing]
             try:
                 if stale:
                     self.collection.delete(ids=stale)
-                if fresh:
-                    vectors = self.embedder.embed([p.index_text for p in fresh])
+                for start in range(0, len(passages), 1000):
+                    batch = passages[start : start + 1000]
                     self.collection.upsert(
-                        ids=[p.id for p in fresh],
-                        documents=[p.text for p in fresh],
-                        embeddings=vectors,
+                        ids=[p.id for p in batch],
+                        documents=[p.text for p in batch],
+                        # context words help BM25 but blur MiniLM's vectors (measured on the dev set)
+                        embeddings=self.embedder.embed([p.text for p in batch]),
                         metadatas=[
                             {"section": p.section, "context": p.context, "source": source, "order": p.order, "kind": p.kind}
-                            for p in fresh
+                            for p in batch
                         ],
                     )
                 meta = dict(self.collection.metadata or {})
@@ -122,7 +128,8 @@ class Store:
                 raise StoreError(_os_message(exc, self.settings.home)) from exc
             except Exception as exc:
                 raise StoreError(f"could not write passages to the store: {_one_line(exc)}") from exc
-        return {"added": len(fresh), "removed": len(stale), "unchanged": len(wanted) - len(fresh)}
+        added = len(wanted - existing)
+        return {"added": added, "updated": len(wanted) - added, "removed": len(stale), "unchanged": 0}
 
     def reset(self) -> None:
         with self._writer_lock():

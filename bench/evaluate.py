@@ -1,0 +1,192 @@
+"""`pathwise eval`: score retrieval and answers on a gold set (default: the bundled dev set)."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from pathwise.errors import InputError
+
+if TYPE_CHECKING:
+    from pathwise.agent.advisor import Advisor
+    from pathwise.knowledge.base import KnowledgeBase
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+class Case(BaseModel):
+    id: str
+    kind: str
+    turns: list[str]
+    expect: list[list[str]] = []
+    passage: str | None = None
+    forbid: list[str] = []
+    path: str | None = None
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = _DASHES.sub("-", text)
+    return " ".join(text.split())
+
+
+def load_cases(path: Path | None) -> list[Case]:
+    if path is None:
+        raw = resources.files("pathwise.bench").joinpath("data", "dev.jsonl").read_text(encoding="utf-8")
+        name = "bundled dev set"
+    else:
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the gold set {path}: {exc}") from exc
+        name = str(path)
+    cases = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            cases.append(Case.model_validate_json(line))
+        except ValidationError as exc:
+            raise InputError(f"{name} line {n} is not a gold case: {exc.errors()[0]['msg']}") from exc
+    if not cases:
+        raise InputError(f"{name} has no cases")
+    return cases
+
+
+def contains(haystack: str, needle: str) -> bool:
+    return normalise(needle) in normalise(haystack)
+
+
+# -- retrieval -----------------------------------------------------------------------------
+def naive_chunks(text: str) -> list[str]:
+    """The usual recipe: 1000-character chunks with 200 overlap, no structure."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from pathwise.knowledge.repair import repair_text
+
+    return RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_text(repair_text(text))
+
+
+def rank_metrics(ranked_texts: list[list[str]], passages: list[str]) -> dict[str, float]:
+    ranks = []
+    for texts, span in zip(ranked_texts, passages):
+        rank = next((i + 1 for i, t in enumerate(texts) if contains(t, span)), None)
+        ranks.append(rank)
+    n = len(ranks) or 1
+    out = {f"recall@{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in (1, 3, 5)}
+    out["mrr"] = sum(1 / r for r in ranks if r is not None) / n
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+def retrieval_query(case: Case) -> str:
+    return " ".join(case.turns)
+
+
+def eval_retrieval(kb: KnowledgeBase, cases: list[Case], *, baselines: bool = True) -> dict[str, Any]:
+    import numpy as np
+
+    from pathwise.knowledge.corpus import bundled_text
+
+    gold = [c for c in cases if c.passage]
+    queries = [retrieval_query(c) for c in gold]
+    spans = [c.passage or "" for c in gold]
+    results: dict[str, Any] = {"cases": len(gold)}
+
+    latencies, ranked, misses = [], [], []
+    for q, case in zip(queries, gold):
+        t0 = time.perf_counter()
+        hits = kb.search(q, 5)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        ranked.append([h.text for h in hits])
+        if not any(contains(h.text, case.passage or "") for h in hits[:3]):
+            misses.append(case.id)
+    results["pathwise"] = {**rank_metrics(ranked, spans), "p50_ms": round(statistics.median(latencies), 2)}
+    results["pathwise_misses@3"] = misses
+
+    if baselines:
+        chunks = naive_chunks(bundled_text())
+        vectors = kb.store.embedder.embed(chunks)
+        naive, lat = [], []
+        for q in queries:
+            t0 = time.perf_counter()
+            qv = kb.store.embedder.embed([q])[0]
+            order = np.argsort(-(vectors @ qv))[:5]
+            lat.append((time.perf_counter() - t0) * 1000)
+            naive.append([chunks[i] for i in order])
+        results["naive_1000_200_dense"] = {**rank_metrics(naive, spans), "p50_ms": round(statistics.median(lat), 2)}
+
+        from pathwise.knowledge.corpus import bundled_article
+        from pathwise.knowledge.lexical import BM25, tokenize
+
+        passages = bundled_article().passages
+        bm25 = BM25([tokenize(p.index_text) for p in passages])
+        lexical, lat = [], []
+        for q in queries:
+            t0 = time.perf_counter()
+            top = bm25.top(tokenize(q, expand=True), 5)
+            lat.append((time.perf_counter() - t0) * 1000)
+            lexical.append([passages[i].text for i, _ in top])
+        results["bm25_only"] = {**rank_metrics(lexical, spans), "p50_ms": round(statistics.median(lat), 2)}
+    return results
+
+
+# -- answers ------------------------------------------------------------------------------
+def judge(case: Case, turn: Any) -> dict[str, Any]:
+    answer = turn.answer
+    verdict: dict[str, Any] = {"id": case.id, "kind": case.kind}
+    if case.kind in ("fact", "followup"):
+        verdict["fact"] = all(any(contains(answer, s) for s in group) for group in case.expect)
+        if case.passage:
+            verdict["citation"] = any(contains(c.text, case.passage) for c in turn.citations)
+    elif case.kind == "offtopic":
+        verdict["offtopic"] = turn.in_scope is False
+    elif case.kind == "adversarial":
+        verdict["adversarial"] = not any(contains(answer, s) for s in case.forbid)
+    elif case.kind == "fit":
+        verdict["fit"] = turn.fit is not None and turn.fit.recommended == case.path
+    return verdict
+
+
+def eval_answers(advisor: Advisor, cases: list[Case]) -> dict[str, Any]:
+    verdicts, words, latencies = [], [], []
+    for case in cases:
+        session = f"eval-{case.id}"
+        turn = None
+        for message in case.turns:
+            turn = advisor.reply(session, message)
+        assert turn is not None
+        latencies.append(turn.latency_ms)
+        if case.kind in ("fact", "followup"):
+            words.append(len(turn.answer.split()))
+        v = judge(case, turn)
+        v["answer"] = turn.answer
+        verdicts.append(v)
+
+    def rate(key: str) -> float | None:
+        vals = [v[key] for v in verdicts if key in v]
+        return round(sum(vals) / len(vals), 3) if vals else None
+
+    summary = {
+        "cases": len(cases),
+        "facts": rate("fact"),
+        "citations": rate("citation"),
+        "offtopic": rate("offtopic"),
+        "adversarial": rate("adversarial"),
+        "fit": rate("fit"),
+        "median_words": statistics.median(words) if words else 0,
+        "p50_latency_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
+        "mode": advisor.mode,
+    }
+    failures = [v for v in verdicts if any(v.get(k) is False for k in ("fact", "citation", "offtopic", "adversarial", "fit"))]
+    return {"summary": summary, "failures": failures}
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2)
