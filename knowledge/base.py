@@ -94,3 +94,6 @@ class KnowledgeBase:
 
     def get(self, ids: list[str]) -> list[Hit]:
         return self.retriever.get(ids)
+
+    def idf(self, term: str) -> float:
+        return self.retriever.idf(term)

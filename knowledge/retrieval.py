@@ -55,6 +55,11 @@ class HybridRetriever:
         assert self._bm25 is not None
         return self._bm25
 
+    def idf(self, term: str) -> float:
+        """How rare a (stemmed) word is in the store; unknown words count for nothing."""
+        entry = self._ensure().index.get(term)
+        return entry[2] if entry else 0.0
+
     def get(self, ids: list[str]) -> list[Hit]:
         self._ensure()
         return [

@@ -1,0 +1,168 @@
+"""The Advisor: one API for every front end. LLM when configured, the offline answerer otherwise
+or whenever the LLM fails — visibly, with a notice, never silently."""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pathwise.agent.fit import FitAnswers, score_fit
+from pathwise.agent.models import FitResult, StreamEvent, Turn
+from pathwise.agent.offline import OfflineAnswerer
+from pathwise.agent.sessions import SessionStore, clean_session_id
+from pathwise.errors import LLMUnavailable
+
+if TYPE_CHECKING:
+    from pathwise.config import Settings
+    from pathwise.knowledge.base import KnowledgeBase
+    from pathwise.knowledge.facts import FactSheet
+
+log = logging.getLogger("pathwise.advisor")
+
+EMPTY_ANSWER = (
+    "Ask me anything about choosing between AI Engineer and AI Automation Specialist: income by period, "
+    "burnout, entry barriers, the 2026 market, red flags, or describe yourself and I'll score your fit."
+)
+
+
+def clean_message(message: object, limit: int) -> tuple[str, str | None]:
+    """The message as text without control characters, cut to ``limit``; plus a notice if cut."""
+    if message is None:
+        return "", None
+    if not isinstance(message, str):
+        raise TypeError("message must be text")
+    text = "".join(
+        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in message
+    )
+    text = " ".join(text.split())
+    if len(text) > limit:
+        return text[:limit], f"Your message was {len(text):,} characters; I answered its first {limit:,}."
+    return text, None
+
+
+class Advisor:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        settings: Settings,
+        llm: Any | None = None,
+        sessions: SessionStore | None = None,
+        startup_notice: str | None = None,
+    ) -> None:
+        self.kb = kb
+        self.settings = settings
+        self.llm = llm
+        self.offline = OfflineAnswerer(kb)
+        self.sessions = sessions or SessionStore(max_sessions=settings.max_sessions, max_turns=settings.history_turns)
+        self.startup_notice = startup_notice
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings | None = None,
+        *,
+        chat_model: Any | None = None,
+        offline: bool = False,
+        durable: bool = True,
+    ) -> Advisor:
+        """Open the knowledge base and, when a model is configured, the LLM agent."""
+        from pathwise.config import get_settings
+        from pathwise.knowledge.base import KnowledgeBase
+
+        settings = settings or get_settings()
+        kb = KnowledgeBase.open(settings)
+        sessions = SessionStore(
+            Path(settings.home) / "sessions.sqlite3" if durable else None,
+            max_sessions=settings.max_sessions,
+            max_turns=settings.history_turns,
+        )
+        llm, notice = None, None
+        if offline or settings.offline:
+            notice = "Offline mode: answers come straight from the article, without a language model."
+        elif chat_model is None and not settings.llm_configured:
+            notice = "Offline mode: no OPENAI_API_KEY is set, so answers come straight from the article."
+        else:
+            from pathwise.agent.llm import LLMAgent, build_chat_model
+
+            llm = LLMAgent(kb, chat_model or build_chat_model(settings), settings=settings)
+        if notice:
+            log.info(notice)
+        return cls(kb, settings=settings, llm=llm, sessions=sessions, startup_notice=notice)
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.llm is not None else "offline"
+
+    @property
+    def facts(self) -> FactSheet:
+        return self.kb.facts
+
+    def fit(self, answers: FitAnswers) -> FitResult:
+        return score_fit(answers, self.kb.facts)
+
+    def history(self, session_id: str) -> list[tuple[str, str]]:
+        return [(e.user, e.answer) for e in self.sessions.get(clean_session_id(session_id)).exchanges]
+
+    def reset(self, session_id: str) -> None:
+        self.sessions.reset(clean_session_id(session_id))
+
+    def reply(self, session_id: str, message: object) -> Turn:
+        turn = None
+        for event in self.stream(session_id, message):
+            if event.kind == "turn":
+                turn = event.turn
+        assert turn is not None
+        return turn
+
+    def stream(self, session_id: str, message: object) -> Iterator[StreamEvent]:
+        """Text deltas (LLM mode), notices, then the whole turn, last."""
+        started = time.perf_counter()
+        sid = clean_session_id(session_id)
+        text, cut_notice = clean_message(message, self.settings.max_message_chars)
+        if not text:
+            turn = Turn(answer=EMPTY_ANSWER, mode="offline", follow_ups=self.offline.starters())
+            turn.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            yield StreamEvent(kind="turn", turn=turn)
+            return
+
+        state = self.sessions.get(sid)
+        plan, new_state = self.offline.understand(text, state)
+        turn: Turn | None = None
+        notice = cut_notice
+        if self.llm is not None:
+            try:
+                for event in self.llm.stream(sid, text):
+                    if event.kind == "turn":
+                        turn = event.turn
+                    else:
+                        yield event
+            except LLMUnavailable as exc:
+                log.warning("LLM unavailable, answering offline: %s", exc)
+                fallback = f"Offline mode for this answer: {exc}"
+                notice = f"{notice} {fallback}" if notice else fallback
+                yield StreamEvent(kind="notice", text=fallback)
+                turn = None
+        if turn is None:
+            turn = self.offline.answer(plan, new_state)
+            if self.llm is not None and hasattr(self.llm, "record_offline_turn"):
+                try:
+                    self.llm.record_offline_turn(sid, text, turn.answer)
+                except Exception:  # the LLM's memory is a cache of ours; losing one entry is not fatal
+                    log.exception("could not copy the offline turn into the LLM's memory")
+        if notice:
+            turn.notice = f"{notice} {turn.notice}" if turn.notice else notice
+        new_state.exchanges.append(_exchange(text, turn, plan))
+        self.sessions.put(sid, new_state)
+        turn.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        yield StreamEvent(kind="turn", turn=turn)
+
+
+def _exchange(text: str, turn: Turn, plan: Any) -> Any:
+    from pathwise.agent.sessions import Exchange
+
+    return Exchange(user=text, answer=turn.answer, topic=plan.topic, path=plan.path, mode=turn.mode)

@@ -1,0 +1,258 @@
+"""The fit scorer: the article's framework as sums a person can check.
+
+Pure functions. Every signal names the path it points to, its points, and the article's own
+sentence behind it; the recommendation is whichever path leads by at least ``MARGIN``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from pathwise.agent.models import FitResult, Reason
+from pathwise.knowledge.facts import FactSheet, bundled_facts
+
+MARGIN = 1.0
+QUESTION_POINTS = 2.0
+SIGNAL_POINTS = 1.0
+OTHER = {"engineering": "automation", "automation": "engineering"}
+
+Q1 = Literal["right_once", "useful_repeatedly"]
+Q2 = Literal["depth", "breadth"]
+Q3 = Literal["think_harder", "try_faster"]
+
+
+class FitAnswers(BaseModel):
+    """What a person said about themselves. Every field is optional."""
+
+    right_once_or_repeatedly: Q1 | None = None
+    energy_from: Q2 | None = None
+    when_stuck: Q3 | None = None
+    red_flags: list[str] = Field(default_factory=list, description="keys of RED_FLAGS that apply to the person")
+    preferences: list[str] = Field(default_factory=list, description="keys of PREFERENCES the person holds")
+
+
+@dataclass(frozen=True)
+class Signal:
+    key: str
+    label: str
+    path: str  # the path this signal points to
+    mirror: str  # the key of the opposite signal
+
+
+QUESTION_ANSWERS: dict[str, dict[str, str]] = {
+    "right_once_or_repeatedly": {"right_once": "engineering", "useful_repeatedly": "automation"},
+    "energy_from": {"depth": "engineering", "breadth": "automation"},
+    "when_stuck": {"think_harder": "engineering", "try_faster": "automation"},
+}
+ANSWER_LABELS = {
+    "right_once": "be right once, in a way that scales",
+    "useful_repeatedly": "be useful repeatedly, in different contexts",
+    "depth": "recover energy from depth",
+    "breadth": "recover energy from breadth",
+    "think_harder": "when stuck, think harder",
+    "try_faster": "when stuck, try faster",
+}
+
+# A red flag for one path is a signal for the other. Index i of one path mirrors index i of the other.
+RED_FLAGS: dict[str, Signal] = {
+    s.key: s
+    for s in (
+        Signal("needs_validation", "you need frequent validation", "automation", "needs_architectural_purity"),
+        Signal("hates_being_wrong_in_public", "you hate being wrong in public", "automation", "hates_interruptions"),
+        Signal("appear_smart", "you optimise for appearing smart over being useful", "automation", "needs_stimulation"),
+        Signal("needs_architectural_purity", "you can't let go of “the right way”", "engineering", "needs_validation"),
+        Signal("hates_interruptions", "you can't tolerate being interrupted", "engineering", "hates_being_wrong_in_public"),
+        Signal("needs_stimulation", "you need intellectual stimulation from the work itself", "engineering", "appear_smart"),
+    )
+}
+FLAG_ORDER = {  # which of the article's red flags (by position) each key is
+    "needs_validation": ("engineering", 0),
+    "hates_being_wrong_in_public": ("engineering", 1),
+    "appear_smart": ("engineering", 2),
+    "needs_architectural_purity": ("automation", 0),
+    "hates_interruptions": ("automation", 1),
+    "needs_stimulation": ("automation", 2),
+}
+
+PREFERENCES: dict[str, Signal] = {
+    s.key: s
+    for s in (
+        Signal("early_income", "you want early income", "automation", "delayed_rewards"),
+        Signal("delayed_rewards", "you can wait for delayed rewards", "engineering", "early_income"),
+        Signal("visible_impact", "you want visible impact", "automation", "scale"),
+        Signal("scale", "you want your work to scale", "engineering", "visible_impact"),
+        Signal("speed", "you want speed", "automation", "patience"),
+        Signal("patience", "you are patient", "engineering", "speed"),
+    )
+}
+
+
+def _quote(facts: FactSheet, kind: str, key: str) -> str:
+    """The article's sentence behind a signal."""
+    if kind == "question":
+        field, path = key.split(":")
+        q = next(q for q in facts.questions if _question_field(q.question) == field)
+        return q.engineering if path == "engineering" else q.automation
+    if kind == "flag":
+        path, idx = FLAG_ORDER[key]
+        flags = facts.flags(path)
+        return flags[idx].flag if idx < len(flags) else ""
+    rec = facts.recommendations
+    row = facts.row("suited")
+    return {
+        "early_income": rec["automation"].text,
+        "visible_impact": rec["automation"].text,
+        "speed": rec["automation"].text,
+        "delayed_rewards": rec["engineering"].text,
+        "scale": rec["engineering"].text,
+        "patience": f"Best suited for: {row.engineering}" if row else rec["engineering"].text,
+    }[key]
+
+
+def _question_field(question: str) -> str:
+    q = question.lower()
+    if "right once" in q:
+        return "right_once_or_repeatedly"
+    if "depth" in q or "energy" in q:
+        return "energy_from"
+    return "when_stuck"
+
+
+def score_fit(answers: FitAnswers, facts: FactSheet | None = None) -> FitResult:
+    """Scores both paths from the answers given; same answers, same result."""
+    facts = facts or bundled_facts()
+    reasons: list[Reason] = []
+    for field, options in QUESTION_ANSWERS.items():
+        choice = getattr(answers, field)
+        if choice is None:
+            continue
+        path = options[choice]
+        reasons.append(
+            Reason(
+                signal=field,
+                answer=ANSWER_LABELS[choice],
+                path=path,  # type: ignore[arg-type]
+                points=QUESTION_POINTS,
+                quote=_quote(facts, "question", f"{field}:{path}"),
+            )
+        )
+    for kind, table, keys in (("flag", RED_FLAGS, answers.red_flags), ("pref", PREFERENCES, answers.preferences)):
+        for key in sorted(set(keys)):
+            signal = table.get(key)
+            if signal is None:
+                continue
+            reasons.append(
+                Reason(
+                    signal=f"red_flag:{key}" if kind == "flag" else f"preference:{key}",
+                    answer=signal.label,
+                    path=signal.path,  # type: ignore[arg-type]
+                    points=SIGNAL_POINTS,
+                    quote=_quote(facts, kind, key),
+                )
+            )
+    scores = {"engineering": 0.0, "automation": 0.0}
+    for r in reasons:
+        scores[r.path] += r.points
+    gap = scores["engineering"] - scores["automation"]
+    recommended: Literal["engineering", "automation", "undecided"]
+    recommended = "engineering" if gap >= MARGIN else "automation" if -gap >= MARGIN else "undecided"
+    return FitResult(
+        recommended=recommended,
+        scores=scores,
+        reasons=reasons,
+        margin=MARGIN,
+        caveat=f"Whichever you choose, the article's hard advice is to {facts.commitment.text}.",
+    )
+
+
+def mirror(answers: FitAnswers) -> FitAnswers:
+    """Every answer swapped for its opposite (used by the scorer's tests)."""
+    swap = {a: b for pair in ([*o] for o in QUESTION_ANSWERS.values()) for a, b in (pair, pair[::-1])}
+    return FitAnswers(
+        right_once_or_repeatedly=swap.get(answers.right_once_or_repeatedly) if answers.right_once_or_repeatedly else None,  # type: ignore[arg-type]
+        energy_from=swap.get(answers.energy_from) if answers.energy_from else None,  # type: ignore[arg-type]
+        when_stuck=swap.get(answers.when_stuck) if answers.when_stuck else None,  # type: ignore[arg-type]
+        red_flags=[RED_FLAGS[k].mirror for k in answers.red_flags if k in RED_FLAGS],
+        preferences=[PREFERENCES[k].mirror for k in answers.preferences if k in PREFERENCES],
+    )
+
+
+# -- free text -----------------------------------------------------------------------------
+_NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle)"
+
+# (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
+_TEXT_SIGNALS: list[tuple[str, str, str]] = [
+    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:interrupt|context[- ]?switch|switching context|being pulled|firefight|on call|phone)", "flag", "hates_interruptions"),
+    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:being wrong|failing in public|public failure|looking stupid|mistakes? in public)", "flag", "hates_being_wrong_in_public"),
+    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:repetiti|boring|same (?:kind|type) of|routine)", "flag", "needs_stimulation"),
+    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:hack|duct tape|messy|shortcuts?|compromis)", "flag", "needs_architectural_purity"),
+    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:wait|delay|slow|uncertain|ambigu|not knowing)", "pref", "speed"),
+    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:deep|depth|one thing|same domain)", "q2", "breadth"),
+    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:variety|switching|new tools|breadth)", "q2", "depth"),
+    (r"need(?:s)? (?:frequent |regular |constant )?(?:validation|recognition|praise|acknowledg|appreciation|feedback)", "flag", "needs_validation"),
+    (r"(?:impress|look(?:ing)? smart|appear(?:ing)? smart|fancy|complex solutions)", "flag", "appear_smart"),
+    (r"(?:the right way|clean architecture|architectural purity|elegan|perfectionis)", "flag", "needs_architectural_purity"),
+    (r"(?:need|want|love|like|crave)\w* (?:\w+ )?(?:intellectual|novel problems|interesting problems|hard problems|new algorithms)", "flag", "needs_stimulation"),
+    (r"(?:get|am|i'm|easily) (?:easily )?bored", "flag", "needs_stimulation"),
+    (r"(?:need|want|love|like|prefer)\w* (?:long |unbroken |deep )*(?:focus|deep work)", "flag", "hates_interruptions"),
+    (r"right once|get (?:it|things) right|correct up ?front|build (?:it )?once", "q1", "right_once"),
+    (r"useful repeatedly|many (?:different )?(?:problems|clients|contexts)|lots of (?:small )?problems|different problems", "q1", "useful_repeatedly"),
+    (r"\b(?:depth|deep dives?|go(?:ing)? deep|deeper|mastery|master one|specialis|specializ|one domain)", "q2", "depth"),
+    (r"\b(?:breadth|variety|novelty|switch(?:ing)? contexts?|context[- ]switching|new tools|many domains|different domains)", "q2", "breadth"),
+    (r"think(?:ing)? harder|think (?:it|things) through|thinking it through|read (?:more )?papers|analy[sz]|productive by thinking|understand the math", "q3", "think_harder"),
+    (r"try(?:ing)? (?:something )?fast|try faster|iterat|tinker|trial and error|productive by doing|try something else|learn by doing|experiment quickly", "q3", "try_faster"),
+    (r"early income|money (?:fast|quickly|soon|now)|earn(?:ing)? (?:fast|quickly|soon|now|early|right away)|income (?:fast|quickly|soon|now)|quick (?:money|income|wins)|paid (?:fast|quickly|soon)|need (?:money|income|to earn)", "pref", "early_income"),
+    (r"delayed reward|can wait|long[- ]term|long game|patient with (?:money|income)|don'?t mind waiting|happy to wait|compounding", "pref", "delayed_rewards"),
+    (r"visible impact|see (?:the )?(?:results|impact)|visible results|see my work|tangible", "pref", "visible_impact"),
+    (r"\bat scale\b|\bscale\b|millions of", "pref", "scale"),
+    (r"\bspeed\b|\bfast[- ]paced\b|move fast|moving fast|quick results", "pref", "speed"),
+    (r"\bpatient\b|\bpatience\b", "pref", "patience"),
+]
+_KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "when_stuck"}
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> list[tuple[re.Pattern[str], str, str]]:
+    return [(re.compile(p), kind, key) for p, kind, key in _TEXT_SIGNALS]
+
+
+def answers_from_text(text: str) -> FitAnswers:
+    """Map a free-text self-description onto the framework's answers ("I'm patient and like depth")."""
+    t = text.lower().replace("’", "'")
+    found = FitAnswers()
+    taken: set[str] = set()
+    for rx, kind, key in _compiled():
+        m = rx.search(t)
+        if not m:
+            continue
+        if kind in _KIND_FIELD:
+            field = _KIND_FIELD[kind]
+            if field in taken:
+                continue
+            taken.add(field)
+            setattr(found, field, key)
+        elif kind == "flag" and key not in found.red_flags:
+            found.red_flags.append(key)
+            t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]  # a negated phrase is not also a positive one
+        elif kind == "pref" and key not in found.preferences:
+            found.preferences.append(key)
+            if m.group(0).startswith(("hate", "dislike", "can", "don", "do not", "avoid", "struggle", "bad", "not", "get", "drained", "no ")):
+                t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]
+    return found
+
+
+def has_signals(answers: FitAnswers) -> bool:
+    return bool(
+        answers.right_once_or_repeatedly or answers.energy_from or answers.when_stuck or answers.red_flags or answers.preferences
+    )
+
+
+def score_text(text: str, facts: FactSheet | None = None) -> FitResult | None:
+    """A fit result for a self-description, or None when it says nothing the framework uses."""
+    answers = answers_from_text(text)
+    return score_fit(answers, facts) if has_signals(answers) else None

@@ -1,0 +1,398 @@
+"""Checks every LLM answer passes before a person sees it. Pure functions of their inputs.
+
+- Grounding: each figure in the answer (₹ amounts, ranges like 8-14, numbers with or
+  without units) must appear in the sources: the cited passages, the fact sheet, the fit
+  result, the person's own message.
+- Rendering: markdown images, raw HTML, and links to hosts outside an allowlist are removed,
+  so an answer cannot load or point at anything.
+- Injection: the system prompt is never repeated, and whatever an injected instruction (in a
+  passage or in the person's message) asked the model to say never comes out.
+
+Also the small parsers that shape an answer: citation markers ``[p:<id>]``, the
+``OUT OF SCOPE:`` marker and the closing ``Follow-ups:`` line the system prompt asks for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# -- citations ---------------------------------------------------------------
+
+_CITE_GROUP = re.compile(r"\[\s*((?:p:\s*[0-9a-fA-F]{4,64}\s*[,;]?\s*)+)\]")
+_CITE_ID = re.compile(r"p:\s*([0-9a-fA-F]{4,64})")
+MIN_ID_PREFIX = 8  # a shortened id still resolves when it is this long and unambiguous
+
+
+def cited_ids(text: str) -> list[str]:
+    """Ids named in ``[p:…]`` markers, in order of first mention."""
+    seen: dict[str, None] = {}
+    for group in _CITE_GROUP.finditer(text):
+        for m in _CITE_ID.finditer(group.group(1)):
+            seen.setdefault(m.group(1).lower(), None)
+    return list(seen)
+
+
+def resolve_citations(text: str, known_ids: Iterable[str]) -> tuple[str, list[str]]:
+    """Keep markers only for known ids (full, or an unambiguous prefix); drop the rest.
+
+    Returns the rewritten text, with each marker spelled ``[p:<full id>]``, and the ids in
+    order of first mention.
+    """
+    known = list(dict.fromkeys(known_ids))
+    order: dict[str, None] = {}
+
+    def resolve(ref: str) -> str | None:
+        ref = ref.lower()
+        if ref in known:
+            return ref
+        if len(ref) >= MIN_ID_PREFIX:
+            matches = [k for k in known if k.startswith(ref)]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def rewrite(group: re.Match[str]) -> str:
+        ids = [r for r in (resolve(m.group(1)) for m in _CITE_ID.finditer(group.group(1))) if r]
+        ids = list(dict.fromkeys(ids))
+        for i in ids:
+            order.setdefault(i, None)
+        return "".join(f"[p:{i}]" for i in ids)
+
+    out = _CITE_GROUP.sub(rewrite, text)
+    out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out) if out != text else out
+    out = re.sub(r"[ \t]{2,}", " ", out)
+    return out, list(order)
+
+
+def strip_citations(text: str) -> str:
+    return _CITE_GROUP.sub("", text)
+
+
+# -- answer shape --------------------------------------------------------------
+
+_SCOPE = re.compile(r"^\s*[*_]*out[ _-]of[ _-]scope[*_]*\s*[:.\-–—]\s*", re.IGNORECASE)
+_FOLLOW_UPS = re.compile(r"(?:^|\n)[ \t]*[*_#>-]*[ \t]*follow[- ]?ups?[*_]*[ \t]*:", re.IGNORECASE)
+
+
+def strip_scope_marker(text: str) -> tuple[str, bool]:
+    """The answer without a leading ``OUT OF SCOPE:`` marker, and whether it was in scope."""
+    m = _SCOPE.match(text)
+    return (text[m.end() :], False) if m else (text, True)
+
+
+def follow_ups_start(text: str) -> int | None:
+    m = _FOLLOW_UPS.search(text)
+    return m.start() if m else None
+
+
+def split_answer(text: str) -> tuple[str, bool, list[str]]:
+    """(body, in_scope, follow-up questions) of a raw model answer."""
+    body, in_scope = strip_scope_marker(text)
+    start = follow_ups_start(body)
+    follow: list[str] = []
+    if start is not None:
+        tail = body[start:].split(":", 1)[1]
+        body = body[:start]
+        for part in re.split(r"\s*\|\s*|\n", tail):
+            part = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", part).strip().strip("*_").strip()
+            if part:
+                follow.append(part)
+    return body.strip(), in_scope, follow
+
+
+# -- rendering -----------------------------------------------------------------
+
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|!\[[^\]\n]*\]\[[^\]\n]*\]")
+_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"'\n]*[\"'])?\s*\)")
+_REF_DEF = re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)
+_DROP_ELEMENT = re.compile(r"<(script|style|iframe|object|embed|svg|math|template)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![A-Za-z][^<>]*>|<\?[^<>]*\?>")
+_OPEN_TAG_TAIL = re.compile(r"<[A-Za-z/!?][^<>]*$")
+_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|data|javascript):[^<>\s]*)>", re.IGNORECASE)
+_BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]]+|\b(?:data|javascript):[^\s<>()\[\]]+", re.IGNORECASE)
+
+
+def _allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return False
+    return any(host == h or host.endswith("." + h) for h in allowed_hosts)
+
+
+def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
+    """Remove images, raw HTML and links to hosts outside ``allowed_hosts`` (empty: all)."""
+    allow = frozenset(h.lower().strip(".") for h in allowed_hosts)
+    out = _COMMENT.sub("", text)
+    out = _DROP_ELEMENT.sub("", out)
+    out = _IMAGE.sub("", out)
+    out = _AUTOLINK.sub(lambda m: m.group(0) if _allowed(m.group(1), allow) else "", out)
+    out = _LINK.sub(lambda m: m.group(0) if _allowed(m.group(2), allow) else m.group(1), out)
+    out = _REF_DEF.sub(lambda m: m.group(0) if _allowed(m.group(1), allow) else "", out)
+    out = _OPEN_TAG_TAIL.sub("", _TAG.sub("", out))
+    src = out
+
+    def bare(m: re.Match[str]) -> str:
+        start = m.start()
+        inside_kept_link = src[max(0, start - 2) : start] == "](" or src[max(0, start - 1) : start] == "<"
+        return m.group(0) if inside_kept_link or _allowed(m.group(0), allow) else ""
+
+    out = _BARE_URL.sub(bare, src)
+    out = re.sub(r"[ \t]{2,}", " ", out)
+    out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out)
+    out = re.sub(r"\n{3,}", "\n\n", out)
+    return out
+
+
+# -- grounding -----------------------------------------------------------------
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_CUR_UNIT = r"(?:lakhs?|lacs?|crores?|cr|k|l)"
+_CURRENCY = re.compile(
+    rf"(?:₹|\brs\.?|\binr)\s?(?P<a>{_NUM})\s?(?P<ua>{_CUR_UNIT})?\b"
+    rf"(?:\s*(?:-|–|—|to)\s*(?:₹|rs\.?\s?|inr\s?)?(?P<b>{_NUM})\s?(?P<ub>{_CUR_UNIT})?\b)?",
+    re.IGNORECASE,
+)
+_UNIT_WORD = r"(?:months?|mos?|years?|yrs?|weeks?|days?|hours?|hrs?|percent|per cent)"
+_PLAIN = re.compile(
+    rf"(?:(?P<pre>{_UNIT_WORD})\s+)?(?P<a>{_NUM})(?:\s*(?:-|–|—|/|to)\s*(?P<b>{_NUM}))?\+?"
+    rf"(?:\s*(?P<pct>%)|\s*(?P<post>{_UNIT_WORD})\b)?",
+    re.IGNORECASE,
+)
+_LIST_MARKER = re.compile(r"^([ \t]*)\d+[.)](?=\s)", re.MULTILINE)
+_CUR_FACTOR = {"k": 1_000, "l": 100_000, "lakh": 100_000, "lac": 100_000, "cr": 10_000_000, "crore": 10_000_000}
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Figure:
+    text: str
+    currency: bool
+    values: tuple[float, ...]
+    unit: str  # "month", "year", "week", "day", "hour", "%", or "" when none is written
+    start: int = 0
+    end: int = 0
+
+
+def _number(raw: str) -> float:
+    if "," in raw:  # thousands separators, Indian or Western grouping
+        raw = raw.replace(",", "")
+    return float(raw)
+
+
+def _unit_of(word: str | None) -> str:
+    if not word:
+        return ""
+    w = word.lower()
+    if w.startswith("per") or w == "%":
+        return "%"
+    for unit, prefixes in (("month", ("mo",)), ("year", ("y",)), ("week", ("w",)), ("day", ("d",)), ("hour", ("h",))):
+        if w.startswith(prefixes):
+            return unit
+    return ""
+
+
+def _rupees(num: str, unit: str | None, fallback: str | None) -> float:
+    u = (unit or fallback or "").lower().rstrip("s")
+    return _number(num) * _CUR_FACTOR.get(u, 1)
+
+
+def figures(text: str) -> list[Figure]:
+    """Every figure in ``text``: currency amounts and ranges first, then other numbers.
+
+    Citation markers and list numbering are not figures.
+    """
+    masked = _mask(text)
+    found: list[Figure] = []
+    taken: list[tuple[int, int]] = []
+    for m in _CURRENCY.finditer(masked):
+        a, b = m.group("a"), m.group("b")
+        values = (_rupees(a, m.group("ua"), m.group("ub")),)
+        if b:
+            values += (_rupees(b, m.group("ub"), None),)
+        found.append(Figure(m.group(0), True, values, "", m.start(), m.end()))
+        taken.append((m.start(), m.end()))
+    for m in _PLAIN.finditer(masked):
+        if any(s <= m.start("a") < e for s, e in taken):
+            continue
+        before = masked[max(0, m.start("a") - 2) : m.start("a")]
+        if before[-1:].isalpha() or before[-1:] in ("₹", "_") or (before[-1:] == "-" and before[:1].isalpha()):
+            continue  # part of a name like "GPT-4" or "b2b", not a figure
+        values = (_number(m.group("a")),) + ((_number(m.group("b")),) if m.group("b") else ())
+        unit = _unit_of(m.group("pct") or m.group("post") or m.group("pre"))
+        found.append(Figure(m.group(0).strip(), False, values, unit, m.start(), m.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _mask(text: str) -> str:
+    """Blank out citation markers and list numbers, keeping offsets."""
+    out = _CITE_GROUP.sub(lambda m: " " * len(m.group(0)), text)
+    return _LIST_MARKER.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), out)
+
+
+def source_figures(sources: Iterable[str]) -> list[Figure]:
+    """Figures of the source texts, reading number words ("six months") as digits too."""
+    out: list[Figure] = []
+    for s in sources:
+        out.extend(figures(s))
+        worded = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], s)
+        if worded != s:
+            out.extend(figures(worded))
+    return out
+
+
+def grounded(figure: Figure, known: Sequence[Figure]) -> bool:
+    """A range must match a source range exactly; a single number may be any source value.
+
+    Units must agree when both sides write one. Currency matches currency only.
+    """
+    for k in known:
+        if k.currency != figure.currency:
+            continue
+        if figure.unit and k.unit and figure.unit != k.unit:
+            continue
+        if figure.currency or len(figure.values) > 1:
+            if k.values == figure.values:
+                return True
+        elif figure.values[0] in k.values:
+            return True
+    return False
+
+
+def ungrounded_figures(answer: str, sources: Iterable[str]) -> list[str]:
+    """Figures in ``answer`` that none of ``sources`` states; empty when all are grounded."""
+    known = source_figures(sources)
+    return [f.text for f in figures(answer) if not grounded(f, known)]
+
+
+# -- injection -----------------------------------------------------------------
+
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}?\b(?:instructions?|prompts?|rules|directions|guidelines|guardrails)\b"
+    r"|\bsystem prompt\b|\byou are now\b|\bnew instructions?\b|\bdeveloper mode\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
+_SAY = re.compile(
+    r"\b(?:say|print|output|write|reply with|respond with|answer with|repeat|include|type|append)\s+"
+    r"(?:the (?:word|phrase|code|string)\s+)?[\"“'`]?([^\"”'`.!?,;\n]{1,60})",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"“'`]([^\"”'`\n]{2,80})[\"”'`]")
+_CODE_TOKEN = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z]*[-_]?\d[\w-]*\b|\b[A-Z]{2,}[-_][A-Z0-9-]+\b")
+
+
+def looks_injected(text: str) -> bool:
+    """Whether ``text`` contains an instruction aimed at the model rather than a reader."""
+    return _INJECTION.search(text) is not None
+
+
+def injection_payloads(text: str) -> list[str]:
+    """What injected instructions in ``text`` try to make the model output.
+
+    From each sentence that reads as an injection: quoted strings, the words after "say",
+    "print", "reply with" and the like, and code-like tokens such as ``CANARY-123``.
+    """
+    payloads: dict[str, None] = {}
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        if not sentence.strip() or not looks_injected(sentence):
+            continue
+        # The trigger words themselves ("ignore your instructions") are not a payload.
+        candidates = [q.group(1) for q in _QUOTED.finditer(sentence)]
+        candidates += [s.group(1) for s in _SAY.finditer(sentence)]
+        candidates += [t.group(0) for t in _CODE_TOKEN.finditer(sentence)]
+        for c in candidates:
+            c = c.strip()
+            if len(c) >= 3 and not _INJECTION.fullmatch(c):
+                payloads.setdefault(c, None)
+    return list(payloads)
+
+
+def leaked_payload(answer: str, payloads: Iterable[str]) -> str | None:
+    low = answer.lower()
+    return next((p for p in payloads if p.lower() in low), None)
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+LEAK_WORDS = 12  # this many consecutive words of the system prompt in an answer is a leak
+
+
+def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def prompt_leak(answer: str, system_prompt: str, *, sources: Iterable[str] = (), n: int = LEAK_WORDS) -> str | None:
+    """The first run of ``n`` words the answer shares with the system prompt, if any.
+
+    Runs that also occur in ``sources`` (the article) do not count: quoting the article is
+    allowed even where the prompt happens to use the same words.
+    """
+    words = _WORD.findall(answer.lower().replace("’", "'"))
+    if len(words) < n:
+        return None
+    prompt_grams = _ngrams(_WORD.findall(system_prompt.lower().replace("’", "'")), n)
+    for s in sources:
+        prompt_grams -= _ngrams(_WORD.findall(s.lower().replace("’", "'")), n)
+    for i in range(len(words) - n + 1):
+        gram = tuple(words[i : i + n])
+        if gram in prompt_grams:
+            return " ".join(gram)
+    return None
+
+
+# -- all together ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ungrounded: tuple[str, ...] = ()
+    leaked_prompt: str | None = None
+    leaked_payload: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.ungrounded or self.leaked_prompt or self.leaked_payload)
+
+    @property
+    def unsafe(self) -> bool:
+        return bool(self.leaked_prompt or self.leaked_payload)
+
+    def describe(self) -> str:
+        parts = []
+        if self.ungrounded:
+            parts.append("ungrounded figures " + ", ".join(self.ungrounded))
+        if self.leaked_prompt:
+            parts.append(f"system prompt text {self.leaked_prompt!r}")
+        if self.leaked_payload:
+            parts.append(f"injected payload {self.leaked_payload!r}")
+        return "; ".join(parts) or "ok"
+
+
+def check_answer(
+    answer: str,
+    *,
+    sources: Sequence[str],
+    system_prompt: str,
+    payloads: Iterable[str] = (),
+) -> Verdict:
+    """Every guard on a (sanitised) answer: figures grounded, no prompt, no injected payload."""
+    return Verdict(
+        ungrounded=tuple(ungrounded_figures(answer, sources)),
+        leaked_prompt=prompt_leak(answer, system_prompt, sources=sources),
+        leaked_payload=leaked_payload(answer, payloads),
+    )

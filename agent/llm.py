@@ -1,0 +1,633 @@
+"""The LLM path: a LangChain agent over the knowledge base, streamed, remembered, guarded.
+
+``LLMAgent.stream`` runs ``create_agent`` (model ⇄ tools: search_passages, lookup_facts,
+score_fit) on a LangGraph checkpointer thread per session, and yields the answer's text as it
+is written, then one ``Turn``. Every fault (no key, HTTP errors, timeouts, a cut stream, a
+tool loop, an answer that fails a guard) raises ``LLMUnavailable`` with a short reason, even
+mid-stream; the advisor then answers offline and calls ``record_offline_turn`` so the
+session's history stays whole.
+
+Text is released to the stream only after the guards have seen what follows it: the gate
+holds back the last ``HOLD_WORDS`` words, so a rejected figure, an injected payload or a
+run of the system prompt is caught before any of it is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pathwise.agent import guards
+from pathwise.agent.models import Citation, FitResult, StreamEvent, Turn
+from pathwise.errors import LLMUnavailable, PathwiseError
+from pathwise.knowledge.types import Hit
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+    from langchain_openai import ChatOpenAI
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+    from pathwise.config import Settings
+
+log = logging.getLogger("pathwise.llm")
+
+MAX_WORDS = 120
+SEARCH_K = 5
+TOP_CITATIONS = 3  # cited when the model cites nothing it retrieved
+HISTORY_TOKENS = 2_000  # earlier turns the model sees, approximate tokens
+HOLD_WORDS = guards.LEAK_WORDS + 4
+SYSTEM_CANARY = "PW-SYS-7Q4K"  # printed in the system prompt; an answer holding it leaked the prompt
+CITATION_EXAMPLE = "[p:0123abcd4567ef89]"
+DEFAULT_FOLLOW_UPS = (
+    "How does income grow on each path?",
+    "When does burnout hit on each path?",
+    "Which path fits someone who likes deep focus?",
+    "Why commit to one path before mixing both?",
+)
+
+FitScorer = Callable[[str], "FitResult | None"]
+
+
+def build_chat_model(settings: Settings) -> ChatOpenAI:
+    """``ChatOpenAI`` for any OpenAI-compatible server, with an explicit timeout and retries."""
+    if settings.offline:
+        raise LLMUnavailable("offline mode is on")
+    if not settings.llm_configured:
+        raise LLMUnavailable("no API key is set (OPENAI_API_KEY)")
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        streaming=True,
+        # Local servers (Ollama, vLLM, llama.cpp) speak chat completions, not the Responses API.
+        use_responses_api=False,
+    )
+
+
+class _Rejected(Exception):
+    def __init__(self, verdict: guards.Verdict) -> None:
+        super().__init__(verdict.describe())
+        self.verdict = verdict
+
+
+@dataclass
+class _TurnState:
+    """What the tools returned during one turn: the only passages the answer may cite."""
+
+    user_text: str
+    payloads: list[str]
+    hits: dict[str, Hit] = field(default_factory=dict)  # retrieval order
+    fit: FitResult | None = None
+    fit_text: str = ""
+
+    def add_tool_result(self, message: Any) -> None:
+        artifact = getattr(message, "artifact", None) or {}
+        for raw in artifact.get("hits", []):
+            hit = Hit.model_validate(raw)
+            self.hits.setdefault(hit.id, hit)
+        self.payloads.extend(p for p in artifact.get("payloads", []) if p not in self.payloads)
+        if artifact.get("fit"):
+            self.fit = FitResult.model_validate(artifact["fit"])
+            self.fit_text = str(getattr(message, "content", ""))
+
+
+class _Gate:
+    """Releases streamed text once it is shaped, guarded, and followed by ``hold`` words."""
+
+    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int], None], hold: int) -> None:
+        self._shape = shape
+        self._check = check
+        self._hold = hold
+        self.raw = ""
+        self.sent = ""
+        self._message_id: str | None = None
+        self._tool_call = False
+
+    def start(self, message_id: str | None) -> None:
+        if message_id != self._message_id:
+            self._message_id = message_id
+            self.raw = ""
+            self._tool_call = False
+
+    def tool_call(self) -> None:
+        self._tool_call = True
+
+    def feed(self, delta: str) -> str:
+        self.raw += delta
+        if self._tool_call:
+            return ""
+        cut = _safe_cut(self.raw, self._hold)
+        if cut <= 0:
+            return ""
+        complete = self.raw[: _last_space(self.raw)]
+        candidate = self._shape(self.raw[:cut])
+        self._check(self._shape(complete), len(candidate))
+        if not candidate.startswith(self.sent):
+            return ""  # shaping is not prefix-stable here; the turn carries the whole answer
+        out, self.sent = candidate[len(self.sent) :], candidate
+        return out
+
+    def finish(self, answer: str) -> str:
+        return answer[len(self.sent) :] if answer.startswith(self.sent) else ""
+
+
+def _last_space(text: str) -> int:
+    m = re.search(r"\s\S*$", text)
+    return m.start() if m else 0
+
+
+def _safe_cut(raw: str, hold: int) -> int:
+    """Where the released prefix may end: before the last ``hold`` words and any open construct."""
+    words = list(re.finditer(r"\S+", raw))
+    if len(words) <= hold:
+        return 0
+    cut = words[-hold - 1].end()
+    follow = guards.follow_ups_start(raw)
+    if follow is not None:
+        cut = min(cut, follow)
+    # Never cut inside a link, image, citation marker or tag: shaping needs it whole.
+    for opener, closer in (("[", "]"), ("<", ">"), ("](", ")")):
+        i = raw.rfind(opener, 0, cut)
+        if i >= 0 and closer not in raw[i + len(opener) : cut]:
+            cut = raw.rfind("[", 0, i + 1) if opener == "](" else i
+            cut = max(cut, 0)
+    return cut
+
+
+class LLMAgent:
+    def __init__(
+        self,
+        kb: Any,
+        chat_model: BaseChatModel,
+        *,
+        settings: Settings,
+        checkpointer: BaseCheckpointSaver | None = None,
+        fit_scorer: FitScorer | None = None,
+        allowed_hosts: Sequence[str] = (),
+    ) -> None:
+        from langchain.agents import create_agent
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        from pathwise import prompts
+
+        self.kb = kb
+        self.settings = settings
+        self.allowed_hosts = tuple(allowed_hosts)
+        self._fit_scorer = fit_scorer
+        self.system_prompt = prompts.load("system").render(
+            max_words=MAX_WORDS, citation_example=CITATION_EXAMPLE, canary=SYSTEM_CANARY
+        )
+        self._facts_text = _facts_text(kb)
+        self._graph = create_agent(
+            chat_model,
+            self._tools(),
+            system_prompt=self.system_prompt,
+            middleware=[_history_trimmer(HISTORY_TOKENS, settings.history_turns)],
+            checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
+            name="pathwise",
+        )
+
+    # -- public ------------------------------------------------------------------
+
+    def stream(self, session_id: str, message: str) -> Iterator[StreamEvent]:
+        """Token events as the answer is written, then exactly one ``turn`` event."""
+        from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+        from langgraph.errors import GraphRecursionError
+
+        started = time.perf_counter()
+        config = self._config(session_id)
+        before = self._message_ids(config)
+        state = _TurnState(user_text=message, payloads=[SYSTEM_CANARY, *guards.injection_payloads(message)])
+        gate = _Gate(
+            shape=lambda raw: self._shape(raw, state.hits),
+            check=lambda text, upto: self._check_partial(text, upto, state),
+            hold=HOLD_WORDS,
+        )
+        log.info("llm turn: session=%s chars=%d", session_id, len(message))
+        streamed = False
+        try:
+            for msg, meta in self._graph.stream(
+                {"messages": [HumanMessage(message)]}, config, stream_mode="messages"
+            ):
+                if isinstance(msg, ToolMessage):
+                    state.add_tool_result(msg)
+                    continue
+                if not isinstance(msg, AIMessage) or meta.get("langgraph_node") != "model":
+                    continue
+                gate.start(msg.id)
+                if msg.tool_calls or getattr(msg, "tool_call_chunks", None):
+                    gate.tool_call()
+                text = msg.text
+                if text:
+                    streamed = True
+                    if out := gate.feed(text):
+                        yield StreamEvent(kind="token", text=out)
+            turn = self._finish(config, before, state, started)
+            if rest := gate.finish(turn.answer):
+                yield StreamEvent(kind="token", text=rest)
+        except _Rejected as exc:
+            self._rollback(config, before)
+            log.warning("llm answer rejected by guards: %s", exc)
+            kind = "safety" if exc.verdict.unsafe else "grounding"
+            raise LLMUnavailable(f"answer failed the {kind} check") from None
+        except GraphRecursionError:
+            self._rollback(config, before)
+            log.warning("llm step cap reached (%d steps)", self.settings.llm_max_steps)
+            raise LLMUnavailable(
+                f"the model kept calling tools without answering ({self.settings.llm_max_steps} steps)"
+            ) from None
+        except PathwiseError:
+            self._rollback(config, before)
+            raise
+        except GeneratorExit:
+            self._rollback(config, before)
+            raise
+        except Exception as exc:  # any model, transport or parsing fault: the caller falls back
+            self._rollback(config, before)
+            reason = _reason(exc, self.settings, mid_stream=streamed)
+            log.warning("llm unavailable: %s (%s)", reason, type(exc).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+            raise LLMUnavailable(reason) from None
+        yield StreamEvent(kind="turn", turn=turn)
+
+    def reply(self, session_id: str, message: str) -> Turn:
+        for event in self.stream(session_id, message):
+            if event.kind == "turn" and event.turn is not None:
+                return event.turn
+        raise LLMUnavailable("the model gave no answer")
+
+    def record_offline_turn(self, session_id: str, user_text: str, answer_text: str) -> None:
+        """Append a turn answered offline, so the next LLM turn sees the whole conversation."""
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        try:
+            self._graph.update_state(
+                self._config(session_id), {"messages": [HumanMessage(user_text), AIMessage(answer_text)]}
+            )
+        except Exception:  # history is a convenience; never fail the offline answer over it
+            log.warning("could not record the offline turn for session %s", session_id, exc_info=True)
+
+    def history(self, session_id: str) -> list[tuple[str, str]]:
+        """(role, text) of each question and final answer in the session, oldest first."""
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        out: list[tuple[str, str]] = []
+        for m in self._messages(self._config(session_id)):
+            if isinstance(m, HumanMessage):
+                out.append(("user", m.text))
+            elif isinstance(m, AIMessage) and not m.tool_calls and m.text:
+                out.append(("assistant", m.text))
+        return out
+
+    # -- tools -------------------------------------------------------------------
+
+    def _tools(self) -> list[Any]:
+        from langchain_core.tools import tool
+
+        from pathwise import prompts
+
+        kb = self.kb
+        passages_prompt = prompts.load("passages")
+        facts_prompt = prompts.load("facts")
+
+        @tool(response_format="content_and_artifact")
+        def search_passages(query: str) -> tuple[str, dict[str, Any]]:
+            """Search the article. Returns the best-matching passages, each with its id (cite it as [p:<id>]) and section."""
+            hits = list(kb.search(query, k=SEARCH_K))
+            clean, payloads = _quarantine(hits)
+            body = "\n".join(_passage_block(h) for h in clean) or "(no passage matched: the article may not cover this)"
+            log.debug("search_passages: %d hits, %d withheld", len(clean), len(hits) - len(clean))
+            content = passages_prompt.render(query=_one_line(query), passages=body)
+            return content, {"hits": [h.model_dump() for h in clean], "payloads": payloads}
+
+        @tool(response_format="content_and_artifact")
+        def lookup_facts(topic: str) -> tuple[str, dict[str, Any]]:
+            """Look up the article's fact sheet: income by period, burnout timing, comparison table rows, red flags, framework questions, the commitment advice."""
+            lines, ids = _fact_lines(kb.facts, topic)
+            hits = [h for h in kb.get(ids) if not guards.looks_injected(h.text)] if ids else []
+            content = facts_prompt.render(topic=_one_line(topic), facts="\n".join(lines))
+            return content, {"hits": [h.model_dump() for h in hits], "payloads": []}
+
+        @tool(response_format="content_and_artifact")
+        def score_fit(description: str) -> tuple[str, dict[str, Any]]:
+            """Score which path fits a person, from their own description of how they like to work. Returns the recommendation and the reasons behind it."""
+            result = self._score(description)
+            if result is None:
+                return "The description says nothing the article's framework can score.", {}
+            return _fit_text(result), {"fit": result.model_dump()}
+
+        return [search_passages, lookup_facts, score_fit]
+
+    def _score(self, text: str) -> FitResult | None:
+        if self._fit_scorer is not None:
+            return self._fit_scorer(text)
+        from pathwise.agent.fit import score_text
+
+        return score_text(text)
+
+    # -- shaping and guards ----------------------------------------------------------
+
+    def _shape(self, raw: str, hits: dict[str, Hit]) -> str:
+        """The answer body as shown: no markers, follow-up line, images, HTML, unknown citations."""
+        text, _ = guards.strip_scope_marker(raw)
+        end = guards.follow_ups_start(text)
+        text = guards.sanitize(text if end is None else text[:end], self.allowed_hosts)
+        text, _ = guards.resolve_citations(text, hits)
+        return text.strip()
+
+    def _base_sources(self, state: _TurnState) -> list[str]:
+        return [self._facts_text, state.fit_text, state.user_text]
+
+    def _check_partial(self, text: str, upto: int, state: _TurnState) -> None:
+        """Guards on streamed text; figures only where the text is about to be released."""
+        sources = [h.text for h in state.hits.values()] + self._base_sources(state)
+        known = guards.source_figures(sources)
+        bad = tuple(f.text for f in guards.figures(text) if f.start < upto and not guards.grounded(f, known))
+        verdict = guards.Verdict(
+            ungrounded=bad,
+            leaked_prompt=guards.prompt_leak(text, self.system_prompt, sources=sources),
+            leaked_payload=guards.leaked_payload(text, state.payloads),
+        )
+        if not verdict.ok:
+            raise _Rejected(verdict)
+
+    def _finish(self, config: dict[str, Any], before: set[str], state: _TurnState, started: float) -> Turn:
+        from langchain_core.messages import AIMessage
+
+        new = [m for m in self._messages(config) if m.id not in before]
+        final = new[-1] if new else None
+        if not isinstance(final, AIMessage) or final.tool_calls:
+            raise LLMUnavailable("the model stopped without an answer")
+        meta = final.response_metadata or {}
+        if meta.get("model_provider") and not meta.get("finish_reason"):
+            raise LLMUnavailable("the model server cut the answer off")
+        raw = final.text
+        _, in_scope, suggested = guards.split_answer(raw)
+        answer = self._shape(raw, state.hits)
+        if not answer:
+            raise LLMUnavailable("the model returned an empty answer")
+
+        base = self._base_sources(state)
+        cited: list[Hit] = []
+        if in_scope:
+            cited = [state.hits[i] for i in guards.cited_ids(answer)]
+            if not cited:
+                cited = list(state.hits.values())[:TOP_CITATIONS]
+            # A figure the model took from a retrieved passage it forgot to cite: cite that passage.
+            for figure in guards.ungrounded_figures(answer, [h.text for h in cited] + base):
+                source = next((h for h in state.hits.values() if not guards.ungrounded_figures(figure, [h.text])), None)
+                if source is not None and source not in cited:
+                    cited.append(source)
+        sources = [h.text for h in cited] + base
+        verdict = guards.check_answer(answer, sources=sources, system_prompt=self.system_prompt, payloads=state.payloads)
+        if not verdict.ok:
+            raise _Rejected(verdict)
+
+        follow_ups = self._follow_ups(suggested if in_scope else [], state, sources)
+        turn = Turn(
+            answer=answer,
+            citations=[Citation(id=h.id, section=h.section, text=h.text) for h in cited],
+            in_scope=in_scope,
+            mode="llm",
+            fit=state.fit if in_scope else None,
+            follow_ups=follow_ups,
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        # The history keeps what the person saw, not the raw text with markers and follow-ups.
+        if answer != raw:
+            self._graph.update_state(config, {"messages": [AIMessage(content=answer, id=final.id)]})
+        log.info(
+            "llm turn done: %d citations, in_scope=%s, %.0f ms", len(turn.citations), in_scope, turn.latency_ms
+        )
+        return turn
+
+    def _follow_ups(self, suggested: list[str], state: _TurnState, sources: list[str]) -> list[str]:
+        every_source = sources + [h.text for h in state.hits.values()]
+        out: list[str] = []
+        for s in suggested:
+            s = guards.strip_citations(guards.sanitize(s, ())).strip()
+            if not s or len(s) > 150 or s.lower() in (o.lower() for o in out):
+                continue
+            verdict = guards.check_answer(
+                s, sources=every_source, system_prompt=self.system_prompt, payloads=state.payloads
+            )
+            if verdict.ok:
+                out.append(s)
+        asked = state.user_text.strip().lower()
+        for d in DEFAULT_FOLLOW_UPS:
+            if len(out) >= 2:
+                break
+            if d.lower() != asked and d not in out:
+                out.append(d)
+        return out[:3]
+
+    # -- memory ------------------------------------------------------------------------
+
+    def _config(self, session_id: str) -> dict[str, Any]:
+        # One model call and one tool step per cycle; the last cycle has no tool step.
+        limit = 2 * self.settings.llm_max_steps - 1
+        return {"configurable": {"thread_id": session_id}, "recursion_limit": limit}
+
+    def _messages(self, config: dict[str, Any]) -> list[BaseMessage]:
+        snapshot = self._graph.get_state(config)
+        return list((snapshot.values or {}).get("messages", []))
+
+    def _message_ids(self, config: dict[str, Any]) -> set[str]:
+        return {m.id for m in self._messages(config) if m.id}
+
+    def _rollback(self, config: dict[str, Any], before: set[str]) -> None:
+        """Drop whatever a failed turn left in the thread, so it stays a clean conversation."""
+        from langchain_core.messages import RemoveMessage
+
+        try:
+            new = [m for m in self._messages(config) if m.id and m.id not in before]
+            if new:
+                self._graph.update_state(config, {"messages": [RemoveMessage(id=m.id) for m in new]})
+        except Exception:
+            log.warning("could not roll back a failed turn", exc_info=True)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _history_trimmer(max_tokens: int, max_turns: int) -> Any:
+    """Middleware: the model sees the current turn whole and earlier turns as Q&A, trimmed."""
+    from langchain.agents.middleware import wrap_model_call
+    from langchain_core.messages import AIMessage, HumanMessage, trim_messages
+    from langchain_core.messages.utils import count_tokens_approximately
+
+    def trim(messages: list[BaseMessage]) -> list[BaseMessage]:
+        last = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=None)
+        if last is None:
+            return messages
+        earlier = [
+            m
+            for m in messages[:last]
+            if isinstance(m, HumanMessage) or (isinstance(m, AIMessage) and not m.tool_calls and m.text)
+        ]
+        humans = [i for i, m in enumerate(earlier) if isinstance(m, HumanMessage)]
+        if len(humans) > max_turns:
+            earlier = earlier[humans[-max_turns] :]
+        earlier = trim_messages(
+            earlier,
+            max_tokens=max_tokens,
+            token_counter=count_tokens_approximately,
+            strategy="last",
+            start_on="human",
+        )
+        return [*earlier, *messages[last:]]
+
+    @wrap_model_call(name="TrimHistory")
+    def trim_history(request: Any, handler: Callable[[Any], Any]) -> Any:
+        return handler(request.override(messages=trim(list(request.messages))))
+
+    return trim_history
+
+
+def _quarantine(hits: list[Hit]) -> tuple[list[Hit], list[str]]:
+    """Withhold passages that carry instructions for the model; remember what they asked for."""
+    clean, payloads = [], []
+    for h in hits:
+        if guards.looks_injected(h.text):
+            log.warning("withheld passage %s: it contains instructions aimed at the model", h.id)
+            payloads.extend(guards.injection_payloads(h.text))
+        else:
+            clean.append(h)
+    return clean, payloads
+
+
+def _passage_block(hit: Hit) -> str:
+    text = hit.text.replace("</passage>", "</ passage>")
+    section = hit.section.replace('"', "'")
+    return f'<passage id="p:{hit.id}" section="{section}">\n{text}\n</passage>'
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+def _fit_text(result: FitResult) -> str:
+    scores = ", ".join(f"{path} {score:g}" for path, score in result.scores.items())
+    lines = [f"Recommended: {result.recommended} (scores: {scores}; undecided when the gap is under {result.margin:g})"]
+    lines += [f"- {r.signal} ({r.answer}) -> {r.path} +{r.points:g}. The article: “{r.quote}”" for r in result.reasons]
+    if result.caveat:
+        lines.append(f"Caveat: {result.caveat}")
+    return "\n".join(lines)
+
+
+_TOPICS: dict[str, tuple[str, ...]] = {
+    "income": ("income", "earn", "salary", "pay", "money", "₹", "rupee", "lakh", "rate"),
+    "burnout": ("burnout", "burn", "wall", "break", "tired", "exhaust", "quit"),
+    "red_flags": ("red flag", "flag", "struggle", "personality", "fail", "trait", "warning"),
+    "questions": ("question", "framework", "decide", "self-knowledge", "quiz"),
+    "commitment": ("commit", "both", "straddle", "switch", "minimum", "how long"),
+    "recommendations": ("recommend", "choose", "which", "should i", "pick", "verdict"),
+}
+
+
+def _fact_lines(facts: Any, topic: str) -> tuple[list[str], list[str]]:
+    from pathwise.knowledge.facts import PATH_LABEL
+
+    t = topic.lower()
+    wanted = {name for name, words in _TOPICS.items() if any(w in t for w in words)}
+    rows = [r for r in facts.table if any(w in t for w in re.findall(r"[a-z]{4,}", r.dimension.lower()))]
+    if not wanted and not rows:
+        wanted = set(_TOPICS)
+        rows = list(facts.table)
+    lines: list[str] = []
+    ids: list[str] = []
+
+    def add(line: str, passage_id: str) -> None:
+        lines.append(f"{line} [p:{passage_id}]")
+        ids.append(passage_id)
+
+    if "income" in wanted:
+        for b in facts.incomes:
+            add(f"Income, {PATH_LABEL[b.path]}: {b.quote}", b.passage_id)
+    if "burnout" in wanted:
+        for b in facts.burnout:
+            add(f"Burnout, {PATH_LABEL[b.path]}: {b.quote} ({b.causes})", b.passage_id)
+    for r in rows:
+        add(f"{r.dimension}: AI Engineer: {r.engineering}; AI Automation Specialist: {r.automation}", r.passage_id)
+    if "red_flags" in wanted:
+        for f in facts.red_flags:
+            add(f"Red flag for {PATH_LABEL[f.path]}: {f.flag}", f.passage_id)
+    if "questions" in wanted:
+        for q in facts.questions:
+            add(f"Question: {q.question} Engineering: {q.engineering} Automation: {q.automation}", q.passage_ids[0])
+    if "commitment" in wanted:
+        add(f"Commitment: {facts.commitment.text}", facts.commitment.passage_id)
+    if "recommendations" in wanted:
+        for path, quote in facts.recommendations.items():
+            add(f"Recommendation, {PATH_LABEL[path]}: {quote.text}", quote.passage_id)
+    return lines, list(dict.fromkeys(ids))
+
+
+def _facts_text(kb: Any) -> str:
+    """Every string in the fact sheet, one per line: figures there count as grounded."""
+    facts = getattr(kb, "facts", None)
+    if facts is None:
+        return ""
+    strings: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+
+    walk(facts.model_dump())
+    return "\n".join(s for s in strings if not re.fullmatch(r"[0-9a-f]{16}", s))
+
+
+def _reason(exc: BaseException, settings: Settings, *, mid_stream: bool) -> str:
+    """One short line a person can read, for any fault on the way to an answer."""
+    import json
+
+    from langchain_core import exceptions as lc
+
+    try:
+        import openai
+    except ImportError:  # another provider's client; the neutral LangChain errors still apply
+        openai = None  # type: ignore[assignment]
+
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, lc.ModelAuthenticationError) or status == 401 or (openai and isinstance(exc, openai.AuthenticationError)):
+        return "the model server rejected the API key (401)"
+    if isinstance(exc, lc.ModelRateLimitError) or status == 429 or (openai and isinstance(exc, openai.RateLimitError)):
+        return "the model server is rate-limiting requests (429), even after retries"
+    if isinstance(exc, lc.ModelPermissionDeniedError) or status == 403:
+        return "the model server denied access (403)"
+    if isinstance(exc, lc.ModelNotFoundError) or status == 404:
+        return f"the model server does not know the model {settings.model!r} (404)"
+    if isinstance(exc, lc.ContextOverflowError):
+        return "the conversation is too long for the model"
+    if isinstance(exc, lc.ModelTimeoutError) or (openai and isinstance(exc, openai.APITimeoutError)):
+        return f"the model server did not answer within {settings.llm_timeout:g} s"
+    if isinstance(status, int) and status >= 500:
+        return f"the model server failed ({status})"
+    if isinstance(status, int):
+        return f"the model server refused the request ({status})"
+    if isinstance(exc, lc.ModelConnectionError) or (openai and isinstance(exc, openai.APIConnectionError)) or _is_transport(exc):
+        if mid_stream:
+            return "the connection to the model server dropped mid-answer"
+        return "cannot reach the model server" + (f" at {settings.openai_base_url}" if settings.openai_base_url else "")
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) or (openai and isinstance(exc, openai.APIResponseValidationError)):
+        return "the model server sent a malformed response"
+    return f"the model failed ({type(exc).__name__})"
+
+
+def _is_transport(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "ssl", "socket") or isinstance(exc, ConnectionError)

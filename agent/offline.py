@@ -1,0 +1,555 @@
+"""The offline answerer: understands a question with rules, answers from the fact sheet and
+retrieved passages, cites what it used. No model, no clock, no randomness.
+
+``understand`` turns a message plus the session's state into a ``Plan`` (topic, path, period,
+intent), resolving follow-ups ("and for automation?", "why?", "what about after 4 years?").
+``answer`` turns a plan into a short, cited ``Turn``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pathwise.agent.fit import answers_from_text, has_signals, score_fit
+from pathwise.agent.models import Citation, FitResult, Turn
+from pathwise.agent.sessions import SessionState
+from pathwise.knowledge.facts import PATH_LABEL, IncomeBand
+from pathwise.knowledge.lexical import tokenize
+
+if TYPE_CHECKING:
+    from pathwise.knowledge.base import KnowledgeBase
+    from pathwise.knowledge.types import Hit
+
+EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs beside a table row
+OFF_TOPIC_SIMILARITY = 0.40  # MiniLM cosine of the best passage below which a question is not about the article
+
+SCOPE = (
+    "I can only help with choosing between AI Engineer and AI Automation Specialist, from one 2026 article: "
+    "income by period, burnout, entry barriers, gatekeeping, the 2026 market, red flags, and its three-question "
+    "framework. Ask me about those, or describe yourself and I'll score your fit."
+)
+REFUSAL = (
+    "I can't share or change how I work. I answer questions about AI Engineer vs AI Automation Specialist "
+    "from the article, for example income, burnout, or which path fits a person."
+)
+
+# -- understanding ------------------------------------------------------------------------
+
+# Topic -> patterns on lower-cased text. Order matters: the first topic that matches wins ties.
+TOPICS: dict[str, str] = {
+    "red_flags": r"red flags?|warning signs?|\bstruggle\b|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
+    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired",
+    "income": r"\bearn|income|salar|money|\bpay\b|\bpaid\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
+    "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it|goes wrong",
+    "gatekeeping": r"gatekeep|credential|degree|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
+    "entry": r"entry|barrier|get (?:in|into|started|hired|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|land (?:a|my) (?:first )?job|start(?:ing)? out",
+    "feedback": r"feedback",
+    "value_timing": r"\bvalue\b|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay off",
+    "skills": r"transfer|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
+    "market": r"2026|market|demand|grow|grown|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
+    "commoditization": r"commodit|template|replace|obsolete|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
+    "framework": r"framework|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|help me (?:decide|choose)|self[- ]knowledge",
+    "commitment": r"18 months|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
+    "choose": r"when should i (?:choose|pick|go)|should i (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
+    "suits": r"suit|best for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
+    "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
+    "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
+    "real_question": r"really asking|real question|real tension|actually asking|valuable quickly|question (?:people|you)",
+    "core_problem": r"core problem|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|difference between|differ",
+    "overview": r"compare|comparison|versus|\bvs\.?\b|pros and cons|overview|summar|tell me about|explain",
+}
+
+# Words that show a message is about the article's world even when no topic matches.
+DOMAIN = re.compile(
+    r"\bai\b|engineer|automat|\bml\b|machine learning|career|path|model|workflow|zapier|n8n|llm|gpt|prompt engineer|"
+    r"freelanc|client|upwork|job|role|specialist|data scien|\bskills?\b"
+)
+OTHER_CAREERS = re.compile(
+    r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
+    r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer)\b"
+)
+INJECTION = re.compile(
+    r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
+    r"disregard (?:all |any |the |your |previous |prior )*(?:rules|instructions|guidelines)|"
+    r"(?:system|hidden|initial|original) (?:prompt|instructions|message)|reveal (?:your |the )?(?:prompt|instructions|rules)|"
+    r"print (?:your |the )?(?:prompt|instructions)|jailbreak|developer mode|\bdan\b|you are now|act as (?!an? (?:ai engineer|automation))|"
+    r"pretend (?:to be|you)|other (?:users?|people)'?s? (?:conversations?|chats?|messages|history)|"
+    r"(?:show|give|tell) me (?:another|other) (?:user|person|session)"
+)
+GREETING = re.compile(r"^(hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|ok(?:ay)?|cool|great)\b[\s!.,?]*$")
+ENGINEERING = re.compile(r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder")
+AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|the other (?:one|path)|make\.com")
+BOTH = re.compile(r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either")
+OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career)\b|the opposite|the alternative|\bvice versa\b")
+WHY = re.compile(r"^\s*(why|how come|what causes|what's the reason|reason)\b|\bwhy\b|\bcauses?\b|\breasons?\b")
+FOLLOWUP_CUE = re.compile(
+    r"^\s*(?:ok(?:ay)?[,.]?\s+|so[,.]?\s+)?(and|what about|how about|same for|also|but|really|how so|tell me more|more|"
+    r"explain|elaborate|go on|details?|for example|example|why|how come|is that|what does that mean)\b"
+)
+FIT_ASK = re.compile(
+    r"\bwhich (?:path|one|career|role|is (?:better|right))\b|\bshould i\b|\bfor me\b|\bsuits? me\b|\bfit\b|\bright for me\b|"
+    r"\brecommend|\bwhat (?:path|career) (?:is|would)\b|\bam i\b"
+)
+FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|me|my|myself)\b")
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "thirty": 30, "thirty-six": 36,
+    "forty-eight": 48, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "a": 1, "an": 1,
+    "half": 0.5,
+}
+_NUM = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|thirty-six|forty-eight|a|an|half)"
+_ORD = r"(\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth)"
+
+
+def _n(word: str) -> float:
+    word = re.sub(r"(st|nd|rd|th)$", "", word) if word[0].isdigit() else word
+    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
+
+
+Period = tuple[int, int | None]  # months [from, to); to None = open-ended
+
+
+def parse_period(text: str) -> Period | None:
+    """The stretch of a career a question is about, in months ("second year" -> 12-24)."""
+    t = text.lower().replace("–", "-").replace("—", "-")
+    if m := re.search(rf"months?\s+(\d+)\s*(?:-|to|and)\s*(\d+)", t):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.search(rf"(?:between\s+)?(?:years?\s+)?{_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+years?", t) or re.search(
+        rf"years?\s+{_NUM}\s*(?:-|to|and|through)\s*{_NUM}", t
+    ):
+        a, b = _n(m.group(1)), _n(m.group(2))
+        return int((a - 1) * 12) if a >= 1 else 0, int(b * 12)
+    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+{_NUM}\s+(years?|months?)", t):
+        n = _n(m.group(1))
+        return int(n * 12 if m.group(2).startswith("year") else n), None
+    if m := re.search(rf"(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t):
+        n = _n(m.group(1))
+        return 0, int(n * 12 if m.group(2).startswith("year") else n)
+    if m := re.search(rf"{_ORD}\s+year|year\s+{_ORD}", t):
+        n = int(_n(m.group(1) or m.group(2)))
+        return (n - 1) * 12, n * 12
+    if m := re.search(rf"(?:in|within|by)\s+{_NUM}\s+(years?|months?)", t):
+        n = _n(m.group(1))
+        months = int(n * 12 if m.group(2).startswith("year") else n)
+        return max(0, months - 1), months + 1
+    if re.search(r"\b(start|starting|beginning|initially|right away|at first|early on|first few months|day one|newbie|fresher)\b", t):
+        return 0, 6
+    if re.search(r"\b(long[- ]term|eventually|later on|senior|experienced|peak|ceiling|top end|max(?:imum)?)\b", t):
+        return 48, None
+    return None
+
+
+def detect_path(text: str) -> str | None:
+    t = text.lower()
+    eng, auto = bool(ENGINEERING.search(t)), bool(AUTOMATION.search(t))
+    if BOTH.search(t) or (eng and auto):
+        return "both"
+    return "engineering" if eng else "automation" if auto else None
+
+
+def detect_topic(text: str) -> str | None:
+    t = text.lower().replace("’", "'")
+    for topic, pattern in TOPICS.items():
+        if re.search(pattern, t):
+            return topic
+    return None
+
+
+@dataclass
+class Plan:
+    text: str
+    intent: str  # answer | why | fit | offtopic | injection | greeting | empty
+    topic: str | None = None
+    path: str | None = None
+    period: Period | None = None
+    followup: bool = False
+    fit: FitResult | None = None
+    query: str = ""
+    hits: list[Hit] = field(default_factory=list)
+
+
+class OfflineAnswerer:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.facts = kb.facts
+
+    # -- understanding --------------------------------------------------------------------
+    def understand(self, text: str, state: SessionState) -> tuple[Plan, SessionState]:
+        t = text.lower().replace("’", "'")
+        new = state.model_copy(deep=True)
+        if INJECTION.search(t):
+            return Plan(text=text, intent="injection"), new
+        if GREETING.match(t.strip()):
+            return Plan(text=text, intent="greeting"), new
+
+        topic = detect_topic(t)
+        path = detect_path(t)
+        period = parse_period(t)
+        words = len(t.split())
+        is_why = bool(WHY.search(t))
+        cue = bool(FOLLOWUP_CUE.match(t))
+        followup = bool(state.topic) and (
+            (topic is None and (path is not None or period is not None or is_why or (cue and words <= 8)))
+            or (cue and words <= 12)
+            or bool(OTHER_PATH.search(t))
+        )
+        if followup:
+            topic = topic or state.topic
+            if OTHER_PATH.search(t) and state.path in ("engineering", "automation"):
+                path = "automation" if state.path == "engineering" else "engineering"
+            path = path or state.path
+
+        fit_answers = answers_from_text(t)
+        wants_fit = has_signals(fit_answers) and (FIT_ASK.search(t) or FIRST_PERSON.search(t)) and not (
+            topic in ("income", "burnout", "entry", "gatekeeping", "market", "tools") and not FIRST_PERSON.search(t)
+        )
+        if wants_fit and FIRST_PERSON.search(t):
+            plan = Plan(text=text, intent="fit", topic="fit", path=path, fit=score_fit(fit_answers, self.facts))
+            new.topic, new.path = "fit", None
+            return plan, new
+
+        query = self._query(text, topic, path, followup, state)
+        hits = self.kb.search(query, 6)
+        if topic is None and path is None and not followup:
+            best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
+            if OTHER_CAREERS.search(t) or not DOMAIN.search(t) and best < OFF_TOPIC_SIMILARITY or best < 0.2:
+                return Plan(text=text, intent="offtopic", hits=hits), new
+        if OTHER_CAREERS.search(t) and not DOMAIN.search(t):
+            return Plan(text=text, intent="offtopic", hits=hits), new
+
+        intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
+        plan = Plan(text=text, intent=intent, topic=topic, path=path, period=period, followup=followup, query=query, hits=hits)
+        new.topic, new.path = topic or new.topic, path or new.path
+        new.period = period[0] if period else None
+        return plan, new
+
+    def _query(self, text: str, topic: str | None, path: str | None, followup: bool, state: SessionState) -> str:
+        """A standalone retrieval query: a follow-up borrows the earlier question's words."""
+        if not followup:
+            return text
+        last = state.last()
+        base = last.user if last else ""
+        label = {"engineering": "AI Engineers", "automation": "Automation Specialists"}.get(path or "", "")
+        if label:
+            base = re.sub(r"(?i)\b(ai engineers?|ml engineers?|automation specialists?|automation|ai engineering)\b", label, base)
+        return f"{base} {text} {label}".strip()
+
+    # -- answering ------------------------------------------------------------------------
+    def starters(self) -> list[str]:
+        return [
+            "How much does an AI Engineer earn in the first two years?",
+            "When do automation specialists burn out?",
+            "I'm patient and like depth. Which path fits me?",
+        ]
+
+    def answer(self, plan: Plan, state: SessionState) -> Turn:
+        if plan.intent == "injection":
+            return Turn(answer=REFUSAL, in_scope=False, follow_ups=self.starters()[:2])
+        if plan.intent == "greeting":
+            return Turn(
+                answer="Hello! " + SCOPE.replace("I can only help", "I help"), follow_ups=self.starters()
+            )
+        if plan.intent == "offtopic":
+            return Turn(answer=SCOPE, in_scope=False, follow_ups=self.starters()[:2])
+        if plan.intent == "fit":
+            return self._fit_turn(plan)
+        handler = getattr(self, f"_topic_{plan.topic}", None) if plan.topic else None
+        parts: list[tuple[str, list[str]]] = handler(plan) if handler else []
+        if not parts:
+            parts = self._extract(plan, n=2)
+        if not parts:
+            return Turn(
+                answer="The article doesn't say. " + SCOPE.split(":")[0] + ".",
+                follow_ups=self._follow_ups(plan),
+            )
+        answer = " ".join(text for text, _ in parts)
+        cited: list[str] = []
+        for _, ids in parts:
+            cited.extend(i for i in ids if i not in cited)
+        citations = [Citation(id=h.id, section=h.section, text=h.text) for h in self.kb.get(cited)]
+        return Turn(answer=answer, citations=citations, follow_ups=self._follow_ups(plan))
+
+    # Each topic handler returns [(sentence(s), [passage ids])].
+    def _paths(self, plan: Plan) -> list[str]:
+        return ["engineering", "automation"] if plan.path in (None, "both") else [plan.path]
+
+    def _topic_income(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        parts = []
+        for path in self._paths(plan):
+            bands = self.facts.income(path)
+            chosen = [b for b in bands if _overlaps(b, plan.period)] if plan.period else bands
+            if not chosen:
+                chosen = bands
+            who = "AI Engineers" if path == "engineering" else "Automation Specialists"
+            listed = ", ".join(_band_text(b) for b in chosen)
+            if plan.period and len(chosen) < len(bands):
+                text = f"{who} earn {listed}, per the article."
+            else:
+                text = f"{who}: {listed}."
+            passage = self.kb.get([chosen[0].passage_id])
+            if passage and (plan.intent == "why" or not plan.period):
+                tail = _sentences(passage[0].text.split("\n")[-1])[1:]
+                if tail:
+                    text += " " + " ".join(tail)
+            parts.append((text, [chosen[0].passage_id]))
+        return parts
+
+    def _topic_burnout(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        parts = []
+        for path in self._paths(plan):
+            b = self.facts.burnout_of(path)
+            who = "AI Engineers" if path == "engineering" else "Automation Specialists"
+            text = f"{who} {b.quote}"
+            text += f" ({b.causes})." if b.causes else "."
+            ids = [b.passage_id]
+            if plan.intent == "why" or len(self._paths(plan)) == 1:
+                detail = self.kb.get(b.detail_passage_ids + [b.passage_id])
+                cause_terms = tokenize(f"{b.causes} {plan.text} drain burn quit wall break alone phone messy")
+                best = _best_sentences(detail, cause_terms, 2 if plan.intent == "why" else 1, exclude=b.quote, idf=self.kb.idf)
+                if best:
+                    text += " " + " ".join(s for s, _ in best)
+                    ids += [pid for _, pid in best if pid not in ids]
+            parts.append((text, ids))
+        return parts
+
+    def _row_topic(self, plan: Plan, dimension: str) -> list[tuple[str, list[str]]]:
+        row = self.facts.row(dimension)
+        if row is None:
+            return []
+        if plan.path in ("engineering", "automation"):
+            cell = row.engineering if plan.path == "engineering" else row.automation
+            text = f"{row.dimension} for an {PATH_LABEL[plan.path]}: {cell}."
+        else:
+            text = f"{row.dimension}: AI Engineer, {row.engineering}; AI Automation Specialist, {row.automation}."
+        parts = [(text, [row.passage_id])]
+        parts += self._extract(plan, n=1, exclude_ids={row.passage_id}, min_score=EXTRA_MIN_SCORE)
+        return parts
+
+    def _topic_entry(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        return self._row_topic(plan, "entry barrier")
+
+    def _topic_value_timing(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        return self._row_topic(plan, "value timing")
+
+    def _topic_feedback(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        return self._row_topic(plan, "feedback")
+
+    def _topic_skills(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        return self._row_topic(plan, "transferable")
+
+    def _topic_core_problem(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        return self._row_topic(plan, "core problem")
+
+    def _topic_suits(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        t = plan.text.lower()
+        q = next((q for q in self.facts.questions if "depth" in q.question.lower()), None)
+        if q is None or not re.search(r"depth|breadth|recharge|energ|variety|novelty|mastery|deep", t):
+            return self._row_topic(plan, "suited")
+        broad, deep = bool(re.search(r"breadth|variety|novelty|switch", t)), bool(re.search(r"depth|deep|mastery", t))
+        picks = [q.engineering] if deep and not broad else [q.automation] if broad and not deep else [q.engineering, q.automation]
+        return [(f"{q.question} " + " ".join(picks), q.passage_ids[:2])]
+
+    def _topic_overview(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        rows = [self.facts.row(d) for d in ("core problem", "value timing", "entry barrier", "burnout")]
+        text = " ".join(f"{r.dimension}: AI Engineer, {r.engineering}; Automation, {r.automation}." for r in rows if r)
+        return [(text, [r.passage_id for r in rows if r])]
+
+    def _topic_red_flags(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        parts = []
+        for path in self._paths(plan):
+            flags = self.facts.flags(path)
+            if not flags:
+                continue
+            name = "AI Engineering" if path == "engineering" else "Automation"
+            listed = " ".join(f"({i}) {f.flag}" for i, f in enumerate(flags, 1))
+            parts.append((f"You'll struggle with {name} if: {listed}", [f.passage_id for f in flags]))
+        return parts
+
+    def _topic_framework(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        qs = self.facts.questions
+        listed = " ".join(f"({i}) {q.question}" for i, q in enumerate(qs, 1))
+        text = f"The article's three questions: {listed} Depth, being right once and thinking harder point to AI Engineering; breadth, being useful repeatedly and trying faster point to automation. Tell me your answers and I'll score your fit."
+        return [(text, [q.passage_ids[0] for q in qs])]
+
+    def _topic_choose(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        recs = self.facts.recommendations
+        paths = self._paths(plan)
+        quotes = [recs[p] for p in paths]
+        text = " ".join(q.text.lstrip("· ") for q in quotes)
+        return [(text, [quotes[0].passage_id])] + [(self.facts.commitment.text[:1].upper() + self.facts.commitment.text[1:] + ", the article advises.", [self.facts.commitment.passage_id])]
+
+    def _topic_breaks(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """What a bad day looks like on each path: the passages after each burnout point."""
+        parts = []
+        for path in self._paths(plan):
+            detail = self.kb.get(self.facts.burnout_of(path).detail_passage_ids)
+            for h in detail:
+                sentences = _sentences(h.text)
+                for i, s in enumerate(sentences):
+                    if re.match(r"when something (breaks|fails)", s.lower()):
+                        who = "an AI Engineer" if path == "engineering" else "an Automation Specialist"
+                        parts.append((f"For {who}: " + " ".join(sentences[i : i + 2]), [h.id]))
+                        break
+                else:
+                    continue
+                break
+        return parts
+
+    def _topic_real_question(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """The question the article says people are really asking: the one its section poses."""
+        for h in plan.hits:
+            if "ask" in h.section.lower():
+                asked = [s for s in _sentences(h.text) if s.endswith("?")]
+                if asked:
+                    return [(f"The article says people are really asking: “{asked[0]}”", [h.id])] + self._extract(plan, 1, {h.id})
+        return []
+
+    def _topic_commitment(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        return self._extract(plan, n=2)
+
+    # -- extractive answers ---------------------------------------------------------------
+    def _extract(
+        self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0
+    ) -> list[tuple[str, list[str]]]:
+        """The sentences of the retrieved passages that best answer the question."""
+        hits = [h for h in plan.hits if h.id not in (exclude_ids or set())]
+        if plan.path in ("engineering", "automation"):
+            other = "automation" if plan.path == "engineering" else "engineering"
+            preferred = [h for h in hits if _mentions(h.text, plan.path) or not _mentions(h.text, other)]
+            hits = preferred or hits
+        asked = tokenize(plan.query or plan.text)
+        related = [t for t in tokenize(plan.query or plan.text, expand=True) if t not in asked]
+        best = _best_sentences(
+            hits[:4], asked + related, n, path=plan.path, idf=_weighted(self.kb.idf, set(related)), min_score=min_score
+        )
+        return [(s, [pid]) for s, pid in best]
+
+    def _fit_turn(self, plan: Plan) -> Turn:
+        fit = plan.fit
+        assert fit is not None
+        eng, auto = fit.scores["engineering"], fit.scores["automation"]
+        if fit.recommended == "undecided":
+            head = f"From what you said, the framework doesn't separate the paths (engineering {eng:g}, automation {auto:g})."
+        else:
+            name = "AI Engineering" if fit.recommended == "engineering" else "AI Automation"
+            head = f"From what you said, the article's framework points to {name} (engineering {eng:g} vs automation {auto:g})."
+        why = "; ".join(f"{r.answer} (+{r.points:g} {r.path})" for r in fit.reasons)
+        text = f"{head} Why: {why}. {fit.caveat}"
+        ids = _fit_passages(self, fit)
+        citations = [Citation(id=h.id, section=h.section, text=h.text) for h in self.kb.get(ids)]
+        return Turn(
+            answer=text,
+            citations=citations,
+            fit=fit,
+            follow_ups=["What are the red flags for this path?", "What are the three framework questions?", "When does burnout hit on this path?"],
+        )
+
+    def _follow_ups(self, plan: Plan) -> list[str]:
+        path = plan.path if plan.path in ("engineering", "automation") else None
+        other = {"engineering": "automation", "automation": "AI engineering"}.get(path or "", "")
+        who = {"engineering": "AI engineers", "automation": "automation specialists"}.get(path or "", "each path")
+        by_topic = {
+            "income": [f"When do {who} burn out?", "How hard is it to get in?"],
+            "burnout": ["Why does it happen then?", f"How much do {who} earn?"],
+            "red_flags": ["What are the three framework questions?", "Which path fits me if I'm patient?"],
+            "entry": ["Does AI engineering need a degree?", f"How much do {who} earn at first?"],
+            "gatekeeping": ["How hard is it to get into automation?", "What changed in 2026?"],
+            "market": ["Is automation work being commoditized?", "What skill actually transfers?"],
+        }
+        out = list(by_topic.get(plan.topic or "", ["What are the red flags for each path?", "How do I decide between them?"]))
+        if other:
+            out.insert(0, f"And for {other}?")
+        return out[:3]
+
+
+# -- helpers --------------------------------------------------------------------------------
+def _mentions(text: str, path: str) -> bool:
+    t = text.lower()
+    return bool(ENGINEERING.search(t)) if path == "engineering" else "automation" in t
+
+
+def _overlaps(band: IncomeBand, period: Period) -> bool:
+    lo, hi = period
+    band_hi = band.months_to if band.months_to is not None else 10**6
+    return band.months_from < (hi if hi is not None else 10**6) and lo < band_hi
+
+
+def _band_text(b: IncomeBand) -> str:
+    months = f"months {b.months_from}-{b.months_to}" if b.months_to is not None else f"months {b.months_from}+"
+    qual = f" {b.qualifier}" if b.qualifier else ""
+    return f"{b.figure}{qual} ({months})"
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]
+
+
+def _best_sentences(
+    hits: list[Hit],
+    terms: list[str],
+    n: int,
+    *,
+    exclude: str = "",
+    path: str | None = None,
+    idf: Callable[[str], float] | None = None,
+    min_score: float = 0.0,
+) -> list[tuple[str, str]]:
+    """Sentences ranked by the rarity-weighted words they share with the question.
+
+    A short best sentence ("You finish an automation course.") is read with the one after it,
+    which usually carries the answer.
+    """
+    weight = idf or (lambda _t: 1.0)
+    wanted = set(terms)
+    scored = []
+    for rank, h in enumerate(hits):
+        sentences = _sentences(h.text)
+        for pos, sentence in enumerate(sentences):
+            if exclude and exclude in sentence or len(sentence.split()) < 4:
+                continue
+            overlap = sum(weight(t) for t in wanted & set(tokenize(sentence)))
+            if overlap <= max(0.0, min_score):
+                continue
+            if path in ("engineering", "automation") and _mentions(sentence, path):
+                overlap += 0.5
+            text = sentence
+            if len(sentence.split()) < 10 and pos + 1 < len(sentences):
+                text = f"{sentence} {sentences[pos + 1]}"
+            scored.append((overlap - 0.3 * rank - 0.01 * pos, text, h.id))
+    scored.sort(key=lambda s: -s[0])
+    out: list[tuple[str, str]] = []
+    for _, text, pid in scored:
+        if all(text not in s and s not in text for s, _ in out):
+            out.append((text, pid))
+        if len(out) == n:
+            break
+    return out
+
+
+def _weighted(idf: Callable[[str], float], related: set[str]) -> Callable[[str], float]:
+    """Words the person used count fully; words we added as synonyms count half."""
+    return lambda term: idf(term) * (0.5 if term in related else 1.0)
+
+
+def _fit_passages(answerer: OfflineAnswerer, fit: FitResult) -> list[str]:
+    facts = answerer.facts
+    ids: list[str] = []
+    for r in fit.reasons:
+        for q in facts.questions:
+            if r.quote in (q.engineering, q.automation):
+                ids.extend(pid for pid in q.passage_ids[:2] if pid not in ids)
+        for f in facts.red_flags:
+            if r.quote == f.flag and f.passage_id not in ids:
+                ids.append(f.passage_id)
+        for rec in facts.recommendations.values():
+            if r.quote == rec.text and rec.passage_id not in ids:
+                ids.append(rec.passage_id)
+        row = facts.row("suited")
+        if row and r.quote.endswith(row.engineering) and row.passage_id not in ids:
+            ids.append(row.passage_id)
+    return ids[:4]
+
