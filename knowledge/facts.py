@@ -199,8 +199,9 @@ def build_facts(article: ParsedArticle) -> FactSheet:
 
     questions = []
     for p in ps:
-        first = p.text.split("\n")[0]
-        if p.section.lower().startswith("a framework") and first.endswith("?"):
+        asked = [line for line in p.text.split("\n") if line.endswith("?")]
+        if p.section.lower().startswith("a framework") and asked:
+            first = asked[0]
             body = [p, *[q for q in ps if q.order > p.order and q.context.endswith(first)]][:3]
             eng = next((_sentence_with(q.text, "engineering") for q in body if _sentence_with(q.text, "engineering")), "")
             auto = next((_sentence_with(q.text, "automation") for q in body if _sentence_with(q.text, "automation")), "")

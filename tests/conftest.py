@@ -1,0 +1,97 @@
+"""Shared fixtures. Tests never reach the network: any connection off loopback fails loudly."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pathwise.config import Settings, get_settings
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _loopback_only(address: object) -> None:
+    if not isinstance(address, tuple):  # unix sockets
+        return
+    host = str(address[0])
+    if host in ("localhost", "") or host.startswith("127."):
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ConnectionRefusedError(f"tests may not connect to {host}: only loopback is allowed")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _loopback_only(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _loopback_only(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's key, model or data dir; settings are re-read per test."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PATHWISE_OPENAI_API_KEY", "PATHWISE_OPENAI_BASE_URL",
+                 "PATHWISE_CHROMA_URL", "PATHWISE_MODEL", "PATHWISE_OFFLINE", "PATHWISE_AUTH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATHWISE_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    """The ONNX export is derived from sha-checked weights, so tests share the user's cache of it."""
+    return Settings().cache_dir
+
+
+@pytest.fixture(scope="session")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("shared-home")
+
+
+@pytest.fixture(scope="session")
+def settings_shared(shared_home: Path, model_cache: Path) -> Settings:
+    return Settings(home=shared_home, cache_dir=model_cache)
+
+
+@pytest.fixture(scope="session")
+def kb(settings_shared: Settings):  # type: ignore[no-untyped-def]
+    """One knowledge base over the bundled article for read-only tests."""
+    from pathwise.knowledge.base import KnowledgeBase
+
+    return KnowledgeBase.open(settings_shared)
+
+
+@pytest.fixture(scope="session")
+def advisor(kb, settings_shared: Settings):  # type: ignore[no-untyped-def]
+    from pathwise.agent.advisor import Advisor
+
+    return Advisor(kb, settings=settings_shared)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, model_cache: Path) -> Settings:
+    """Settings with a fresh, private data dir."""
+    return Settings(home=tmp_path / "home", cache_dir=model_cache)
