@@ -228,15 +228,23 @@ class OfflineAnswerer:
         return plan, new
 
     def _query(self, text: str, topic: str | None, path: str | None, followup: bool, state: SessionState) -> str:
-        """A standalone retrieval query: a follow-up borrows the earlier question's words."""
+        """A standalone retrieval query: a follow-up borrows the earlier question's words.
+
+        "How much do automation specialists earn?" then "And AI engineers?" searches for
+        "How much do AI Engineers earn?".
+        """
         if not followup:
             return text
         last = state.last()
         base = last.user if last else ""
         label = {"engineering": "AI Engineers", "automation": "Automation Specialists"}.get(path or "", "")
-        if label:
-            base = re.sub(r"(?i)\b(ai engineers?|ml engineers?|automation specialists?|automation|ai engineering)\b", label, base)
-        return f"{base} {text} {label}".strip()
+        if label and base:
+            swapped = re.sub(r"(?i)\b(ai engineers?|ml engineers?|automation specialists?|automation|ai engineering)\b", label, base)
+            base = swapped if swapped != base else f"{base} {label}"
+        rest = FOLLOWUP_CUE.sub("", text.lower())
+        rest = re.sub(r"(?i)\b(ai engineers?|ml engineers?|automation specialists?|automation|ai engineering|engineering|the other (?:one|path)|for|about|of|them|it|that)\b", " ", rest)
+        extra = " ".join(w for w in re.findall(r"[\w₹'-]+", rest) if len(w) > 2)
+        return f"{base} {extra}".strip()
 
     # -- answering ------------------------------------------------------------------------
     def starters(self) -> list[str]:

@@ -6,6 +6,7 @@ import json
 import re
 import statistics
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,17 +86,39 @@ def rank_metrics(ranked_texts: list[list[str]], passages: list[str]) -> dict[str
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def retrieval_query(case: Case) -> str:
-    return " ".join(case.turns)
+def follow_up_condenser(kb: KnowledgeBase) -> Callable[[list[str]], str]:
+    """The advisor's own rewrite of a conversation's last turn into a standalone query."""
+    from pathwise.agent.offline import OfflineAnswerer
+    from pathwise.agent.sessions import Exchange, SessionState
+
+    answerer = OfflineAnswerer(kb)
+
+    def condense(turns: list[str]) -> str:
+        state, query = SessionState(), turns[-1]
+        for text in turns:
+            plan, state = answerer.understand(text, state)
+            state.exchanges.append(Exchange(user=text, answer="", topic=plan.topic, path=plan.path))
+            query = plan.query or text
+        return query
+
+    return condense
 
 
-def eval_retrieval(kb: KnowledgeBase, cases: list[Case], *, baselines: bool = True) -> dict[str, Any]:
+def eval_retrieval(
+    kb: KnowledgeBase,
+    cases: list[Case],
+    *,
+    baselines: bool = True,
+    condense: Callable[[list[str]], str] | None = None,
+) -> dict[str, Any]:
+    """Recall@k and MRR of the gold passage; every method gets the same (condensed) queries."""
     import numpy as np
 
     from pathwise.knowledge.corpus import bundled_text
 
     gold = [c for c in cases if c.passage]
-    queries = [retrieval_query(c) for c in gold]
+    condense = condense or (lambda turns: " ".join(turns))
+    queries = [condense(c.turns) for c in gold]
     spans = [c.passage or "" for c in gold]
     results: dict[str, Any] = {"cases": len(gold)}
 

@@ -14,28 +14,29 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-_TOKEN = re.compile(r"[a-z0-9₹]+(?:[./][a-z0-9]+)*")
+_TOKEN = re.compile(r"₹|[a-z0-9]+(?:[./][a-z0-9]+)*")
 STOPWORDS = frozenset(
     "a an and are as at be been being but by can could did do does doing for from had has have how i if in into "
     "is it its it's me my of on or our so than that the their them then there these they this those to was we "
     "were what when where which who whom why will with would you your yours about also just more most some such "
-    "very".split()
+    "very really actually just even quite".split()
 )
 _SUFFIXES = ("ations", "ation", "ating", "ated", "ates", "ate", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
 
 # Everyday words people use for the article's ideas. The article says "income", "burn out",
 # "credentialism"; people say "salary", "quit", "degree".
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "salary": ("income", "earn"),
-    "money": ("income", "earn"),
-    "pay": ("income", "earn"),
-    "paid": ("income", "earn"),
-    "wage": ("income", "earn"),
+    "salary": ("income", "earn", "₹"),
+    "money": ("income", "earn", "₹"),
+    "pay": ("income", "earn", "₹"),
+    "paid": ("income", "earn", "₹"),
+    "wage": ("income", "earn", "₹"),
     "make": ("earn",),
-    "earn": ("income",),
-    "rupee": ("income",),
-    "lakh": ("income",),
-    "compensation": ("income",),
+    "earn": ("income", "₹"),
+    "income": ("₹",),
+    "rupee": ("income", "₹"),
+    "lakh": ("income", "₹"),
+    "compensation": ("income", "₹"),
     "quit": ("burnout", "wall", "break"),
     "exhaust": ("burnout", "drain"),
     "tired": ("burnout", "drain"),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pathwise.store")
 
-CHUNKER_VERSION = "3"  # bump when parsing or chunking changes: stored sources then rebuild
+CHUNKER_VERSION = "4"  # bump when parsing or chunking changes: stored sources then rebuild
 
 
 def source_hash(passages: list[Passage]) -> str:
@@ -70,6 +70,7 @@ class StoredPassage:
     context: str
     source: str
     order: int
+    kind: str = "paragraph"
 
 
 class Store:
@@ -165,6 +166,7 @@ class Store:
                         context=str(meta.get("context", "")),
                         source=str(meta.get("source", "")),
                         order=int(meta.get("order", 0)),
+                        kind=str(meta.get("kind", "paragraph")),
                     )
                 )
         return out

@@ -241,11 +241,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pathwise.bench.evaluate import dump, eval_answers, eval_retrieval, load_cases
+    from pathwise.bench.evaluate import dump, eval_answers, eval_retrieval, follow_up_condenser, load_cases
 
     cases = load_cases(Path(args.set) if args.set else None)
     if args.retrieval:
-        result = eval_retrieval(_kb(), cases)
+        kb = _kb()
+        result = eval_retrieval(kb, cases, condense=follow_up_condenser(kb))
         if args.json:
             _print_json(result, indent=2)
             return 0
