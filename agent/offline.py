@@ -24,12 +24,17 @@ if TYPE_CHECKING:
     from pathwise.knowledge.types import Hit
 
 EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs beside a table row
-OFF_TOPIC_SIMILARITY = 0.40  # MiniLM cosine of the best passage below which a question is not about the article
+OFF_TOPIC_SIMILARITY = 0.40
+SILENT_SIMILARITY = 0.45  # an on-topic-sounding question with no topic and no passage this close: the article is silent  # MiniLM cosine of the best passage below which a question is not about the article
 
 SCOPE = (
     "I can only help with choosing between AI Engineer and AI Automation Specialist, from one 2026 article: "
     "income by period, burnout, entry barriers, gatekeeping, the 2026 market, red flags, and its three-question "
     "framework. Ask me about those, or describe yourself and I'll score your fit."
+)
+SILENT = (
+    "The article doesn't cover that. It compares AI Engineer and AI Automation Specialist on income by period, "
+    "burnout, entry barriers, gatekeeping, the 2026 market, red flags and a three-question framework."
 )
 REFUSAL = (
     "I can't share or change how I work. I answer questions about AI Engineer vs AI Automation Specialist "
@@ -40,9 +45,9 @@ REFUSAL = (
 
 # Topic -> patterns on lower-cased text. Order matters: the first topic that matches wins ties.
 TOPICS: dict[str, str] = {
-    "red_flags": r"red flags?|warning signs?|\bstruggle\b|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
+    "red_flags": r"red flags?|warning signs?|\bstruggle\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
     "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired",
-    "income": r"\bearn|income|salar|money|\bpay\b|\bpaid\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
+    "income": r"\bearn|income|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b|\bpaid\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
     "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it|goes wrong",
     "gatekeeping": r"gatekeep|credential|degree|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
     "entry": r"entry|barrier|get (?:in|into|started|hired|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|land (?:a|my) (?:first )?job|start(?:ing)? out",
@@ -50,7 +55,7 @@ TOPICS: dict[str, str] = {
     "value_timing": r"\bvalue\b|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay off",
     "skills": r"transfer|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
     "market": r"2026|market|demand|grow|grown|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
-    "commoditization": r"commodit|template|replace|obsolete|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
+    "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
     "framework": r"framework|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|help me (?:decide|choose)|self[- ]knowledge",
     "commitment": r"18 months|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
     "choose": r"when should i (?:choose|pick|go)|should i (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
@@ -58,18 +63,33 @@ TOPICS: dict[str, str] = {
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
     "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
     "real_question": r"really asking|real question|real tension|actually asking|valuable quickly|question (?:people|you)",
-    "core_problem": r"core problem|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|difference between|differ",
-    "overview": r"compare|comparison|versus|\bvs\.?\b|pros and cons|overview|summar|tell me about|explain",
+    "core_problem": r"core problem|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|all day|spend (?:their|the) day",
+    "overview": r"difference|differ|compare|comparison|versus|\bvs\.?\b|pros and cons|overview|summar|tell me about|explain",
 }
+
+# Words the article uses for each topic, used to pick sentences (never shown).
+TOPIC_WORDS: dict[str, str] = {
+    "market": "in 2026 roles haven't grown as fast as expected demand exploded",
+    "commoditization": "commoditization template floor drops absorbed barbell relevant commoditized",
+    "gatekeeping": "credentialism degree filter self-taught handicap reverse over-qualification",
+    "skills": "transferable skill thinking systems translating transfers",
+    "compounding": "compounding bet diversification pyramid year easier",
+    "commitment": "straddle both committing pick one 18 months minimum cross-pollinate deep combine",
+    "tools": "know n8n make zapier langchain pytorch transformer course",
+    "real_question": "asking valuable quickly lasts tension",
+    "breaks": "breaks alone phone production",
+}
+PATH_WORDS = frozenset(tokenize("ai engineer engineers engineering automation specialist specialists"))
 
 # Words that show a message is about the article's world even when no topic matches.
 DOMAIN = re.compile(
     r"\bai\b|engineer|automat|\bml\b|machine learning|career|path|model|workflow|zapier|n8n|llm|gpt|prompt engineer|"
-    r"freelanc|client|upwork|job|role|specialist|data scien|\bskills?\b"
+    r"freelanc|client|upwork|job|role|specialist|\bskills?\b"
 )
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
-    r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer)\b"
+    r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer|data scientists?|"
+    r"data analysts?|web developers?|graphic designers?|game developers?)\b"
 )
 INJECTION = re.compile(
     r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
@@ -129,8 +149,8 @@ def parse_period(text: str) -> Period | None:
     if m := re.search(rf"(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t):
         n = _n(m.group(1))
         return 0, int(n * 12 if m.group(2).startswith("year") else n)
-    if m := re.search(rf"{_ORD}\s+year|year\s+{_ORD}", t):
-        n = int(_n(m.group(1) or m.group(2)))
+    if m := re.search(rf"{_ORD}\s+year|year\s+{_ORD}|year\s+{_NUM}\b", t):
+        n = int(_n(m.group(1) or m.group(2) or m.group(3)))
         return (n - 1) * 12, n * 12
     if m := re.search(rf"(?:in|within|by)\s+{_NUM}\s+(years?|months?)", t):
         n = _n(m.group(1))
@@ -203,6 +223,9 @@ class OfflineAnswerer:
                 path = "automation" if state.path == "engineering" else "engineering"
             path = path or state.path
 
+        if path is None and state.path and re.search(r"\b(they|them|their|this path|that path|that role|this role)\b", t):
+            path = state.path
+
         fit_answers = answers_from_text(t)
         wants_fit = has_signals(fit_answers) and (FIT_ASK.search(t) or FIRST_PERSON.search(t)) and not (
             topic in ("income", "burnout", "entry", "gatekeeping", "market", "tools") and not FIRST_PERSON.search(t)
@@ -213,13 +236,15 @@ class OfflineAnswerer:
             return plan, new
 
         query = self._query(text, topic, path, followup, state)
-        hits = self.kb.search(query, 6)
+        hits = self.kb.search(f"{query} {TOPIC_WORDS.get(topic or '', '')}".strip(), 6)
         if topic is None and path is None and not followup:
             best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
             if OTHER_CAREERS.search(t) or not DOMAIN.search(t) and best < OFF_TOPIC_SIMILARITY or best < 0.2:
                 return Plan(text=text, intent="offtopic", hits=hits), new
-        if OTHER_CAREERS.search(t) and not DOMAIN.search(t):
+        if OTHER_CAREERS.search(t) and not (ENGINEERING.search(t) and re.search(r"\bai\b|\bml\b|machine learning", t)) and not AUTOMATION.search(t):
             return Plan(text=text, intent="offtopic", hits=hits), new
+        if topic is None and not followup and hits and max((h.similarity or 0.0) for h in hits) < SILENT_SIMILARITY:
+            return Plan(text=text, intent="silent", hits=hits), new
 
         intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
         plan = Plan(text=text, intent=intent, topic=topic, path=path, period=period, followup=followup, query=query, hits=hits)
@@ -263,6 +288,8 @@ class OfflineAnswerer:
             )
         if plan.intent == "offtopic":
             return Turn(answer=SCOPE, in_scope=False, follow_ups=self.starters()[:2])
+        if plan.intent == "silent":
+            return Turn(answer=SILENT, in_scope=False, follow_ups=self.starters()[:2])
         if plan.intent == "fit":
             return self._fit_turn(plan)
         handler = getattr(self, f"_topic_{plan.topic}", None) if plan.topic else None
@@ -423,14 +450,21 @@ class OfflineAnswerer:
     def _extract(
         self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0
     ) -> list[tuple[str, list[str]]]:
-        """The sentences of the retrieved passages that best answer the question."""
+        """The sentences of the retrieved passages that best answer the question.
+
+        The topic's own words (``TOPIC_WORDS``) count beside the question's, so "Will automation
+        jobs disappear?" finds the sentences about commoditization.
+        """
         hits = [h for h in plan.hits if h.id not in (exclude_ids or set())]
         if plan.path in ("engineering", "automation"):
             other = "automation" if plan.path == "engineering" else "engineering"
             preferred = [h for h in hits if _mentions(h.text, plan.path) or not _mentions(h.text, other)]
             hits = preferred or hits
-        asked = tokenize(plan.query or plan.text)
-        related = [t for t in tokenize(plan.query or plan.text, expand=True) if t not in asked]
+        # With one path asked about, its name says nothing about which sentence answers.
+        skip = PATH_WORDS if plan.path in ("engineering", "automation") else frozenset()
+        asked = [t for t in tokenize(plan.query or plan.text) if t not in skip]
+        related = [t for t in tokenize(plan.query or plan.text, expand=True) if t not in asked and t not in skip]
+        related += [t for t in tokenize(TOPIC_WORDS.get(plan.topic or "", "")) if t not in asked]
         best = _best_sentences(
             hits[:4], asked + related, n, path=plan.path, idf=_weighted(self.kb.idf, set(related)), min_score=min_score
         )
@@ -489,7 +523,8 @@ def _overlaps(band: IncomeBand, period: Period) -> bool:
 def _band_text(b: IncomeBand) -> str:
     months = f"months {b.months_from}-{b.months_to}" if b.months_to is not None else f"months {b.months_from}+"
     qual = f" {b.qualifier}" if b.qualifier else ""
-    return f"{b.figure}{qual} ({months})"
+    figure = b.figure if b.figure.startswith("₹") else b.figure[:1].lower() + b.figure[1:]
+    return f"{figure}{qual} ({months})"
 
 
 def _sentences(text: str) -> list[str]:
