@@ -204,6 +204,8 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     (r"useful repeatedly|many (?:different )?(?:problems|clients|contexts)|lots of (?:small )?problems|different problems", "q1", "useful_repeatedly"),
     (r"\b(?:depth|deep dives?|go(?:ing)? deep|deeper|mastery|master one|specialis|specializ|one domain)", "q2", "depth"),
     (r"\b(?:breadth|variety|novelty|switch(?:ing)? contexts?|context[- ]switching|new tools|many domains|different domains)", "q2", "breadth"),
+    (r"prefer(?:s|ring)? (?:thinking|to think)|thinking (?:over|to|more than|rather than) doing", "q3", "think_harder"),
+    (r"prefer(?:s|ring)? (?:doing|to do|action)|doing (?:over|to|more than|rather than) thinking", "q3", "try_faster"),
     (r"think(?:ing)? harder|think (?:it|things) through|thinking it through|read (?:more )?papers|analy[sz]|productive by thinking|understand the math", "q3", "think_harder"),
     (r"try(?:ing)? (?:something )?fast|try faster|iterat|tinker|trial and error|productive by doing|try something else|learn by doing|experiment quickly", "q3", "try_faster"),
     (r"early income|money (?:fast|quickly|soon|now)|earn(?:ing)? (?:fast|quickly|soon|now|early|right away)|income (?:fast|quickly|soon|now)|quick (?:money|income|wins)|paid (?:fast|quickly|soon)|need (?:money|income|to earn)", "pref", "early_income"),

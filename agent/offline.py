@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs beside a table row
 OFF_TOPIC_SIMILARITY = 0.40
+# A topic word ("recommend", "how much") in a message with no career words needs at least this much
+# support from the article: "Recommend me a good movie" scores 0.16, "Tell me about the framework" 0.20.
+TOPIC_WORD_SIMILARITY = 0.19
 SILENT_SIMILARITY = 0.45  # an on-topic-sounding question with no topic and no passage this close: the article is silent  # MiniLM cosine of the best passage below which a question is not about the article
 
 SCOPE = (
@@ -47,18 +50,18 @@ REFUSAL = (
 TOPICS: dict[str, str] = {
     "red_flags": r"red flags?|warning signs?|\bstruggle\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
     "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired",
-    "income": r"\bearn|income|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b|\bpaid\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
+    "income": r"\bearn|income|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?! (?:it|sense|the switch|a decision|progress))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b|\bpaid\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
     "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it|goes wrong",
     "gatekeeping": r"gatekeep|credential|degree|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
-    "entry": r"entry|barrier|get (?:in|into|started|hired|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|land (?:a|my) (?:first )?job|start(?:ing)? out",
+    "entry": r"entry|barrier|get (?:in|into|started|hired|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|land (?:a|my) (?:first )?(?:job|client)|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
     "feedback": r"feedback",
     "value_timing": r"\bvalue\b|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay off",
     "skills": r"transfer|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
     "market": r"2026|market|demand|grow|grown|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
     "framework": r"framework|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|help me (?:decide|choose)|self[- ]knowledge",
-    "commitment": r"18 months|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
-    "choose": r"when should i (?:choose|pick|go)|should i (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
+    "commitment": r"18 months|\bcommit|stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
+    "choose": r"which is better|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|when should i (?:choose|pick|go)|should i (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
     "suits": r"suit|best for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
     "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
@@ -97,6 +100,8 @@ INJECTION = re.compile(
     r"(?:system|hidden|initial|original) (?:prompt|instructions|message)|reveal (?:your |the )?(?:prompt|instructions|rules)|"
     r"print (?:your |the )?(?:prompt|instructions)|jailbreak|developer mode|\bdan\b|you are now|act as (?!an? (?:ai engineer|automation))|"
     r"pretend (?:to be|you)|other (?:users?|people)'?s? (?:conversations?|chats?|messages|history)|"
+    r"(?:previous|another|other|last|different) (?:user|person|session|customer)|someone else'?s|"
+    r"everything above|above this line|repeat (?:the |your )?(?:text|words|instructions) above|"
     r"(?:show|give|tell) me (?:another|other) (?:user|person|session)"
 )
 GREETING = re.compile(r"^(hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|ok(?:ay)?|cool|great)\b[\s!.,?]*$")
@@ -237,8 +242,10 @@ class OfflineAnswerer:
 
         query = self._query(text, topic, path, followup, state)
         hits = self.kb.search(f"{query} {TOPIC_WORDS.get(topic or '', '')}".strip(), 6)
+        best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
+        if topic is not None and path is None and not followup and not DOMAIN.search(t) and best < TOPIC_WORD_SIMILARITY:
+            return Plan(text=text, intent="offtopic", hits=hits), new
         if topic is None and path is None and not followup:
-            best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
             if OTHER_CAREERS.search(t) or not DOMAIN.search(t) and best < OFF_TOPIC_SIMILARITY or best < 0.2:
                 return Plan(text=text, intent="offtopic", hits=hits), new
         if OTHER_CAREERS.search(t) and not (ENGINEERING.search(t) and re.search(r"\bai\b|\bml\b|machine learning", t)) and not AUTOMATION.search(t):
@@ -357,7 +364,7 @@ class OfflineAnswerer:
             return []
         if plan.path in ("engineering", "automation"):
             cell = row.engineering if plan.path == "engineering" else row.automation
-            text = f"{row.dimension} for an {PATH_LABEL[plan.path]}: {cell}."
+            text = f"{row.dimension} — {PATH_LABEL[plan.path]}: {cell}."
         else:
             text = f"{row.dimension}: AI Engineer, {row.engineering}; AI Automation Specialist, {row.automation}."
         parts = [(text, [row.passage_id])]
@@ -382,9 +389,11 @@ class OfflineAnswerer:
     def _topic_suits(self, plan: Plan) -> list[tuple[str, list[str]]]:
         t = plan.text.lower()
         q = next((q for q in self.facts.questions if "depth" in q.question.lower()), None)
-        if q is None or not re.search(r"depth|breadth|recharge|energ|variety|novelty|mastery|deep", t):
+        if q is None or not re.search(r"depth|breadth|recharge|energ|variety|novelty|mastery|deep|thrive", t):
             return self._row_topic(plan, "suited")
         broad, deep = bool(re.search(r"breadth|variety|novelty|switch", t)), bool(re.search(r"depth|deep|mastery", t))
+        if not broad and not deep:
+            broad, deep = plan.path == "automation", plan.path == "engineering"
         picks = [q.engineering] if deep and not broad else [q.automation] if broad and not deep else [q.engineering, q.automation]
         return [(f"{q.question} " + " ".join(picks), q.passage_ids[:2])]
 
