@@ -14,7 +14,7 @@ from pathwise.agent.fit import FitAnswers, score_fit
 from pathwise.agent.models import FitResult, StreamEvent, Turn
 from pathwise.agent.offline import OfflineAnswerer
 from pathwise.agent.sessions import SessionStore, clean_session_id
-from pathwise.errors import LLMUnavailable
+from pathwise.errors import InputError, LLMUnavailable
 
 if TYPE_CHECKING:
     from pathwise.config import Settings
@@ -34,7 +34,7 @@ def clean_message(message: object, limit: int) -> tuple[str, str | None]:
     if message is None:
         return "", None
     if not isinstance(message, str):
-        raise TypeError("message must be text")
+        raise InputError(f"a message must be text, not {type(message).__name__}")
     text = "".join(
         ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in message
     )
@@ -89,7 +89,12 @@ class Advisor:
         else:
             from pathwise.agent.llm import LLMAgent, build_chat_model
 
-            llm = LLMAgent(kb, chat_model or build_chat_model(settings), settings=settings)
+            llm = LLMAgent(
+                kb,
+                chat_model or build_chat_model(settings),
+                settings=settings,
+                checkpointer=_durable_checkpointer(Path(settings.home)) if durable else None,
+            )
         if notice:
             log.info(notice)
         return cls(kb, settings=settings, llm=llm, sessions=sessions, startup_notice=notice)
@@ -160,6 +165,18 @@ class Advisor:
         self.sessions.put(sid, new_state)
         turn.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         yield StreamEvent(kind="turn", turn=turn)
+
+
+def _durable_checkpointer(home: Path) -> Any:
+    """The LLM's conversation memory in SQLite beside the sessions, so it survives restarts."""
+    import sqlite3
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    home.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(home / "llm-memory.sqlite3"), check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    return SqliteSaver(conn)
 
 
 def _exchange(text: str, turn: Turn, plan: Any) -> Any:

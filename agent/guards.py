@@ -62,8 +62,9 @@ def resolve_citations(text: str, known_ids: Iterable[str]) -> tuple[str, list[st
         return "".join(f"[p:{i}]" for i in ids)
 
     out = _CITE_GROUP.sub(rewrite, text)
-    out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out) if out != text else out
-    out = re.sub(r"[ \t]{2,}", " ", out)
+    if out != text:  # a dropped marker leaves "claim ." or "a  b" behind
+        out = re.sub(r"(?<=\S)[ \t]+([.,;:!?])(?=\s|$)", r"\1", out)
+        out = re.sub(r"(?<=\S)[ \t]{2,}", " ", out)
     return out, list(order)
 
 
@@ -106,14 +107,23 @@ def split_answer(text: str) -> tuple[str, bool, list[str]]:
 # -- rendering -----------------------------------------------------------------
 
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|!\[[^\]\n]*\]\[[^\]\n]*\]")
-_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"'\n]*[\"'])?\s*\)")
-_REF_DEF = re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)
+_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+[\"'][^\"'\n]*[\"'])?\s*\)")
+_REF_DEF = re.compile(
+    r"^[ \t]*\[[^\]\n]+\]:[ \t]*<?((?:[a-z][a-z0-9+.-]*:|/|www\.)\S*?)>?(?:[ \t]+.*)?$", re.MULTILINE | re.IGNORECASE
+)
 _DROP_ELEMENT = re.compile(r"<(script|style|iframe|object|embed|svg|math|template)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![A-Za-z][^<>]*>|<\?[^<>]*\?>")
 _OPEN_TAG_TAIL = re.compile(r"<[A-Za-z/!?][^<>]*$")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|data|javascript):[^<>\s]*)>", re.IGNORECASE)
-_BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]]+|\b(?:data|javascript):[^\s<>()\[\]]+", re.IGNORECASE)
+# No word boundary: removing a link's markup can glue its text to a URL ("thttps://…").
+_BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>()\[\]]+|(?:data|javascript|vbscript):\S+", re.IGNORECASE)
+
+
+_MARKUP = re.compile(r"[<>]|!\[|\]\(|\]:|://|(?:data|javascript|vbscript):", re.IGNORECASE)
+_GAP = re.compile(r"(?<=\S)[ \t]{2,}")
+_GAP_PUNCT = re.compile(r"(?<=\S)[ \t]+([.,;:!?])(?=\s|$)")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def _allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
@@ -130,25 +140,35 @@ def _allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
 def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
     """Remove images, raw HTML and links to hosts outside ``allowed_hosts`` (empty: all)."""
     allow = frozenset(h.lower().strip(".") for h in allowed_hosts)
+    if not _MARKUP.search(text):
+        return _tidy(text)
+    out = text
+    # Removing one construct can join the pieces around it into another ("<<a>b>"), so repeat.
+    for _ in range(20):
+        cleaned = _sanitize_once(out, allow)
+        if cleaned == out:
+            break
+        out = cleaned
+    return out
+
+
+def _sanitize_once(text: str, allow: frozenset[str]) -> str:
     out = _COMMENT.sub("", text)
     out = _DROP_ELEMENT.sub("", out)
     out = _IMAGE.sub("", out)
-    out = _AUTOLINK.sub(lambda m: m.group(0) if _allowed(m.group(1), allow) else "", out)
+    out = _AUTOLINK.sub(lambda m: m.group(1) if _allowed(m.group(1), allow) else "", out)
     out = _LINK.sub(lambda m: m.group(0) if _allowed(m.group(2), allow) else m.group(1), out)
     out = _REF_DEF.sub(lambda m: m.group(0) if _allowed(m.group(1), allow) else "", out)
     out = _OPEN_TAG_TAIL.sub("", _TAG.sub("", out))
-    src = out
+    out = _BARE_URL.sub(lambda m: m.group(0) if _allowed(m.group(0), allow) else "", out)
+    return _tidy(out)
 
-    def bare(m: re.Match[str]) -> str:
-        start = m.start()
-        inside_kept_link = src[max(0, start - 2) : start] == "](" or src[max(0, start - 1) : start] == "<"
-        return m.group(0) if inside_kept_link or _allowed(m.group(0), allow) else ""
 
-    out = _BARE_URL.sub(bare, src)
-    out = re.sub(r"[ \t]{2,}", " ", out)
-    out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out)
-    out = re.sub(r"\n{3,}", "\n\n", out)
-    return out
+def _tidy(text: str) -> str:
+    """Close the gaps a removed construct leaves ("word  word", "word ."), keeping indentation."""
+    out = _GAP.sub(" ", text)
+    out = _GAP_PUNCT.sub(r"\1", out)
+    return _BLANK_LINES.sub("\n\n", out)
 
 
 # -- grounding -----------------------------------------------------------------
@@ -162,10 +182,12 @@ _CURRENCY = re.compile(
 )
 _UNIT_WORD = r"(?:months?|mos?|years?|yrs?|weeks?|days?|hours?|hrs?|percent|per cent)"
 _PLAIN = re.compile(
-    rf"(?:(?P<pre>{_UNIT_WORD})\s+)?(?P<a>{_NUM})(?:\s*(?:-|–|—|/|to)\s*(?P<b>{_NUM}))?\+?"
+    rf"(?<![\d.,])(?P<a>{_NUM})(?:\s*(?:-|–|—|/|to)\s*(?P<b>{_NUM}))?\+?"
     rf"(?:\s*(?P<pct>%)|\s*(?P<post>{_UNIT_WORD})\b)?",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
+_PRE_UNIT = re.compile(rf"\b(?P<pre>{_UNIT_WORD})\s+$", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^([ \t]*)\d+[.)](?=\s)", re.MULTILINE)
 _CUR_FACTOR = {"k": 1_000, "l": 100_000, "lakh": 100_000, "lac": 100_000, "cr": 10_000_000, "crore": 10_000_000}
 _NUMBER_WORDS = {
@@ -189,8 +211,9 @@ class Figure:
 
 
 def _number(raw: str) -> float:
-    if "," in raw:  # thousands separators, Indian or Western grouping
-        raw = raw.replace(",", "")
+    raw = raw.replace(",", "")  # thousands separators, Indian or Western grouping
+    if raw.count(".") > 1:  # "1.500.000" or a version number: the dots group digits
+        raw = raw.replace(".", "")
     return float(raw)
 
 
@@ -216,6 +239,8 @@ def figures(text: str) -> list[Figure]:
 
     Citation markers and list numbering are not figures.
     """
+    if not _DIGIT.search(text):
+        return []
     masked = _mask(text)
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
@@ -224,7 +249,7 @@ def figures(text: str) -> list[Figure]:
         values = (_rupees(a, m.group("ua"), m.group("ub")),)
         if b:
             values += (_rupees(b, m.group("ub"), None),)
-        found.append(Figure(m.group(0), True, values, "", m.start(), m.end()))
+        found.append(Figure(m.group(0).strip(), True, values, "", m.start(), m.end()))
         taken.append((m.start(), m.end()))
     for m in _PLAIN.finditer(masked):
         if any(s <= m.start("a") < e for s, e in taken):
@@ -233,8 +258,13 @@ def figures(text: str) -> list[Figure]:
         if before[-1:].isalpha() or before[-1:] in ("₹", "_") or (before[-1:] == "-" and before[:1].isalpha()):
             continue  # part of a name like "GPT-4" or "b2b", not a figure
         values = (_number(m.group("a")),) + ((_number(m.group("b")),) if m.group("b") else ())
-        unit = _unit_of(m.group("pct") or m.group("post") or m.group("pre"))
-        found.append(Figure(m.group(0).strip(), False, values, unit, m.start(), m.end()))
+        start = m.start()
+        pre = None
+        if not (m.group("pct") or m.group("post")):
+            pre = _PRE_UNIT.search(masked, max(0, start - 12), start)
+            start = pre.start() if pre else start
+        unit = _unit_of(m.group("pct") or m.group("post") or (pre.group("pre") if pre else None))
+        found.append(Figure(masked[start : m.end()].strip(), False, values, unit, start, m.end()))
     return sorted(found, key=lambda f: f.start)
 
 
@@ -332,6 +362,10 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 LEAK_WORDS = 12  # this many consecutive words of the system prompt in an answer is a leak
 
 
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
 def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
@@ -342,15 +376,21 @@ def prompt_leak(answer: str, system_prompt: str, *, sources: Iterable[str] = (),
     Runs that also occur in ``sources`` (the article) do not count: quoting the article is
     allowed even where the prompt happens to use the same words.
     """
-    words = _WORD.findall(answer.lower().replace("’", "'"))
-    if len(words) < n:
-        return None
-    prompt_grams = _ngrams(_WORD.findall(system_prompt.lower().replace("’", "'")), n)
+    return _leak(answer, _prompt_grams(system_prompt, sources, n), n)
+
+
+def _prompt_grams(system_prompt: str, sources: Iterable[str], n: int) -> frozenset[tuple[str, ...]]:
+    grams = _ngrams(_words(system_prompt), n)
     for s in sources:
-        prompt_grams -= _ngrams(_WORD.findall(s.lower().replace("’", "'")), n)
+        grams -= _ngrams(_words(s), n)
+    return frozenset(grams)
+
+
+def _leak(answer: str, grams: frozenset[tuple[str, ...]], n: int) -> str | None:
+    words = _words(answer)
     for i in range(len(words) - n + 1):
         gram = tuple(words[i : i + n])
-        if gram in prompt_grams:
+        if gram in grams:
             return " ".join(gram)
     return None
 
@@ -383,6 +423,53 @@ class Verdict:
         return "; ".join(parts) or "ok"
 
 
+@dataclass(frozen=True)
+class Grounds:
+    """What an answer is checked against, prepared once so a streamed answer is cheap to re-check."""
+
+    figures: tuple[Figure, ...]
+    prompt_grams: frozenset[tuple[str, ...]]
+    payloads: tuple[str, ...]
+    n: int = LEAK_WORDS
+
+    @classmethod
+    def build(
+        cls, *, sources: Iterable[str], system_prompt: str, payloads: Iterable[str] = (), n: int = LEAK_WORDS
+    ) -> Grounds:
+        sources = list(sources)
+        return cls(
+            figures=tuple(source_figures(sources)),
+            prompt_grams=_prompt_grams(system_prompt, sources, n),
+            payloads=tuple(dict.fromkeys(payloads)),
+            n=n,
+        )
+
+    def extend(self, sources: Iterable[str] = (), payloads: Iterable[str] = ()) -> Grounds:
+        sources = [s for s in sources if s]
+        grams = set(self.prompt_grams)
+        for s in sources:
+            grams -= _ngrams(_words(s), self.n)
+        return Grounds(
+            figures=self.figures + tuple(source_figures(sources)),
+            prompt_grams=frozenset(grams),
+            payloads=tuple(dict.fromkeys([*self.payloads, *payloads])),
+            n=self.n,
+        )
+
+    def check(self, answer: str, *, figures_from: int = 0, figures_before: int | None = None) -> Verdict:
+        """All guards on ``answer``; figures only where they start in [figures_from, figures_before)."""
+        limit = len(answer) if figures_before is None else figures_before
+        return Verdict(
+            ungrounded=tuple(
+                f.text
+                for f in figures(answer)
+                if figures_from <= f.start < limit and not grounded(f, self.figures)
+            ),
+            leaked_prompt=_leak(answer, self.prompt_grams, self.n),
+            leaked_payload=leaked_payload(answer, self.payloads),
+        )
+
+
 def check_answer(
     answer: str,
     *,
@@ -391,8 +478,4 @@ def check_answer(
     payloads: Iterable[str] = (),
 ) -> Verdict:
     """Every guard on a (sanitised) answer: figures grounded, no prompt, no injected payload."""
-    return Verdict(
-        ungrounded=tuple(ungrounded_figures(answer, sources)),
-        leaked_prompt=prompt_leak(answer, system_prompt, sources=sources),
-        leaked_payload=leaked_payload(answer, payloads),
-    )
+    return Grounds.build(sources=sources, system_prompt=system_prompt, payloads=payloads).check(answer)

@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pathwise.agent import guards
 from pathwise.agent.models import Citation, FitResult, StreamEvent, Turn
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from pathwise.config import Settings
+    from pathwise.knowledge.facts import FactSheet
 
 log = logging.getLogger("pathwise.llm")
 
@@ -41,6 +43,8 @@ SEARCH_K = 5
 TOP_CITATIONS = 3  # cited when the model cites nothing it retrieved
 HISTORY_TOKENS = 2_000  # earlier turns the model sees, approximate tokens
 HOLD_WORDS = guards.LEAK_WORDS + 4
+RELEASE_STEP = 6  # words between two releases of streamed text
+CHECK_OVERLAP = 400  # characters of already-released text re-read by each streaming check
 SYSTEM_CANARY = "PW-SYS-7Q4K"  # printed in the system prompt; an answer holding it leaked the prompt
 CITATION_EXAMPLE = "[p:0123abcd4567ef89]"
 DEFAULT_FOLLOW_UPS = (
@@ -53,17 +57,30 @@ DEFAULT_FOLLOW_UPS = (
 FitScorer = Callable[[str], "FitResult | None"]
 
 
+class KnowledgeSource(Protocol):
+    """What the agent needs of the knowledge base."""
+
+    @property
+    def facts(self) -> FactSheet: ...
+
+    def search(self, query: str, k: int = 5) -> list[Hit]: ...
+
+    def get(self, ids: list[str]) -> list[Hit]: ...
+
+
 def build_chat_model(settings: Settings) -> ChatOpenAI:
     """``ChatOpenAI`` for any OpenAI-compatible server, with an explicit timeout and retries."""
     if settings.offline:
         raise LLMUnavailable("offline mode is on")
-    if not settings.llm_configured:
+    key = settings.openai_api_key.get_secret_value().strip() if settings.openai_api_key else ""
+    if not settings.llm_configured or not key:
         raise LLMUnavailable("no API key is set (OPENAI_API_KEY)")
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
     return ChatOpenAI(
         model=settings.model,
-        api_key=settings.openai_api_key,
+        api_key=SecretStr(key),
         base_url=settings.openai_base_url,
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
@@ -81,29 +98,46 @@ class _Rejected(Exception):
 
 @dataclass
 class _TurnState:
-    """What the tools returned during one turn: the only passages the answer may cite."""
+    """What the tools returned during one turn: the only passages the answer may cite.
+
+    ``base`` grounds the answer in the fact sheet and the person's own words; ``retrieved``
+    adds every passage and fit result of the turn, for checking text while it streams.
+    """
 
     user_text: str
-    payloads: list[str]
+    base: guards.Grounds
+    retrieved: guards.Grounds
     hits: dict[str, Hit] = field(default_factory=dict)  # retrieval order
     fit: FitResult | None = None
     fit_text: str = ""
 
     def add_tool_result(self, message: Any) -> None:
         artifact = getattr(message, "artifact", None) or {}
-        for raw in artifact.get("hits", []):
-            hit = Hit.model_validate(raw)
-            self.hits.setdefault(hit.id, hit)
-        self.payloads.extend(p for p in artifact.get("payloads", []) if p not in self.payloads)
+        new = [Hit.model_validate(raw) for raw in artifact.get("hits", [])]
+        new = [h for h in new if h.id not in self.hits]
+        for hit in new:
+            self.hits[hit.id] = hit
+        payloads = artifact.get("payloads", [])
+        sources = [h.text for h in new]
         if artifact.get("fit"):
             self.fit = FitResult.model_validate(artifact["fit"])
             self.fit_text = str(getattr(message, "content", ""))
+            sources.append(self.fit_text)
+        # Withheld passages' payloads count against the whole turn, final check included.
+        if payloads:
+            self.base = self.base.extend(payloads=payloads)
+        if sources or payloads:
+            self.retrieved = self.retrieved.extend(sources, payloads)
 
 
 class _Gate:
-    """Releases streamed text once it is shaped, guarded, and followed by ``hold`` words."""
+    """Releases streamed text once it is shaped, guarded, and followed by ``hold`` words.
 
-    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int], None], hold: int) -> None:
+    ``check(text, figures_from, figures_before)`` raises on a violation. It sees only the
+    recent part of the text: what came earlier was checked in an earlier round.
+    """
+
+    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int, int], None], hold: int) -> None:
         self._shape = shape
         self._check = check
         self._hold = hold
@@ -111,26 +145,40 @@ class _Gate:
         self.sent = ""
         self._message_id: str | None = None
         self._tool_call = False
+        self._checked_at = 0
+        self._words = 0
 
     def start(self, message_id: str | None) -> None:
         if message_id != self._message_id:
             self._message_id = message_id
             self.raw = ""
             self._tool_call = False
+            self._checked_at = 0
+            self._words = 0
 
     def tool_call(self) -> None:
         self._tool_call = True
 
     def feed(self, delta: str) -> str:
+        ended = len(_WORD_END.findall(self.raw[-1:] + delta))
         self.raw += delta
-        if self._tool_call:
+        self._words += ended
+        if self._tool_call or not ended:
             return ""
+        # Shaping and checking cost grows with the answer; doing it every STEP words keeps a
+        # long answer's overhead low while the stream stays smooth.
+        if self._words - self._checked_at < RELEASE_STEP:
+            return ""
+        self._checked_at = self._words
         cut = _safe_cut(self.raw, self._hold)
         if cut <= 0:
             return ""
-        complete = self.raw[: _last_space(self.raw)]
+        complete = self._shape(self.raw[: _last_space(self.raw)])
         candidate = self._shape(self.raw[:cut])
-        self._check(self._shape(complete), len(candidate))
+        # Start the checked window well before the new text, on a word boundary, so a
+        # figure or a run of prompt words crossing into the new text is seen whole.
+        window = max(0, complete.rfind(" ", 0, max(0, len(self.sent) - CHECK_OVERLAP)))
+        self._check(complete[window:], max(0, len(self.sent) - window), len(candidate) - window)
         if not candidate.startswith(self.sent):
             return ""  # shaping is not prefix-stable here; the turn carries the whole answer
         out, self.sent = candidate[len(self.sent) :], candidate
@@ -145,12 +193,22 @@ def _last_space(text: str) -> int:
     return m.start() if m else 0
 
 
+_WORD_END = re.compile(r"\S(?=\s)")
+
+
 def _safe_cut(raw: str, hold: int) -> int:
     """Where the released prefix may end: before the last ``hold`` words and any open construct."""
-    words = list(re.finditer(r"\S+", raw))
-    if len(words) <= hold:
-        return 0
-    cut = words[-hold - 1].end()
+    # Walk back over ``hold`` words (a trailing partial word counts as one).
+    i = len(raw)
+    for _ in range(hold + 1):
+        while i > 0 and raw[i - 1].isspace():
+            i -= 1
+        if i == 0:
+            return 0
+        end = i
+        while i > 0 and not raw[i - 1].isspace():
+            i -= 1
+    cut = end
     follow = guards.follow_ups_start(raw)
     if follow is not None:
         cut = min(cut, follow)
@@ -166,7 +224,7 @@ def _safe_cut(raw: str, hold: int) -> int:
 class LLMAgent:
     def __init__(
         self,
-        kb: Any,
+        kb: KnowledgeSource,
         chat_model: BaseChatModel,
         *,
         settings: Settings,
@@ -187,74 +245,87 @@ class LLMAgent:
             max_words=MAX_WORDS, citation_example=CITATION_EXAMPLE, canary=SYSTEM_CANARY
         )
         self._facts_text = _facts_text(kb)
+        self._grounds = guards.Grounds.build(
+            sources=[self._facts_text], system_prompt=self.system_prompt, payloads=[SYSTEM_CANARY]
+        )
         self._graph = create_agent(
             chat_model,
             self._tools(),
             system_prompt=self.system_prompt,
             middleware=[_history_trimmer(HISTORY_TOKENS, settings.history_turns)],
             checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
-            name="pathwise",
         )
 
     # -- public ------------------------------------------------------------------
 
     def stream(self, session_id: str, message: str) -> Iterator[StreamEvent]:
         """Token events as the answer is written, then exactly one ``turn`` event."""
-        from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+        from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
         from langgraph.errors import GraphRecursionError
 
         started = time.perf_counter()
         config = self._config(session_id)
-        before = self._message_ids(config)
-        state = _TurnState(user_text=message, payloads=[SYSTEM_CANARY, *guards.injection_payloads(message)])
+        turn_id = f"turn-{uuid.uuid4().hex}"  # the question's message id: where a rollback cuts
+        base = self._grounds.extend([message], guards.injection_payloads(message))
+        state = _TurnState(user_text=message, base=base, retrieved=base)
         gate = _Gate(
             shape=lambda raw: self._shape(raw, state.hits),
-            check=lambda text, upto: self._check_partial(text, upto, state),
+            check=lambda text, start, end: _raise_unless_ok(
+                state.retrieved.check(text, figures_from=start, figures_before=end)
+            ),
             hold=HOLD_WORDS,
         )
         log.info("llm turn: session=%s chars=%d", session_id, len(message))
-        streamed = False
+        mid_answer = False  # the current model call has sent text: a dropped connection cut it
+        last: AIMessage | None = None  # the model's latest message, assembled from its chunks
+        events = self._graph.stream(
+            {"messages": [HumanMessage(message, id=turn_id)]}, config, stream_mode="messages"
+        )
         try:
-            for msg, meta in self._graph.stream(
-                {"messages": [HumanMessage(message)]}, config, stream_mode="messages"
-            ):
+            for msg, meta in events:
                 if isinstance(msg, ToolMessage):
                     state.add_tool_result(msg)
+                    mid_answer = False  # a fresh model call follows
                     continue
                 if not isinstance(msg, AIMessage) or meta.get("langgraph_node") != "model":
                     continue
+                last = last + msg if last is not None and last.id == msg.id and isinstance(msg, AIMessageChunk) else msg
                 gate.start(msg.id)
                 if msg.tool_calls or getattr(msg, "tool_call_chunks", None):
                     gate.tool_call()
                 text = msg.text
                 if text:
-                    streamed = True
+                    mid_answer = True
                     if out := gate.feed(text):
                         yield StreamEvent(kind="token", text=out)
-            turn = self._finish(config, before, state, started)
+            turn = self._finish(config, last, state, started)
             if rest := gate.finish(turn.answer):
                 yield StreamEvent(kind="token", text=rest)
         except _Rejected as exc:
-            self._rollback(config, before)
+            self._rollback(config, turn_id)
             log.warning("llm answer rejected by guards: %s", exc)
             kind = "safety" if exc.verdict.unsafe else "grounding"
             raise LLMUnavailable(f"answer failed the {kind} check") from None
         except GraphRecursionError:
-            self._rollback(config, before)
+            self._rollback(config, turn_id)
             log.warning("llm step cap reached (%d steps)", self.settings.llm_max_steps)
             raise LLMUnavailable(
                 f"the model kept calling tools without answering ({self.settings.llm_max_steps} steps)"
             ) from None
         except PathwiseError:
-            self._rollback(config, before)
+            self._rollback(config, turn_id)
             raise
-        except GeneratorExit:
-            self._rollback(config, before)
+        except GeneratorExit:  # the caller stopped listening: the turn never finished
+            events.close()
+            self._rollback(config, turn_id)
             raise
         except Exception as exc:  # any model, transport or parsing fault: the caller falls back
-            self._rollback(config, before)
-            reason = _reason(exc, self.settings, mid_stream=streamed)
-            log.warning("llm unavailable: %s (%s)", reason, type(exc).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+            self._rollback(config, turn_id)
+            reason = _reason(exc, self.settings, mid_stream=mid_answer)
+            unexpected = reason.startswith("the model failed")  # not a known provider fault: keep the trace
+            log.warning(
+                "llm unavailable: %s (%s)", reason, type(exc).__name__, exc_info=unexpected or log.isEnabledFor(logging.DEBUG)
+            )
             raise LLMUnavailable(reason) from None
         yield StreamEvent(kind="turn", turn=turn)
 
@@ -343,55 +414,31 @@ class LLMAgent:
         text, _ = guards.resolve_citations(text, hits)
         return text.strip()
 
-    def _base_sources(self, state: _TurnState) -> list[str]:
-        return [self._facts_text, state.fit_text, state.user_text]
-
-    def _check_partial(self, text: str, upto: int, state: _TurnState) -> None:
-        """Guards on streamed text; figures only where the text is about to be released."""
-        sources = [h.text for h in state.hits.values()] + self._base_sources(state)
-        known = guards.source_figures(sources)
-        bad = tuple(f.text for f in guards.figures(text) if f.start < upto and not guards.grounded(f, known))
-        verdict = guards.Verdict(
-            ungrounded=bad,
-            leaked_prompt=guards.prompt_leak(text, self.system_prompt, sources=sources),
-            leaked_payload=guards.leaked_payload(text, state.payloads),
-        )
-        if not verdict.ok:
-            raise _Rejected(verdict)
-
-    def _finish(self, config: dict[str, Any], before: set[str], state: _TurnState, started: float) -> Turn:
+    def _finish(self, config: dict[str, Any], final: Any, state: _TurnState, started: float) -> Turn:
         from langchain_core.messages import AIMessage
 
-        new = [m for m in self._messages(config) if m.id not in before]
-        final = new[-1] if new else None
-        if not isinstance(final, AIMessage) or final.tool_calls:
+        if final is None or final.tool_calls or getattr(final, "tool_call_chunks", None):
             raise LLMUnavailable("the model stopped without an answer")
-        meta = final.response_metadata or {}
-        if meta.get("model_provider") and not meta.get("finish_reason"):
-            raise LLMUnavailable("the model server cut the answer off")
+        _check_finish(final.response_metadata or {})
         raw = final.text
         _, in_scope, suggested = guards.split_answer(raw)
         answer = self._shape(raw, state.hits)
         if not answer:
             raise LLMUnavailable("the model returned an empty answer")
 
-        base = self._base_sources(state)
         cited: list[Hit] = []
         if in_scope:
             cited = [state.hits[i] for i in guards.cited_ids(answer)]
             if not cited:
                 cited = list(state.hits.values())[:TOP_CITATIONS]
             # A figure the model took from a retrieved passage it forgot to cite: cite that passage.
-            for figure in guards.ungrounded_figures(answer, [h.text for h in cited] + base):
+            for figure in guards.ungrounded_figures(answer, [*(h.text for h in cited), state.fit_text, state.user_text]):
                 source = next((h for h in state.hits.values() if not guards.ungrounded_figures(figure, [h.text])), None)
                 if source is not None and source not in cited:
                     cited.append(source)
-        sources = [h.text for h in cited] + base
-        verdict = guards.check_answer(answer, sources=sources, system_prompt=self.system_prompt, payloads=state.payloads)
-        if not verdict.ok:
-            raise _Rejected(verdict)
+        _raise_unless_ok(state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer))
 
-        follow_ups = self._follow_ups(suggested if in_scope else [], state, sources)
+        follow_ups = self._follow_ups(suggested if in_scope else [], state)
         turn = Turn(
             answer=answer,
             citations=[Citation(id=h.id, section=h.section, text=h.text) for h in cited],
@@ -409,17 +456,13 @@ class LLMAgent:
         )
         return turn
 
-    def _follow_ups(self, suggested: list[str], state: _TurnState, sources: list[str]) -> list[str]:
-        every_source = sources + [h.text for h in state.hits.values()]
+    def _follow_ups(self, suggested: list[str], state: _TurnState) -> list[str]:
         out: list[str] = []
         for s in suggested:
-            s = guards.strip_citations(guards.sanitize(s, ())).strip()
+            s = guards.strip_citations(guards.sanitize(s)).strip()
             if not s or len(s) > 150 or s.lower() in (o.lower() for o in out):
                 continue
-            verdict = guards.check_answer(
-                s, sources=every_source, system_prompt=self.system_prompt, payloads=state.payloads
-            )
-            if verdict.ok:
+            if state.retrieved.check(s).ok:
                 out.append(s)
         asked = state.user_text.strip().lower()
         for d in DEFAULT_FOLLOW_UPS:
@@ -440,22 +483,28 @@ class LLMAgent:
         snapshot = self._graph.get_state(config)
         return list((snapshot.values or {}).get("messages", []))
 
-    def _message_ids(self, config: dict[str, Any]) -> set[str]:
-        return {m.id for m in self._messages(config) if m.id}
-
-    def _rollback(self, config: dict[str, Any], before: set[str]) -> None:
-        """Drop whatever a failed turn left in the thread, so it stays a clean conversation."""
+    def _rollback(self, config: dict[str, Any], turn_id: str) -> None:
+        """Put the thread back as it was before a failed turn, so it stays a clean conversation."""
         from langchain_core.messages import RemoveMessage
+        from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
         try:
-            new = [m for m in self._messages(config) if m.id and m.id not in before]
-            if new:
-                self._graph.update_state(config, {"messages": [RemoveMessage(id=m.id) for m in new]})
+            messages = self._messages(config)
+            cut = next((i for i, m in enumerate(messages) if m.id == turn_id), None)
+            if cut is not None:
+                # Replace wholesale: a turn cut off mid-step may hold writes not yet checkpointed.
+                kept = messages[:cut]
+                self._graph.update_state(config, {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *kept]})
         except Exception:
             log.warning("could not roll back a failed turn", exc_info=True)
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _raise_unless_ok(verdict: guards.Verdict) -> None:
+    if not verdict.ok:
+        raise _Rejected(verdict)
 
 
 def _history_trimmer(max_tokens: int, max_turns: int) -> Any:
@@ -490,6 +539,17 @@ def _history_trimmer(max_tokens: int, max_turns: int) -> Any:
         return handler(request.override(messages=trim(list(request.messages))))
 
     return trim_history
+
+
+def _check_finish(meta: dict[str, Any]) -> None:
+    """A provider's answer must say it finished; a missing or cut-short finish is a fault."""
+    reason = meta.get("finish_reason")
+    if meta.get("model_provider") and not reason:
+        raise LLMUnavailable("the model server ended the answer without finishing it")
+    if reason == "length":
+        raise LLMUnavailable("the model's answer hit its length limit")
+    if reason == "content_filter":
+        raise LLMUnavailable("the model server withheld the answer (content filter)")
 
 
 def _quarantine(hits: list[Hit]) -> tuple[list[Hit], list[str]]:
@@ -533,7 +593,7 @@ _TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _fact_lines(facts: Any, topic: str) -> tuple[list[str], list[str]]:
+def _fact_lines(facts: FactSheet, topic: str) -> tuple[list[str], list[str]]:
     from pathwise.knowledge.facts import PATH_LABEL
 
     t = topic.lower()
@@ -571,7 +631,7 @@ def _fact_lines(facts: Any, topic: str) -> tuple[list[str], list[str]]:
     return lines, list(dict.fromkeys(ids))
 
 
-def _facts_text(kb: Any) -> str:
+def _facts_text(kb: KnowledgeSource) -> str:
     """Every string in the fact sheet, one per line: figures there count as grounded."""
     facts = getattr(kb, "facts", None)
     if facts is None:
@@ -607,7 +667,8 @@ def _reason(exc: BaseException, settings: Settings, *, mid_stream: bool) -> str:
     if isinstance(exc, lc.ModelAuthenticationError) or status == 401 or (openai and isinstance(exc, openai.AuthenticationError)):
         return "the model server rejected the API key (401)"
     if isinstance(exc, lc.ModelRateLimitError) or status == 429 or (openai and isinstance(exc, openai.RateLimitError)):
-        return "the model server is rate-limiting requests (429), even after retries"
+        retries = settings.llm_max_retries
+        return "the model server is rate-limiting requests (429)" + (f", still after {retries} retries" if retries else "")
     if isinstance(exc, lc.ModelPermissionDeniedError) or status == 403:
         return "the model server denied access (403)"
     if isinstance(exc, lc.ModelNotFoundError) or status == 404:

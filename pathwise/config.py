@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     auth: str | None = Field(None, description="user:pass for the web app's login")
     log_level: str = "WARNING"
 
-    @field_validator("chroma_url", "openai_base_url", "auth", mode="before")
+    @field_validator("chroma_url", "openai_base_url", "openai_api_key", "auth", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
