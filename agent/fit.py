@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pathwise.agent.models import FitResult, Reason
-from pathwise.knowledge.facts import FactSheet, bundled_facts
+from pathwise.knowledge.facts import PATH_LABEL, FactSheet, bundled_facts
 
 MARGIN = 1.0
 QUESTION_POINTS = 2.0
@@ -110,7 +110,8 @@ def _quote(facts: FactSheet, kind: str, key: str) -> str:
         "speed": rec["automation"].text,
         "delayed_rewards": rec["engineering"].text,
         "scale": rec["engineering"].text,
-        "patience": f"Best suited for: {row.engineering}" if row else rec["engineering"].text,
+        # verbatim as the table-row passage reads, so a person can find it
+        "patience": f"{row.dimension}: {PATH_LABEL['engineering']}: {row.engineering}" if row else rec["engineering"].text,
     }[key]
 
 
@@ -183,7 +184,7 @@ def mirror(answers: FitAnswers) -> FitAnswers:
 
 
 # -- free text -----------------------------------------------------------------------------
-_NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle)"
+_NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
 
 # (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
 _TEXT_SIGNALS: list[tuple[str, str, str]] = [
@@ -213,6 +214,7 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     (r"visible impact|see (?:the )?(?:results|impact)|visible results|see my work|tangible", "pref", "visible_impact"),
     (r"\bat scale\b|\bscale\b|millions of", "pref", "scale"),
     (r"\bspeed\b|\bfast[- ]paced\b|move fast|moving fast|quick results", "pref", "speed"),
+    (r"\b(?:not|never|isn'?t|aren'?t|am not)\s+(?:\w+\s+)?patient\b|\bimpatien|\bno patience\b|\black(?:s|ing)? patience", "pref", "speed"),
     (r"\bpatient\b|\bpatience\b", "pref", "patience"),
 ]
 _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "when_stuck"}
@@ -232,19 +234,18 @@ def answers_from_text(text: str) -> FitAnswers:
         m = rx.search(t)
         if not m:
             continue
+        # A phrase is evidence for one signal only: "I don't like deep work" is not also "likes deep work".
+        t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]
         if kind in _KIND_FIELD:
             field = _KIND_FIELD[kind]
-            if field in taken:
-                continue
-            taken.add(field)
-            setattr(found, field, key)
-        elif kind == "flag" and key not in found.red_flags:
-            found.red_flags.append(key)
-            t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]  # a negated phrase is not also a positive one
-        elif kind == "pref" and key not in found.preferences:
+            if field not in taken:
+                taken.add(field)
+                setattr(found, field, key)
+        elif kind == "flag":
+            if key not in found.red_flags:
+                found.red_flags.append(key)
+        elif key not in found.preferences:
             found.preferences.append(key)
-            if m.group(0).startswith(("hate", "dislike", "can", "don", "do not", "avoid", "struggle", "bad", "not", "get", "drained", "no ")):
-                t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]
     return found
 
 

@@ -48,21 +48,21 @@ REFUSAL = (
 
 # Topic -> patterns on lower-cased text. Order matters: the first topic that matches wins ties.
 TOPICS: dict[str, str] = {
-    "red_flags": r"red flags?|warning signs?|\bstruggle\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
+    "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggle\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
     "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired",
-    "income": r"\bearn|income|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?! (?:it|sense|the switch|a decision|progress))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b|\bpaid\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
+    "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
     "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it|goes wrong",
     "gatekeeping": r"gatekeep|credential|degree|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
-    "entry": r"entry|barrier|get (?:in|into|started|hired|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|land (?:a|my) (?:first )?(?:job|client)|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
-    "feedback": r"feedback",
-    "value_timing": r"\bvalue\b|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay off",
-    "skills": r"transfer|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
+    "entry": r"entry|barrier|get (?:in|into|started|hired|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
+    "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
+    "value_timing": r"\bvalue\b|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
+    "skills": r"transfer|carr(?:y|ies|ied) over|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
     "market": r"2026|market|demand|grow|grown|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
-    "framework": r"framework|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|help me (?:decide|choose)|self[- ]knowledge",
+    "framework": r"framework|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
     "commitment": r"18 months|\bcommit|stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
     "choose": r"which is better|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|when should i (?:choose|pick|go)|should i (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
-    "suits": r"suit|best for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
+    "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
     "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
     "real_question": r"really asking|real question|real tension|actually asking|valuable quickly|question (?:people|you)",
@@ -91,8 +91,8 @@ DOMAIN = re.compile(
 )
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
-    r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer|data scientists?|"
-    r"data analysts?|web developers?|graphic designers?|game developers?)\b"
+    r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer|data scien(?:ce|tists?)|"
+    r"data analysts?|web developers?|graphic designers?|game developers?)s?\b"
 )
 INJECTION = re.compile(
     r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
@@ -103,6 +103,14 @@ INJECTION = re.compile(
     r"(?:previous|another|other|last|different) (?:user|person|session|customer)|someone else'?s|"
     r"everything above|above this line|repeat (?:the |your )?(?:text|words|instructions) above|"
     r"(?:show|give|tell) me (?:another|other) (?:user|person|session)"
+)
+# A request to write or fix code: pathwise advises on careers, it is not a coding assistant.
+CODE_HELP = re.compile(
+    r"(?:^|\b(?:can|could|would|will) you (?:please )?|\bhelp me (?:to )?|\bplease )"
+    r"(?:debug|fix|write|review|refactor|optimi[sz]e|correct)\b(?:\W+\w+){0,4}?\W+"
+    r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql)s?\b|"
+    r"\btraceback \(most recent|\b(?:typeerror|syntaxerror|nameerror|valueerror|keyerror|indexerror|attributeerror|"
+    r"nullpointerexception|segmentation fault)\b"
 )
 GREETING = re.compile(r"^(hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|ok(?:ay)?|cool|great)\b[\s!.,?]*$")
 ENGINEERING = re.compile(r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder")
@@ -210,6 +218,8 @@ class OfflineAnswerer:
             return Plan(text=text, intent="injection"), new
         if GREETING.match(t.strip()):
             return Plan(text=text, intent="greeting"), new
+        if CODE_HELP.search(t):
+            return Plan(text=text, intent="offtopic"), new
 
         topic = detect_topic(t)
         path = detect_path(t)
@@ -227,6 +237,8 @@ class OfflineAnswerer:
             if OTHER_PATH.search(t) and state.path in ("engineering", "automation"):
                 path = "automation" if state.path == "engineering" else "engineering"
             path = path or state.path
+            if period is None and state.period is not None:  # "and AI engineers?" keeps "after 4 years"
+                period = (state.period, state.period_end)
 
         if path is None and state.path and re.search(r"\b(they|them|their|this path|that path|that role|this role)\b", t):
             path = state.path
@@ -256,7 +268,7 @@ class OfflineAnswerer:
         intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
         plan = Plan(text=text, intent=intent, topic=topic, path=path, period=period, followup=followup, query=query, hits=hits)
         new.topic, new.path = topic or new.topic, path or new.path
-        new.period = period[0] if period else None
+        new.period, new.period_end = period if period else (None, None)
         return plan, new
 
     def _query(self, text: str, topic: str | None, path: str | None, followup: bool, state: SessionState) -> str:
@@ -303,12 +315,14 @@ class OfflineAnswerer:
         parts: list[tuple[str, list[str]]] = handler(plan) if handler else []
         if not parts:
             parts = self._extract(plan, n=2)
+        if not parts and plan.topic is None and plan.path is not None:  # "And AI engineers?" with nothing before it
+            parts = self._topic_overview(plan)
         if not parts:
             return Turn(
                 answer="The article doesn't say. " + SCOPE.split(":")[0] + ".",
                 follow_ups=self._follow_ups(plan),
             )
-        answer = " ".join(text for text, _ in parts)
+        answer = " ".join(text if text.rstrip().endswith((".", "!", "?", "”", '"', "’", ")", ":")) else f"{text.rstrip()}." for text, _ in parts)
         cited: list[str] = []
         for _, ids in parts:
             cited.extend(i for i in ids if i not in cited)
@@ -398,9 +412,12 @@ class OfflineAnswerer:
         return [(f"{q.question} " + " ".join(picks), q.passage_ids[:2])]
 
     def _topic_overview(self, plan: Plan) -> list[tuple[str, list[str]]]:
-        rows = [self.facts.row(d) for d in ("core problem", "value timing", "entry barrier", "burnout")]
-        text = " ".join(f"{r.dimension}: AI Engineer, {r.engineering}; Automation, {r.automation}." for r in rows if r)
-        return [(text, [r.passage_id for r in rows if r])]
+        rows = [r for r in (self.facts.row(d) for d in ("core problem", "value timing", "entry barrier", "burnout")) if r]
+        if plan.path in ("engineering", "automation"):
+            cells = "; ".join(f"{r.dimension.lower()}: {getattr(r, plan.path)}" for r in rows)
+            return [(f"{PATH_LABEL[plan.path]} at a glance, from the article's table: {cells}.", [r.passage_id for r in rows])]
+        text = " ".join(f"{r.dimension}: AI Engineer, {r.engineering}; Automation, {r.automation}." for r in rows)
+        return [(text, [r.passage_id for r in rows])]
 
     def _topic_red_flags(self, plan: Plan) -> list[tuple[str, list[str]]]:
         parts = []
@@ -537,6 +554,7 @@ def _band_text(b: IncomeBand) -> str:
 
 
 def _sentences(text: str) -> list[str]:
+    text = re.sub(r"(?m)^\s*(?:\d+[.)]|[-•·*])\s+", "", text)  # a list marker ("2.") is not a sentence
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]
 
 
@@ -569,7 +587,7 @@ def _best_sentences(
             if path in ("engineering", "automation") and _mentions(sentence, path):
                 overlap += 0.5
             text = sentence
-            if len(sentence.split()) < 10 and pos + 1 < len(sentences):
+            if len(sentence.split()) < 10 and pos + 1 < len(sentences) and sentence.endswith((".", "!", "?")):
                 text = f"{sentence} {sentences[pos + 1]}"
             scored.append((overlap - 0.3 * rank - 0.01 * pos, text, h.id))
     scored.sort(key=lambda s: -s[0])

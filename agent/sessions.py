@@ -29,7 +29,8 @@ class SessionState(BaseModel):
     exchanges: list[Exchange] = Field(default_factory=list)
     topic: str | None = None
     path: str | None = None
-    period: int | None = None  # a month the person asked about
+    period: int | None = None  # the first month of the stretch the person asked about
+    period_end: int | None = None  # its end (exclusive); None with a period: open-ended ("after 4 years")
 
     def last(self) -> Exchange | None:
         return self.exchanges[-1] if self.exchanges else None

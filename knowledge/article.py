@@ -188,7 +188,7 @@ def _chunk_section(build: _Builder, section: str, paras: list[str], *, is_title:
     pending: list[str] = []
     lead = ""
     for para in paras:
-        if _is_lead_in(para):
+        if _is_lead_in(para) and not _LIST_ITEM.match(para):  # a listed question is an item, not a new lead-in
             if pending and not pending[-1].rstrip().endswith(":"):
                 _flush_pending(chunks, pending, lead)
                 pending = []

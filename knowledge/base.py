@@ -78,6 +78,10 @@ class KnowledgeBase:
 
     def ingest(self, paths: list[Path], *, reset: bool = False) -> list[dict[str, object]]:
         sources = [read_source(p) for p in paths] if paths else [(ARTICLE_NAME, bundled_article().passages)]
+        names = [name for name, _ in sources]
+        clash = next((n for n in names if names.count(n) > 1), None)
+        if clash:  # a source is known by its file name: the second would silently replace the first
+            raise InputError(f"more than one source is named {clash}: rename one of them")
         if reset:
             self.store.reset()
             if paths:  # the bundled article always stays in the store

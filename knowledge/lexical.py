@@ -53,6 +53,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "personality": ("trait", "struggle"),
     "warning": ("red", "flag", "struggle"),
     "sign": ("red", "flag"),
+    "cash": ("income", "earn", "₹"),
+    "ml": ("engineer",),  # people say "ML engineer"; the article says "AI Engineer"
+    "bootcamp": ("course",),
+    "tool": ("n8n", "zapier", "langchain", "pytorch", "tensorflow"),  # the tools the article names
+    "carry": ("transfer",),  # "what carries over"
+    "miserable": ("struggle", "drain"),
+    "unhappy": ("struggle", "drain"),
+}
+# Two-word phrases (as stemmed tokens) whose meaning neither word carries alone.
+PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("give", "up"): ("quit", "burnout", "wall", "break"),
+    ("gave", "up"): ("quit", "burnout", "wall", "break"),
+    ("burn", "out"): ("burnout",),
 }
 
 
@@ -67,13 +80,17 @@ def stem(word: str) -> str:
 def tokenize(text: str, *, expand: bool = False) -> list[str]:
     text = text.lower().replace("’", "'")
     out: list[str] = []
+    prev = ""
     for raw in _TOKEN.findall(text):
         if raw in STOPWORDS:
+            prev = ""
             continue
         token = stem(raw)
         out.append(token)
         if expand:
             out.extend(SYNONYMS.get(token, SYNONYMS.get(raw, ())))
+            out.extend(PHRASES.get((prev, token), ()))
+        prev = token
     return out
 
 

@@ -72,8 +72,9 @@ class HybridRetriever:
         query, k = check_query(query, k)
         bm25 = self._ensure()
         vector = self.store.embedder.embed([query])[0]
-        dense = self.store.dense(vector, CANDIDATES)
-        lexical = bm25.top(tokenize(query, expand=True), CANDIDATES)
+        pool = max(CANDIDATES, k)  # a k beyond the usual pool still gets k passages when the store has them
+        dense = self.store.dense(vector, pool)
+        lexical = bm25.top(tokenize(query, expand=True), pool)
         fused: dict[str, float] = {}
         similarity: dict[str, float] = dict(dense)
         for rank, (pid, _) in enumerate(dense):

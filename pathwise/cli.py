@@ -41,8 +41,14 @@ def _advisor(offline: bool) -> Any:
 
 # -- commands -----------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    kb = _kb()
-    for row in kb.ingest([Path(f) for f in args.files], reset=args.reset):
+    from pathwise.knowledge.base import KnowledgeBase, read_source
+
+    paths = [Path(f) for f in args.files]
+    for path in paths:  # a bad file fails before the store is opened, so it is left as it was
+        read_source(path)
+    # Without files the bundled article is what this command ingests: report it, don't pre-ingest it.
+    kb = KnowledgeBase.open(_settings(), ensure_bundled=bool(paths) and not args.reset)
+    for row in kb.ingest(paths, reset=args.reset):
         print(
             f"{row['source']}: {row['passages']} passages "
             f"({row['added']} added, {row.get('updated', 0)} updated, {row['removed']} removed, {row['unchanged']} unchanged)"
