@@ -1,0 +1,345 @@
+"""Local servers and processes the benchmark starts and stops itself: a Chroma server, a fake
+OpenAI endpoint, the web app as `pathwise serve` runs it, and app processes driven over pipes.
+Everything binds 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a child, plus ``extra``."""
+    env = dict(os.environ)
+    env.update(extra)
+    env.setdefault("ANONYMIZED_TELEMETRY", "False")
+    return env
+
+
+class ServerError(RuntimeError):
+    """A local server or app process the benchmark started did not come up or stopped answering."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def chroma_binary() -> str | None:
+    beside = Path(sys.executable).with_name("chroma")
+    return str(beside) if beside.is_file() else shutil.which("chroma")
+
+
+class ChromaServer:
+    """``chroma run`` on a free local port, in its own process group, until ``stop``."""
+
+    def __init__(self, path: Path, *, ready_timeout: float = 60.0) -> None:
+        binary = chroma_binary()
+        if binary is None:
+            raise ServerError("the `chroma` command is not installed beside this Python")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = path.with_suffix(".log")
+        path.mkdir(parents=True, exist_ok=True)
+        self._log = self.log.open("wb")
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [binary, "run", "--path", str(path), "--port", str(self.port), "--host", "127.0.0.1"],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            self._await_heartbeat(ready_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_s = round(time.perf_counter() - started, 3)
+
+    def _await_heartbeat(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            try:  # the pause between polls doubles as a check that the server is still alive
+                code = self.proc.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            raise ServerError(f"chroma run exited with status {code}; see {self.log}")
+        raise ServerError(f"chroma run did not answer its heartbeat within {timeout:.0f} s; see {self.log}")
+
+    def rss_mb(self) -> float | None:
+        import psutil
+
+        try:
+            return round(psutil.Process(self.proc.pid).memory_info().rss / 2**20, 1)
+        except psutil.Error:
+            return None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+    def __enter__(self) -> ChromaServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class FakeLLM:
+    """The smallest OpenAI chat-completions endpoint: it answers every request with ``answer``,
+    streamed a few words a chunk when asked to stream, instantly (so what is timed is our overhead)."""
+
+    def __init__(self, answer: str, *, words_per_chunk: int = 3) -> None:
+        self.answer = answer
+        self.words_per_chunk = words_per_chunk
+        self.requests = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self._json({"object": "list", "data": [{"id": "bench-model", "object": "model", "owned_by": "bench"}]})
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                owner.requests += 1
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._json({"error": {"message": "not found", "type": "invalid_request_error"}}, status=404)
+                    return
+                if body.get("stream"):
+                    self._stream(body.get("model", "bench-model"))
+                else:
+                    self._json(owner.completion(body.get("model", "bench-model")))
+
+            def _json(self, obj: dict[str, Any], status: int = 200) -> None:
+                data = json.dumps(obj).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, model: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for chunk in owner.stream_chunks(model):
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def completion(self, model: str) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": self.answer}, "finish_reason": "stop"}
+            ],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        }
+
+    def stream_chunks(self, model: str) -> list[dict[str, Any]]:
+        words = re.findall(r"\S+\s*", self.answer)
+        pieces = ["".join(words[i : i + self.words_per_chunk]) for i in range(0, len(words), self.words_per_chunk)]
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+            return {
+                "id": "chatcmpl-bench",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+
+        return [chunk({"role": "assistant", "content": ""}), *(chunk({"content": p}) for p in pieces), chunk({}, "stop")]
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeLLM:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class ServedApp:
+    """``pathwise serve`` in its own process (as deployed: its queue, limits and durable sessions),
+    on a free 127.0.0.1 port, ready once it prints its "page ready" line."""
+
+    def __init__(self, home: Path, cache_dir: Path, *, ready_timeout: float = 180.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = home.with_suffix(".serve.log")
+        self._log = self.log.open("wb")
+        env = child_env(
+            PATHWISE_HOME=str(home), PATHWISE_CACHE_DIR=str(cache_dir), PATHWISE_OFFLINE="1",
+            PATHWISE_CHROMA_URL="", PATHWISE_AUTH="",
+        )
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pathwise", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL, text=True, env=env,
+            start_new_session=True,
+        )
+        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        try:
+            deadline = time.monotonic() + ready_timeout
+            while True:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                if not line:
+                    raise ServerError(f"pathwise serve exited {self.proc.wait(timeout=10)}; see {self.log}")
+                if "ready" in line:
+                    break
+        except queue.Empty:
+            self.stop()
+            raise ServerError(f"pathwise serve was not ready within {ready_timeout:.0f} s; see {self.log}") from None
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_s = round(time.perf_counter() - started, 3)
+
+    def _pump(self) -> None:  # keeps draining stdout so the server never blocks on a full pipe
+        for line in self.proc.stdout or []:
+            self._lines.put(line)
+        self._lines.put("")
+
+    def rss_mb(self) -> float | None:
+        import psutil
+
+        try:
+            return round(psutil.Process(self.proc.pid).memory_info().rss / 2**20, 1)
+        except psutil.Error:
+            return None
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server process has used so far (user + system)."""
+        import psutil
+
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return times.user + times.system
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+    def __enter__(self) -> ServedApp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class AppProcess:
+    """One ``worker advisor`` process, spoken to in JSON lines."""
+
+    def __init__(self, args: dict[str, Any]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pathwise.bench.worker", "advisor"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+        )
+        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._stderr: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+        threading.Thread(target=lambda: self._stderr.extend(self.proc.stderr or []), daemon=True).start()
+        self.send(args)
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout or []:
+            self._lines.put(line)
+        self._lines.put("")  # end of output
+
+    def send(self, obj: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(obj) + "\n")
+        self.proc.stdin.flush()
+
+    def receive(self, timeout: float) -> dict[str, Any]:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise ServerError(f"app process {self.proc.pid} gave no answer within {timeout:.0f} s") from None
+        if not line:
+            self.proc.wait(timeout=10)
+            raise ServerError(f"app process exited {self.proc.returncode}: {''.join(self._stderr)[-600:]}")
+        return json.loads(line)
+
+    def request(self, obj: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+        self.send(obj)
+        return self.receive(timeout)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.send({"op": "quit"})
+                self.proc.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def shared_session_check(procs: list[AppProcess]) -> dict[str, Any]:
+    """One conversation handed between two processes: A, then B, then A again.
+
+    The history length each process reports after its turn shows whether it saw the others'.
+    """
+    a, b = procs[0], procs[1]
+    sid = "handoff-1"
+    seen = [
+        a.request({"op": "reply", "session": sid, "message": "How much do automation specialists earn?"})["history"],
+        b.request({"op": "reply", "session": sid, "message": "And AI engineers?"})["history"],
+        a.request({"op": "reply", "session": sid, "message": "Why is that?"})["history"],
+    ]
+    return {"expected_history": [1, 2, 3], "seen_history": seen, "coherent": seen == [1, 2, 3]}

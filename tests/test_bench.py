@@ -1,0 +1,217 @@
+"""`pathwise bench` keeps working: its parts on made-up inputs, and the quick logic end to end on a
+tiny plan (a slow test adds scaling, Chroma server mode and two app processes on tiny corpora)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pathwise.bench import bench, figures
+from pathwise.bench.load import conversations, run_sessions
+from pathwise.bench.stats import percentile
+from pathwise.bench.synthetic import CachedEmbedder, VectorCache, as_article, distractors, stream
+from pathwise.config import Settings
+
+HEADLINE = ("search_p50_ms", "offline_turn_p50_ms", "cold_ask_s", "concurrency_errors", "recall_at_3", "naive_recall_at_3")
+
+TINY = replace(
+    bench.QUICK,
+    name="tiny",
+    search_reps=1,
+    turn_reps=1,
+    cold_reps=1,
+    split_reps=0,
+    ingest_passages=20,
+    concurrency=(10, 50),
+    http_concurrency=(),  # the web app and the LLM path are exercised in the slow test below
+    turns_per_session=2,
+    llm_turns=0,
+)
+
+
+# -- parts ----------------------------------------------------------------------------------
+def test_distractors_are_deterministic_and_each_size_is_a_prefix_of_the_next() -> None:
+    small, large = distractors(50, seed=3), distractors(120, seed=3)
+    assert [p.id for p in small] == [p.id for p in large[:50]]
+    assert [p.text for p in distractors(50, seed=3)] == [p.text for p in small]
+    assert distractors(50, seed=4)[0].text != small[0].text
+    assert len({p.id for p in large}) == 120
+
+
+def test_distractors_never_contain_a_gold_span() -> None:
+    first = next(stream(seed=11))
+    span = " ".join(first.text.split()[2:6])  # a phrase the generator is known to produce
+    assert all(span.lower() not in p.text.lower() for p in distractors(200, seed=11, avoid=[span]))
+
+
+def test_a_synthetic_article_keeps_every_passage_text() -> None:
+    passages = distractors(12, seed=5)
+    text = as_article(passages)
+    assert all(p.text in text for p in passages)
+    assert all(p.section in text for p in passages)
+
+
+def test_the_vector_cache_embeds_only_what_is_missing_and_survives_a_reload(tmp_path: Path) -> None:
+    import numpy as np
+
+    class Counting:
+        calls: list[list[str]] = []
+
+        def embed(self, texts: list[str]) -> Any:
+            self.calls.append(list(texts))
+            return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    model = Counting()
+    cache = VectorCache(tmp_path / "v.npz")
+    cache.fill(["a", "bb"], model)  # type: ignore[arg-type]
+    cache.fill(["a", "bb", "ccc"], model)  # type: ignore[arg-type]
+    assert model.calls == [["a", "bb"], ["ccc"]]
+    cache.save()
+    again = CachedEmbedder(VectorCache(tmp_path / "v.npz"), fallback=model)  # type: ignore[arg-type]
+    vectors = again.embed(["ccc", "query", "a"])
+    assert vectors[:, 0].tolist() == [3.0, 5.0, 1.0]
+    assert model.calls[-1] == ["query"]
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [([5.0], 50, 5.0), ([1.0, 2.0, 3.0, 4.0], 50, 2.5), (list(map(float, range(1, 101))), 95, 95.05), ([3.0, 1.0, 2.0], 0, 1.0)],
+    ids=["one", "even-median", "p95-of-100", "unsorted-min"],
+)
+def test_percentiles_interpolate_like_numpy(values: list[float], q: float, expected: float) -> None:
+    assert percentile(values, q) == pytest.approx(expected)
+    assert math.isnan(percentile([], 50))
+
+
+def test_run_sessions_counts_every_failed_or_empty_turn() -> None:
+    def reply(session: str, message: str) -> str:
+        if message == "boom":
+            raise RuntimeError("model on fire")
+        return "" if message == "silence" else f"{session}: ok"
+
+    convs = [["hi", "boom"], ["hi", "silence"], ["hi", "hi"]]
+    result = run_sessions(reply, convs, threads=3, prefix="t")
+    assert (result["turns"], result["errors"]) == (6, 2)
+    assert result["error_samples"] == ["RuntimeError: model on fire", "empty answer"]
+    assert result["latency"]["n"] == 6
+
+
+def test_conversations_cycle_the_openings_and_pad_with_follow_ups() -> None:
+    convs = conversations([["a"], ["b", "c"]], count=3, turns=2)
+    assert len(convs) == 3 and all(len(c) == 2 for c in convs)
+    assert [c[0] for c in convs] == ["a", "b", "a"]
+    assert convs[1] == ["b", "c"]
+
+
+def test_projections_follow_the_power_law_of_the_two_largest_sizes_and_say_they_are_projected() -> None:
+    rows = [
+        {"distractors": n, "passages": n, "search": {"p50_ms": p50, "p95_ms": n / 50}, "dense_query": {"p50_ms": 1.0},
+         "open_s": 1.0, "peak_rss_mb": 500.0, "disk_mb": n / 1000, "vectors": {"embed_passages_per_s": 50.0}}
+        for n, p50 in ((10_000, 100.0), (100, 7.0), (1_000, 10.0))  # flat while small, then linear
+    ]
+    proj = figures.projections({"scaling": rows})
+    assert proj["projected"] is True
+    assert "1,000 and 10,000 passages" in proj["method"]
+    assert proj["search_p50_ms"] == {"value": 10_000.0, "exponent": 1.0}
+    assert proj["peak_rss_mb"]["exponent"] == 0.0
+    assert proj["embed_hours_at_measured_rate"] == pytest.approx(1_000_000 / 50 / 3600, abs=0.05)
+    rows[0]["search"]["p50_ms"] = 5.0  # noise: the bigger corpus searched faster
+    assert figures.projections({"scaling": rows})["search_p50_ms"] == {"value": 10.0, "exponent": 0.0}
+    assert figures.projections({"scaling": rows[:1]})["available"] is False
+
+
+def test_targets_compare_measured_figures_with_the_issue() -> None:
+    sections = {
+        "turns": {"all": {"p50_ms": 30.0}},
+        "search": {"p50_ms": 5.0},
+        "cold": {"ask": {"p50_s": 4.0}},
+        "concurrency": {"50": {"errors": 1}},
+        "baselines": {"pathwise": {"recall@3": 0.9}, "naive_1000_200_dense": {"recall@3": 0.6}},
+    }
+    met = {t["check"]: t["met"] for t in figures.targets(sections)}
+    assert met == {
+        "warm offline turn p50": False,
+        "search p50 at 10k passages": None,
+        "cold `pathwise ask --offline`": True,
+        "errors at 50 concurrent sessions": False,
+        "recall@3 pathwise − naive": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("result", "text"),
+    [
+        ("plain", "plain"),
+        (("", "second"), "second"),
+        ([[{"role": "user", "content": "q"}, {"role": "assistant", "content": [{"type": "text", "text": "hi"}]}]], "hi"),
+        ({"answer": "a", "citations": []}, "a"),
+        (None, ""),
+    ],
+    ids=["str", "tuple", "chat-history", "dict", "none"],
+)
+def test_http_answers_are_found_in_any_output_shape(result: Any, text: str) -> None:
+    assert bench.http_answer(result) == text
+
+
+# -- the quick logic, end to end ------------------------------------------------------------------
+def _finite_positive(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+def test_quick_bench_on_a_tiny_plan_writes_json_plots_and_one_json_line(
+    tmp_path: Path, model_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(home=tmp_path / "home", cache_dir=model_cache)
+    result = bench.run(True, tmp_path / "out", settings, plan=TINY)
+
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    printed = json.loads(last)
+    assert set(HEADLINE) <= set(printed)
+    for key in ("search_p50_ms", "offline_turn_p50_ms", "cold_ask_s", "recall_at_3"):
+        assert _finite_positive(printed[key]), key
+    assert printed["concurrency_errors"] == 0
+    assert printed["recall_at_3"] >= printed["naive_recall_at_3"] + 0.3
+
+    saved = json.loads(Path(result["files"]["json"]).read_text())
+    assert saved["headline"] == result["headline"]
+    assert saved["machine"]["cpus"] >= 1 and saved["versions"]["chromadb"]
+    sections = saved["sections"]
+    assert not [name for name, v in sections.items() if isinstance(v, dict) and "error" in v]
+    assert sections["concurrency"]["50"]["turns"] == 100
+    assert sections["ingest"]["reingest"]["idempotent"] is True
+    split = sections["cold"]["first_run_empty_store"]
+    assert all(_finite_positive(split[k]) for k in ("imports_ms", "model_load_ms", "store_open_ms", "first_answer_ms"))
+    names = sorted(Path(p).name.split("-", 3)[-1] for p in result["files"]["plots"])
+    assert names == ["latency-distribution.png", "recall-by-method.png"]
+    assert all(Path(p).stat().st_size > 10_000 for p in result["files"]["plots"])
+
+
+@pytest.mark.slow
+def test_scaling_server_mode_and_two_app_processes_on_tiny_corpora(tmp_path: Path, model_cache: Path) -> None:
+    plan = replace(
+        TINY, name="tiny-full", sizes=(100, 300), scale_reps=1, store_modes=True, store_passages=100,
+        beyond=True, beyond_sessions=6, beyond_threads=3, concurrency=(10,), http_concurrency=(10,), llm_turns=2,
+    )
+    settings = Settings(home=tmp_path / "home", cache_dir=model_cache)
+    result = bench.run(False, tmp_path / "out", settings, plan=plan, echo=lambda _: None)
+    s = result["sections"]
+    assert not [name for name, v in s.items() if isinstance(v, dict) and "error" in v]
+    measured = [r for r in s["scaling"] if "search" in r]
+    assert [r["distractors"] for r in measured] == [100, 300]
+    assert [r["passages"] for r in measured] == [158, 358]
+    assert all(r["peak_rss_mb"] > 50 and r["disk_mb"] > 0 and r["recall@3"] > 0.5 for r in measured)
+    assert s["scaling"][-1]["skipped"].startswith("opt-in")
+    assert s["store_modes"]["server"]["passages"] == s["store_modes"]["embedded"]["passages"] == 158
+    for key in ("1_process", "2_processes"):
+        assert s["beyond"][key]["errors"] == 0 and s["beyond"][key]["turns"] == 6 * 2 * (1 if key == "1_process" else 2)
+    assert result["projections"]["projected"] is True and _finite_positive(result["projections"]["search_p50_ms"]["value"])
+    handoff = s["beyond"]["2_processes"]["shared_session"]
+    assert handoff["expected_history"] == [1, 2, 3] and len(handoff["seen_history"]) == 3
+    assert any(p.endswith("latency-vs-size.png") for p in result["files"]["plots"])
+    assert s["http"]["10"]["errors"] == 0 and s["http"]["10"]["turns"] == 20
+    assert s["llm"]["whole_turn"]["n"] == 2 and s["llm"]["turn_modes"] == {"llm": 2}
