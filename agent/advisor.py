@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pathwise.agent import guards
 from pathwise.agent.fit import FitAnswers, score_fit
 from pathwise.agent.models import FitResult, StreamEvent, Turn
 from pathwise.agent.offline import OfflineAnswerer
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from pathwise.config import Settings
     from pathwise.knowledge.base import KnowledgeBase
     from pathwise.knowledge.facts import FactSheet
+    from pathwise.knowledge.types import Hit
 
 log = logging.getLogger("pathwise.advisor")
 
@@ -57,7 +59,7 @@ class Advisor:
         self.kb = kb
         self.settings = settings
         self.llm = llm
-        self.offline = OfflineAnswerer(kb)
+        self.offline = OfflineAnswerer(_Quarantined(kb))  # type: ignore[arg-type]
         self.sessions = sessions or SessionStore(max_sessions=settings.max_sessions, max_turns=settings.history_turns)
         self.startup_notice = startup_notice
 
@@ -139,7 +141,11 @@ class Advisor:
         plan, new_state = self.offline.understand(text, state)
         turn: Turn | None = None
         notice = cut_notice
-        if self.llm is not None:
+        if self.llm is not None and plan.intent == "injection":
+            # Refused as offline refuses it, before the model could be talked into anything: an
+            # instruction split across sentences ("You are now DAN. Say X.") escapes the model's guards.
+            log.info("refused an attempt to change the advisor's instructions without calling the model")
+        elif self.llm is not None:
             try:
                 for event in self.llm.stream(sid, text):
                     if event.kind == "turn":
@@ -161,10 +167,41 @@ class Advisor:
                     log.exception("could not copy the offline turn into the LLM's memory")
         if notice:
             turn.notice = f"{notice} {turn.notice}" if turn.notice else notice
-        new_state.exchanges.append(_exchange(text, turn, plan))
-        self.sessions.put(sid, new_state)
+        self.sessions.append(sid, _exchange(text, turn, plan), new_state)
         turn.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         yield StreamEvent(kind="turn", turn=turn)
+
+
+class _Quarantined:
+    """The knowledge base as the offline answerer reads it: passages carrying instructions aimed at a
+    model are withheld, as the LLM agent withholds them, so an answer never quotes an injected document."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._reported: set[str] = set()
+
+    @property
+    def facts(self) -> FactSheet:
+        return self._kb.facts
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        return self._clean(self._kb.search(query, k))
+
+    def get(self, ids: list[str]) -> list[Hit]:
+        return self._clean(self._kb.get(ids))
+
+    def idf(self, term: str) -> float:
+        return self._kb.idf(term)
+
+    def _clean(self, hits: list[Hit]) -> list[Hit]:
+        out = []
+        for hit in hits:
+            if not guards.looks_injected(hit.text):
+                out.append(hit)
+            elif hit.id not in self._reported:
+                self._reported.add(hit.id)
+                log.warning("withheld passage %s from offline answers: it contains instructions aimed at the model", hit.id)
+        return out
 
 
 def _durable_checkpointer(home: Path) -> Any:

@@ -275,6 +275,7 @@ class LLMAgent:
             ),
             hold=HOLD_WORDS,
         )
+        self._drop_unfinished(config)
         log.info("llm turn: session=%s chars=%d", session_id, len(message))
         mid_answer = False  # the current model call has sent text: a dropped connection cut it
         last: AIMessage | None = None  # the model's latest message, assembled from its chunks
@@ -482,6 +483,18 @@ class LLMAgent:
     def _messages(self, config: dict[str, Any]) -> list[BaseMessage]:
         snapshot = self._graph.get_state(config)
         return list((snapshot.values or {}).get("messages", []))
+
+    def _drop_unfinished(self, config: dict[str, Any]) -> None:
+        """A turn cut off by a killed process leaves its question without an answer: drop it."""
+        from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
+        from langgraph.graph.message import REMOVE_ALL_MESSAGES
+
+        messages = self._messages(config)
+        last = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=None)
+        if last is None or any(isinstance(m, AIMessage) and not m.tool_calls and m.text for m in messages[last + 1 :]):
+            return
+        log.warning("dropped an unanswered question left by an interrupted turn")
+        self._graph.update_state(config, {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *messages[:last]]})
 
     def _rollback(self, config: dict[str, Any], turn_id: str) -> None:
         """Put the thread back as it was before a failed turn, so it stays a clean conversation."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from pathwise.errors import InputError
+from pathwise.errors import InputError, StoreError
 from pathwise.knowledge.article import Passage, parse_article
 from pathwise.knowledge.corpus import ARTICLE_NAME, bundled_article
 from pathwise.knowledge.facts import FactSheet, bundled_facts
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from pathwise.knowledge.store import Store
 
 log = logging.getLogger("pathwise.knowledge")
+
+T = TypeVar("T")
 
 MAX_FILE_BYTES = 5_000_000
 
@@ -49,12 +53,19 @@ def read_source(path: Path) -> tuple[str, list[Passage]]:
 
 
 class KnowledgeBase:
-    """Store + retriever + fact sheet, opened once per process."""
+    """Store + retriever + fact sheet, opened once per process.
+
+    Reads repair the store once when it fails under them (its files deleted, its collection
+    dropped, another process's writes): reopen it, re-ingest the bundled article if it is
+    gone, and try again; a second failure is the caller's one clear error.
+    """
 
     def __init__(self, store: Store, retriever: HybridRetriever, facts: FactSheet) -> None:
         self.store = store
         self.retriever = retriever
         self.facts = facts
+        self._repair_lock = threading.Lock()
+        self._repairs = 0
 
     @classmethod
     def open(cls, settings: Settings, *, ensure_bundled: bool = True) -> KnowledgeBase:
@@ -68,13 +79,15 @@ class KnowledgeBase:
             kb.ensure_bundled()
         return kb
 
-    def ensure_bundled(self) -> None:
-        """(Re)build the bundled article's passages when missing or out of date."""
+    def ensure_bundled(self) -> bool:
+        """(Re)build the bundled article's passages when missing or out of date; True if it did."""
         passages = bundled_article().passages
-        if not self.store.source_is_current(ARTICLE_NAME, passages):
-            log.info("ingesting the bundled article")
-            self.store.ingest(ARTICLE_NAME, passages)
-            self.retriever.refresh()
+        if self.store.source_is_current(ARTICLE_NAME, passages):
+            return False
+        log.info("ingesting the bundled article")
+        self.store.ingest(ARTICLE_NAME, passages)
+        self.retriever.refresh()
+        return True
 
     def ingest(self, paths: list[Path], *, reset: bool = False) -> list[dict[str, object]]:
         sources = [read_source(p) for p in paths] if paths else [(ARTICLE_NAME, bundled_article().passages)]
@@ -94,10 +107,34 @@ class KnowledgeBase:
         return report
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        return self.retriever.search(query, k)
+        if isinstance(query, str):  # a lone surrogate (from a JSON escape or a bad byte) cannot be tokenized
+            query = query.encode("utf-8", "replace").decode("utf-8")
+        return self._read(lambda: self.retriever.search(query, k))
 
     def get(self, ids: list[str]) -> list[Hit]:
-        return self.retriever.get(ids)
+        return self._read(lambda: self.retriever.get(ids))
 
     def idf(self, term: str) -> float:
-        return self.retriever.idf(term)
+        return self._read(lambda: self.retriever.idf(term))
+
+    def _read(self, read: Callable[[], T]) -> T:
+        seen = self._repairs
+        try:
+            return read()
+        except StoreError as exc:
+            self._repair(exc, seen)
+        return read()
+
+    def _repair(self, exc: StoreError, seen: int) -> None:
+        with self._repair_lock:
+            if self._repairs != seen:  # another thread repaired it while this one waited
+                return
+            log.warning("the passage store failed (%s); reopening it", exc)
+            self.store.reopen()
+            if self.ensure_bundled():
+                log.warning(
+                    "the passage store had lost the bundled article; rebuilt it from the copy shipped with pathwise "
+                    "(ingest your own files again)"
+                )
+            self.retriever.refresh()
+            self._repairs += 1

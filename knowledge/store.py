@@ -12,10 +12,12 @@ import errno
 import fcntl
 import hashlib
 import logging
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from pathwise.errors import StoreError
@@ -38,28 +40,10 @@ def source_hash(passages: list[Passage]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _chroma_embedding_function(embedder: Embedder) -> Any:
-    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+def _chroma_embedding_function(embedder: Embedder, cache_dir: Path) -> Any:
+    from pathwise.knowledge.chroma_ef import MiniLMOnnx
 
-    class MiniLM(EmbeddingFunction[Documents]):
-        def __init__(self) -> None:
-            self._embedder = embedder
-
-        def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 - Chroma's protocol names it so
-            return list(self._embedder.embed(list(input)))
-
-        @staticmethod
-        def name() -> str:
-            return "pathwise-minilm-onnx"
-
-        def get_config(self) -> dict[str, Any]:
-            return {}
-
-        @staticmethod
-        def build_from_config(config: dict[str, Any]) -> MiniLM:
-            raise StoreError("the pathwise embedding function is built by pathwise, not from config")
-
-    return MiniLM()
+    return MiniLMOnnx(embedder, cache_dir)
 
 
 @dataclass
@@ -74,20 +58,107 @@ class StoredPassage:
 
 
 class Store:
-    """A Chroma collection of passages plus the embedder that fills and queries it."""
+    """A Chroma collection of passages plus the embedder that fills and queries it.
+
+    The embedded store is shared between processes through its files only, so every writer
+    holds ``ingest.lock`` and bumps the generation number written in it; a process that finds
+    the number changed since it last looked reads the files afresh before it writes, instead
+    of writing over another process's work from its stale view.
+    """
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self._client = _open_client(settings)
+        self._client: Any = None
+        self.collection: Any = None
+        self._generation = ""
+        if settings.chroma_url:
+            self._connect()
+            return
+        _check_home(Path(settings.home))
+        with self._writer_lock() as lock:  # no other process writes while this one opens (or creates) the store
+            self._generation = _read_generation(lock)
+            self._open_embedded()
+
+    def reopen(self) -> None:
+        """Forget this process's view of the store and open it again from its files (moved aside if unreadable)."""
+        if self.settings.chroma_url:
+            self._connect()
+            return
+        _check_home(Path(self.settings.home))
+        with self._writer_lock() as lock:
+            _forget_system(self._path)
+            self._generation = _read_generation(lock)
+            self._open_embedded()
+
+    @property
+    def _path(self) -> Path:
+        return Path(self.settings.home) / "chroma"
+
+    def _connect(self) -> None:
+        client = _open_client(self.settings)
         try:
-            self.collection = self._client.get_or_create_collection(
-                settings.collection,
-                embedding_function=_chroma_embedding_function(embedder),
-                metadata={"hnsw:space": "cosine"},
-            )
+            collection = self._collection_of(client)
+            collection.count()  # damaged files often open fine and fail on the first read
         except Exception as exc:  # chromadb raises many untyped errors for a broken store
             raise StoreError(f"cannot open the passage store: {_one_line(exc)}") from exc
+        self._client, self.collection = client, collection
+
+    def _collection_of(self, client: Any) -> Any:
+        return client.get_or_create_collection(
+            self.settings.collection,
+            embedding_function=_chroma_embedding_function(self.embedder, Path(self.settings.cache_dir)),
+            metadata={"hnsw:space": "cosine"},
+        )
+
+    def _open_embedded(self) -> None:
+        """Open the embedded store; one that cannot be read even afresh is moved aside and started empty.
+
+        The caller holds the writer lock. The store is derived data: the bundled article is
+        ingested again by the knowledge base, and the old files are kept for inspection.
+        """
+        if self._path.exists() and not self._path.is_dir():  # not a store we made: leave it alone
+            raise StoreError(f"cannot open the passage store: {self._path} is a file, not a folder (move it, or set PATHWISE_HOME)")
+        if not (self._path / "chroma.sqlite3").exists():
+            _forget_system(self._path)  # a cached view of files that were deleted would answer from memory
+        try:
+            self._connect()
+            return
+        except StoreError:
+            _forget_system(self._path)  # this process may hold a stale view of files another one changed
+        try:
+            self._connect()
+            return
+        except StoreError as exc:
+            if _transient(exc):
+                raise
+            problem = exc
+        aside = _move_aside(self._path)
+        log.warning(
+            "the passage store in %s could not be read (%s); moved it to %s and rebuilding it from the bundled "
+            "article (ingest your own files again)",
+            self._path, str(problem).removeprefix("cannot open the passage store: "), aside,
+        )
+        _forget_system(self._path)
+        self._connect()
+
+    def _catch_up(self, lock: IO[str] | None) -> None:
+        """Before writing: read the files afresh if another process wrote since we last looked,
+        and take the collection's metadata as it is now, not as it was when we opened it."""
+        generation = _read_generation(lock)
+        if lock is not None and generation != self._generation:
+            _forget_system(self._path)
+            self._generation = generation
+            self._open_embedded()
+            return
+        try:
+            self.collection = self._collection_of(self._client)
+        except Exception as exc:
+            raise StoreError(f"cannot read the passage store: {_one_line(exc)}") from exc
+
+    def _wrote(self, lock: IO[str] | None) -> None:
+        if lock is not None:
+            self._generation = _write_generation(lock)
 
     # -- writing -------------------------------------------------------------------------
     def source_is_current(self, source: str, passages: list[Passage]) -> bool:
@@ -100,12 +171,14 @@ class Store:
         Unchanged content under an unchanged chunker is skipped whole; otherwise every passage is
         upserted again (their ids are content hashes, so nothing is duplicated).
         """
-        with self._writer_lock():
+        with self._writer_lock() as lock:
+            self._catch_up(lock)
             if self.source_is_current(source, passages):
                 return {"added": 0, "updated": 0, "removed": 0, "unchanged": len(passages)}
             existing = set(self._ids_of(source))
             wanted = {p.id for p in passages}
             stale = sorted(existing - wanted)
+            self._wrote(lock)  # from here the files change, even if this write fails half-way
             try:
                 if stale:
                     self.collection.delete(ids=stale)
@@ -133,16 +206,19 @@ class Store:
         return {"added": added, "updated": len(wanted) - added, "removed": len(stale), "unchanged": 0}
 
     def reset(self) -> None:
-        with self._writer_lock():
+        with self._writer_lock() as lock:
+            self._catch_up(lock)
+            self._wrote(lock)
             try:
-                self._client.delete_collection(self.settings.collection)
-            except Exception:  # absent already: nothing to reset
-                log.info("no collection to delete")
-            self.collection = self._client.get_or_create_collection(
-                self.settings.collection,
-                embedding_function=_chroma_embedding_function(self.embedder),
-                metadata={"hnsw:space": "cosine"},
-            )
+                try:
+                    self._client.delete_collection(self.settings.collection)
+                except Exception:  # absent already: nothing to reset
+                    log.info("no collection to delete")
+                self.collection = self._collection_of(self._client)
+            except OSError as exc:
+                raise StoreError(_os_message(exc, self.settings.home)) from exc
+            except Exception as exc:
+                raise StoreError(f"could not empty the store: {_one_line(exc)}") from exc
 
     # -- reading -------------------------------------------------------------------------
     def count(self) -> int:
@@ -155,7 +231,10 @@ class Store:
         out: list[StoredPassage] = []
         total = self.count()
         for offset in range(0, total, 5000):
-            got = self.collection.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+            try:
+                got = self.collection.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+            except Exception as exc:
+                raise StoreError(f"cannot read the passage store: {_one_line(exc)}") from exc
             for pid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or []):
                 meta = meta or {}
                 out.append(
@@ -183,26 +262,101 @@ class Store:
         return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], (res["distances"] or [[]])[0])]
 
     def _ids_of(self, source: str) -> list[str]:
-        got = self.collection.get(where={"source": source}, include=[])
+        try:
+            got = self.collection.get(where={"source": source}, include=[])
+        except Exception as exc:
+            raise StoreError(f"cannot read the passage store: {_one_line(exc)}") from exc
         return list(got["ids"])
 
     @contextlib.contextmanager
-    def _writer_lock(self) -> Iterator[None]:
-        """One writer at a time across processes (Chroma's embedded store is not process-safe)."""
+    def _writer_lock(self) -> Iterator[IO[str] | None]:
+        """One writer at a time across processes (Chroma's embedded store is not process-safe).
+
+        Yields the lock file, which holds the store's generation, or None for a Chroma server.
+        """
         if self.settings.chroma_url:
-            yield
+            yield None
             return
         path = Path(self.settings.home) / "ingest.lock"
         try:
-            fh = path.open("a")
+            fh = path.open("a+", encoding="utf-8")
         except OSError as exc:
             raise StoreError(_os_message(exc, self.settings.home)) from exc
         with fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                yield
+                yield fh
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _read_generation(lock: IO[str] | None) -> str:
+    if lock is None:
+        return ""
+    lock.seek(0)
+    return lock.read().strip()
+
+
+def _write_generation(lock: IO[str]) -> str:
+    """A new generation after a write; random, so two stores never agree by accident."""
+    generation = os.urandom(8).hex()
+    lock.seek(0)
+    lock.truncate()
+    lock.write(generation)
+    lock.flush()
+    return generation
+
+
+def _check_home(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".write-probe-{os.getpid()}"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(_os_message(exc, home)) from exc
+
+
+def _forget_system(path: Path) -> None:
+    """Make the next client for ``path`` read its files afresh.
+
+    Chroma keeps one System per store path per process and hands it to every new client,
+    so reopening a deleted, replaced or concurrently written store would get the old view.
+    The old System is left to the clients that still hold it.
+    """
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with SharedSystemClient._refcount_lock:
+            SharedSystemClient._identifier_to_system.pop(str(path), None)
+            SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    except (ImportError, AttributeError):  # another chromadb layout: new clients may share the old view
+        log.debug("cannot drop chromadb's cached system for %s", path)
+
+
+_TRANSIENT = ("locked", "busy", "disk is full", "no space", "permission denied", "read-only", "readonly")
+
+
+def _transient(exc: BaseException) -> bool:
+    """A failure that says nothing about the files being damaged: moving the store aside would not help."""
+    text = str(exc).lower()
+    return any(word in text for word in _TRANSIENT)
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        path.rename(aside)
+    except FileNotFoundError:  # nothing there to keep
+        return aside
+    except OSError as exc:
+        raise StoreError(f"the passage store in {path} is damaged and cannot be moved aside: {exc.strerror or exc}") from exc
+    return aside
 
 
 def _open_client(settings: Settings) -> Any:
@@ -223,18 +377,10 @@ def _open_client(settings: Settings) -> Any:
             )
         except Exception as exc:
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {_one_line(exc)}") from exc
-    home = Path(settings.home)
     try:
-        home.mkdir(parents=True, exist_ok=True)
-        probe = home / ".write-probe"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        raise StoreError(_os_message(exc, home)) from exc
-    try:
-        return chromadb.PersistentClient(path=str(home / "chroma"), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(Path(settings.home) / "chroma"), settings=chroma_settings)
     except Exception as exc:
-        raise StoreError(f"cannot open the passage store in {home / 'chroma'}: {_one_line(exc)}") from exc
+        raise StoreError(f"cannot open the passage store: {_one_line(exc)}") from exc
 
 
 def _os_message(exc: OSError, home: Path) -> str:

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,23 @@ log = logging.getLogger("pathwise")
 def _print_json(obj: Any, *, indent: int | None = None) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent) + "\n")
     sys.stdout.flush()
+
+
+def _stdin_lines() -> Iterator[tuple[int, str | None]]:
+    """Numbered lines of stdin; None for a line that is not UTF-8, so it is reported and the rest still run.
+
+    Read as bytes: how Python decodes a text stdin depends on the locale, and a strict decoder
+    would end the whole run at the first bad byte.
+    """
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream (tests, embedding): already decoded
+        yield from enumerate(sys.stdin, 1)
+        return
+    for n, data in enumerate(raw, 1):
+        try:
+            yield n, data.decode("utf-8")
+        except UnicodeDecodeError:
+            yield n, None
 
 
 def _settings() -> Any:
@@ -64,7 +81,10 @@ def _hit_rows(hits: Iterable[Any]) -> list[dict[str, Any]]:
 def cmd_search(args: argparse.Namespace) -> int:
     if args.jsonl:
         kb = _kb()
-        for line in sys.stdin:
+        for n, line in _stdin_lines():
+            if line is None:
+                _print_json({"error": f"line {n} is not UTF-8 text"})
+                continue
             if not line.strip():
                 continue
             try:
@@ -133,7 +153,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if not args.jsonl:
         return _chat_interactive(args)
     advisor = _advisor(args.offline)
-    for n, line in enumerate(sys.stdin, 1):
+    for n, line in _stdin_lines():
+        if line is None:
+            _print_json({"error": f"line {n} is not UTF-8 text", "line": n})
+            continue
         if not line.strip():
             continue
         try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _user_dir(kind: str) -> Path:
@@ -43,10 +44,47 @@ class Settings(BaseSettings):
     auth: str | None = Field(None, description="user:pass for the web app's login")
     log_level: str = "WARNING"
 
+    # The web app's HTTP guards (pathwise.ui.security): comma-separated lists in the environment.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost"], description="Host headers the web app answers"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="other origins (scheme://host:port) whose pages may call the app; none by default"
+    )
+    rate_limit_per_minute: int = Field(60, ge=1, description="requests that do work (POST…) per client address per minute")
+    rate_limit_burst: int = Field(20, ge=1, description="how many of them may come at once")
+    max_request_bytes: int = Field(1_000_000, ge=1024, description="largest request body the web app reads")
+
     @field_validator("chroma_url", "openai_base_url", "openai_api_key", "auth", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _some_host(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("list at least one host, e.g. 127.0.0.1,localhost")
+        if "*" in value:
+            raise ValueError("'*' would answer any Host header: list the host names (a '*.example.org' pattern is fine)")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if "*" in origin:
+                raise ValueError("wildcards are not allowed: list each origin, e.g. https://example.org")
+            if not origin.startswith(("http://", "https://")) or origin.rstrip("/").count("/") != 2:
+                raise ValueError(f"an origin looks like https://host[:port], not {origin!r}")
+        return [o.rstrip("/") for o in value]
 
     @property
     def llm_configured(self) -> bool:

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+# These tests send requests faster than a person would; the rate limit has its own tests (test_security.py).
+UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
@@ -39,7 +42,7 @@ def advisor(shared_home: Path, model_cache: Path):  # type: ignore[no-untyped-de
     from pathwise.agent.advisor import Advisor
     from pathwise.config import Settings
 
-    return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, offline=True), offline=True)
+    return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED, offline=True), offline=True)
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +278,7 @@ def test_llm_answer_streams_into_the_page(browser, shared_home: Path, model_cach
     )
     gate = threading.Event()
     model = paused_model(gate, 30, call("search_passages", query="automation specialist income"), say(answer))
-    app = serve(host="127.0.0.1", port=free_port(), advisor=Advisor.create(Settings(home=shared_home, cache_dir=model_cache), chat_model=model), block=False)
+    app = serve(host="127.0.0.1", port=free_port(), advisor=Advisor.create(Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED), chat_model=model), block=False)
     ctx = browser.new_context(viewport=DESKTOP)
     try:
         page = ctx.new_page()

@@ -19,6 +19,9 @@ from pathwise.ui import render
 from pathwise.ui.app import api_json, chat_messages, fit_html, parse_auth, too_long
 from pathwise.ui.conversation import Conversations
 
+# These tests send requests faster than a person would; the rate limit has its own tests (test_security.py).
+UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -32,7 +35,7 @@ def advisor(shared_home: Path, model_cache: Path):  # type: ignore[no-untyped-de
     from pathwise.agent.advisor import Advisor
     from pathwise.config import Settings
 
-    return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, offline=True), offline=True)
+    return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED, offline=True), offline=True)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +138,7 @@ def test_llm_mode_with_login_and_a_visible_fallback(shared_home: Path, model_cac
         call("search_passages", query="automation specialist income"),
         say(f"Automation Specialists earn ₹30-80k monthly in months 6-18 [p:{income}].\nFollow-ups: And AI engineers?"),
     )
-    settings = Settings(home=shared_home, cache_dir=model_cache, auth="ann:s3cret")
+    settings = Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED, auth="ann:s3cret")
     app = serve(host="127.0.0.1", port=free_port(), advisor=Advisor.create(settings, chat_model=model), block=False)
     try:
         with pytest.raises(Exception, match="(?i)login|auth|401|403"):

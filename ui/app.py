@@ -464,6 +464,7 @@ def serve(
 ) -> "gr.Blocks":
     """Serve the app; with ``block=False`` return it running (call ``.close()`` to stop)."""
     from pathwise.config import get_settings
+    from pathwise.ui import security
 
     started = time.perf_counter()
     settings = settings or (advisor.settings if advisor is not None else get_settings())
@@ -486,6 +487,7 @@ def serve(
         ssr_mode=False,
         quiet=True,
         footer_links=["api"],
+        app_kwargs={"middleware": security.middleware(settings)},  # trusted hosts, strict CORS, size and rate limits
         **page_style(),
     )
     print(f"pathwise: {advisor.mode} mode; page ready in {time.perf_counter() - started:.1f} s{opened} at {app.local_url}", flush=True)
