@@ -95,3 +95,15 @@ def advisor(kb, settings_shared: Settings):  # type: ignore[no-untyped-def]
 def settings(tmp_path: Path, model_cache: Path) -> Settings:
     """Settings with a fresh, private data dir."""
     return Settings(home=tmp_path / "home", cache_dir=model_cache)
+
+
+@pytest.fixture(scope="session")
+def ui_advisor(shared_home: Path, model_cache: Path):  # type: ignore[no-untyped-def]
+    """The real offline advisor as `pathwise serve` builds it, shared by the web-app tests.
+
+    Those tests send requests faster than a person would; the rate limit has its own tests.
+    """
+    from pathwise.agent.advisor import Advisor
+
+    fast = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
+    return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, offline=True, **fast), offline=True)

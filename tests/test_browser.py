@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 # These tests send requests faster than a person would; the rate limit has its own tests (test_security.py).
 UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
@@ -31,18 +31,11 @@ PHONE = {"width": 390, "height": 844}
 ANSWER_WAIT_MS = 15_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def advisor(shared_home: Path, model_cache: Path):  # type: ignore[no-untyped-def]
-    from pathwise.agent.advisor import Advisor
-    from pathwise.config import Settings
-
-    return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED, offline=True), offline=True)
+def advisor(ui_advisor):  # type: ignore[no-untyped-def]
+    return ui_advisor
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,12 @@ from pathwise.cli import main
 from pathwise.config import Settings
 from pathwise.errors import StoreError
 from pathwise.knowledge.base import KnowledgeBase
+from ports import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
 START_TIMEOUT = 60.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from pathwise.config import Settings, get_settings
 from pathwise.errors import ConfigError
 from pathwise.ui import security
+from ports import free_port
 
 ORIGIN = "https://pathwise.example"
 
@@ -230,10 +230,6 @@ def test_harden_refuses_an_app_that_already_started() -> None:
 # -- on a real Gradio server ----------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_guards_on_the_launched_web_app(kb, settings_shared: Settings) -> None:  # type: ignore[no-untyped-def]
@@ -248,7 +244,7 @@ def test_the_guards_on_the_launched_web_app(kb, settings_shared: Settings) -> No
     settings = settings_shared.model_copy(update={"rate_limit_per_minute": 600, "rate_limit_burst": 50, "max_request_bytes": 10_000})
     demo = build_app(Advisor(kb, settings=settings))
     demo.launch(
-        server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True, ssr_mode=False,
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, ssr_mode=False,
         app_kwargs={"middleware": security.middleware(settings)},
     )
     try:

@@ -19,7 +19,6 @@ import hashlib
 import json
 import re
 import shutil
-import socket
 import threading
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from fake_openai import CutStream, FakeOpenAI, Hang, Malformed, Recorded, Reply,
 
 from pathwise.agent.advisor import Advisor
 from pathwise.config import Settings
+from ports import free_port
 
 SEED = "pathwise-soak-1"
 FAULT_RATE = 0.10
@@ -197,10 +197,6 @@ def test_50_sessions_x_10_turns_with_10_percent_faults(soak_settings: Settings, 
     assert figures["rss_growth_mb"] < RSS_GROWTH_LIMIT_MB, figures
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow
@@ -214,7 +210,7 @@ def test_the_served_app_under_load_with_faults(soak_settings: Settings, server: 
         pytest.skip(f"the web app cannot be imported: {exc}")
 
     advisor = Advisor.create(soak_settings)
-    app = serve(host="127.0.0.1", port=_free_port(), advisor=advisor, block=False)
+    app = serve(host="127.0.0.1", port=free_port(), advisor=advisor, block=False)
     try:
         url = app.local_url
         words = codes(WEB_SESSIONS, "web")

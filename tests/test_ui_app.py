@@ -6,7 +6,6 @@ should point at an existing ONNX export so start-up stays quick).
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,24 +17,17 @@ from pathwise.errors import ConfigError
 from pathwise.ui import render
 from pathwise.ui.app import api_json, chat_messages, fit_html, parse_auth, too_long
 from pathwise.ui.conversation import Conversations
+from ports import free_port
 
 # These tests send requests faster than a person would; the rate limit has its own tests (test_security.py).
 UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def advisor(shared_home: Path, model_cache: Path):  # type: ignore[no-untyped-def]
-    """The real offline advisor over a temporary data dir (shared with other modules: the store is ingested once)."""
-    from pathwise.agent.advisor import Advisor
-    from pathwise.config import Settings
-
-    return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED, offline=True), offline=True)
+def advisor(ui_advisor):  # type: ignore[no-untyped-def]
+    return ui_advisor
 
 
 @pytest.fixture(scope="module")
