@@ -202,12 +202,9 @@ def test_50_sessions_x_10_turns_with_10_percent_faults(soak_settings: Settings, 
 @pytest.mark.slow
 def test_the_served_app_under_load_with_faults(soak_settings: Settings, server: FlakyOpenAI, figures_dir: Path) -> None:
     """10 browser sessions x 5 turns at once through the served app's /chat endpoint."""
-    try:
-        from gradio_client import Client
+    from gradio_client import Client
 
-        from pathwise.ui.app import serve
-    except ImportError as exc:  # the web app is being built elsewhere; the Advisor soak above still ran
-        pytest.skip(f"the web app cannot be imported: {exc}")
+    from pathwise.ui.app import serve
 
     advisor = Advisor.create(soak_settings)
     app = serve(host="127.0.0.1", port=free_port(), advisor=advisor, block=False)
