@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ports import free_port
+from pathwise.bench.servers import free_port
 
 # These tests send requests faster than a person would; the rate limit has its own tests (test_security.py).
 UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}

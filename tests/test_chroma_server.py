@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +12,8 @@ from pathwise.cli import main
 from pathwise.config import Settings
 from pathwise.errors import StoreError
 from pathwise.knowledge.base import KnowledgeBase
-from ports import free_port
+from pathwise.bench.servers import ChromaServer, ServerError, free_port
 
-CHROMA = Path(sys.executable).parent / "chroma"
 START_TIMEOUT = 60.0
 
 
@@ -27,42 +21,15 @@ START_TIMEOUT = 60.0
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMA.exists():
-        pytest.fail(f"the chroma CLI is not installed beside {sys.executable}")
-    data = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = (data / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(data / "db"), "--port", str(port), "--host", "127.0.0.1"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    """A real `chroma run` on a free loopback port, started the way `pathwise bench` starts it."""
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=0.5) as reply:
-                    if reply.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma did not answer its heartbeat within {START_TIMEOUT:.0f} s")
-            try:  # wait a little for the server, and notice at once if it died
-                code = proc.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                continue
-            pytest.fail(f"chroma exited with {code}: {(data / 'server.log').read_text(errors='replace')[-500:]}")
-        yield url
+        server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db", ready_timeout=START_TIMEOUT)
+    except ServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        server.stop()
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Path, model_cache: Path) -> None:

@@ -26,7 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from pathwise.config import Settings, get_settings
 from pathwise.errors import ConfigError
 from pathwise.ui import security
-from ports import free_port
+from pathwise.bench.servers import free_port
 
 ORIGIN = "https://pathwise.example"
 

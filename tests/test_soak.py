@@ -32,7 +32,7 @@ from fake_openai import CutStream, FakeOpenAI, Hang, Malformed, Recorded, Reply,
 
 from pathwise.agent.advisor import Advisor
 from pathwise.config import Settings
-from ports import free_port
+from pathwise.bench.servers import free_port
 
 SEED = "pathwise-soak-1"
 FAULT_RATE = 0.10
