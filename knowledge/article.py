@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from pathwise.knowledge.repair import repair_text
 
 SHORT_WORDS = 15  # a paragraph shorter than this is folded into its neighbour
+LEAD_IN_SPAN = 2  # passages after the one holding a lead-in that still index its words
+RESTATES_MIN_WORDS = 3  # shared words that make a prose passage the source of a table cell
 _CELL_BOUNDARY = re.compile(r"(?<=[a-z)])(?=[A-Z0-9])")
 _LIST_ITEM = re.compile(r"^(\d+[.)]|[-•·*])\s+")
 _FURNITURE_LINE = re.compile(
@@ -36,6 +38,8 @@ class Passage(BaseModel):
     context: str = ""  # heading and lead-in words used for indexing, never shown as a quote
     order: int = 0
     source: str = ""
+    # table rows only: column header -> id of the prose passage that says the same at length
+    restated_by: dict[str, str] = {}
 
     @property
     def index_text(self) -> str:
@@ -179,6 +183,7 @@ def parse_article(raw: str, source: str = "") -> ParsedArticle:
 
     for section, paras in sections:
         _chunk_section(build, section, paras, is_title=section == title)
+    _link_rows_to_prose(build.passages, header)
     return ParsedArticle(title=title, passages=build.passages, table_header=header, table=table, source=source)
 
 
@@ -186,22 +191,22 @@ def _chunk_section(build: _Builder, section: str, paras: list[str], *, is_title:
     """Paragraph-sized passages; lead-ins and short lines are folded into their neighbours."""
     chunks: list[tuple[str, str]] = []  # (text, lead-in context)
     pending: list[str] = []
-    lead = ""
+    lead, lead_at = "", 0
     for para in paras:
         if _is_lead_in(para) and not _LIST_ITEM.match(para):  # a listed question is an item, not a new lead-in
             if pending and not pending[-1].rstrip().endswith(":"):
-                _flush_pending(chunks, pending, lead)
+                _flush_pending(chunks, pending, _governing(lead, lead_at, len(chunks)))
                 pending = []
-            lead = para
+            lead, lead_at = para, len(chunks)
             pending.append(para)
             continue
         if len(_words(para)) < SHORT_WORDS or _LIST_ITEM.match(para):
             pending.append(para)
             continue
-        chunks.append(("\n".join([*pending, para]), lead))
+        chunks.append(("\n".join([*pending, para]), _governing(lead, lead_at, len(chunks))))
         pending = []
     if pending:
-        _flush_pending(chunks, pending, lead)
+        _flush_pending(chunks, pending, _governing(lead, lead_at, len(chunks)))
     for text, ctx in chunks:
         context = section if not ctx or ctx in text.split("\n")[0] else f"{section}. {ctx}"
         build.add(section, text, context=context)
@@ -215,3 +220,44 @@ def _flush_pending(chunks: list[tuple[str, str]], pending: list[str], lead: str)
         chunks[-1] = (text + "\n" + "\n".join(pending), ctx)
     else:
         chunks.append(("\n".join(pending), lead))
+
+
+def _governing(lead: str, lead_at: int, index: int) -> str:
+    """A lead-in introduces a short run of passages (a question and its answers, a list of
+    flags); past that run it no longer describes what follows, so it stops being indexed."""
+    return lead if index - lead_at <= LEAD_IN_SPAN else ""
+
+
+def _link_rows_to_prose(passages: list[Passage], header: list[str]) -> None:
+    """Point each table cell at the prose passage that states it at length.
+
+    A comparison table summarises the article: "8/14 months (data wall, ambiguity)" is the
+    paragraph "AI Engineers hit the wall at months 8-14 ... you hit the data wall" in brief.
+    A cell's source is the paragraph sharing the most of its words (header words aside, number
+    ranges split), when that is at least ``RESTATES_MIN_WORDS`` and no other paragraph ties it.
+    """
+    from pathwise.knowledge.lexical import tokenize
+
+    def words(text: str) -> set[str]:
+        return set(tokenize(re.sub(r"(\d+)[/-](\d+)", r"\1 \2", text)))
+
+    header_words = set().union(*(words(h) for h in header[1:])) if header else set()
+    prose = [(p, words(p.text) - header_words) for p in passages if p.kind == "paragraph"]
+    for row in (p for p in passages if p.kind == "table_row"):
+        links = {}
+        for column, cell in _cells_of(row.text, header):
+            cell_words = words(cell) - header_words
+            shared = sorted(((len(cell_words & w), i) for i, (_, w) in enumerate(prose)), reverse=True)
+            if shared and shared[0][0] >= RESTATES_MIN_WORDS and (len(shared) == 1 or shared[1][0] < shared[0][0]):
+                links[column] = prose[shared[0][1]][0].id
+        row.restated_by = links
+
+
+def _cells_of(row_text: str, header: list[str]) -> list[tuple[str, str]]:
+    """The (column header, cell) pairs of a row passage written as "Dim: H1: c1; H2: c2"."""
+    out = []
+    for column in header[1:]:
+        m = re.search(rf"(?:^|; |: ){re.escape(column)}: (.*?)(?=; (?:{'|'.join(map(re.escape, header[1:]))}): |$)", row_text)
+        if m:
+            out.append((column, m.group(1)))
+    return out

@@ -11,11 +11,12 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pathwise.store")
 
-CHUNKER_VERSION = "4"  # bump when parsing or chunking changes: stored sources then rebuild
+CHUNKER_VERSION = "5"  # bump when parsing or chunking changes: stored sources then rebuild
 
 
 def source_hash(passages: list[Passage]) -> str:
@@ -37,6 +38,7 @@ def source_hash(passages: list[Passage]) -> str:
     for p in passages:
         digest.update(p.id.encode())
         digest.update(p.context.encode())
+        digest.update(json.dumps(p.restated_by, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
@@ -55,6 +57,7 @@ class StoredPassage:
     source: str
     order: int
     kind: str = "paragraph"
+    restated_by: dict[str, str] = field(default_factory=dict)
 
 
 class Store:
@@ -190,7 +193,14 @@ class Store:
                         # context words help BM25 but blur MiniLM's vectors (measured on the dev set)
                         embeddings=self.embedder.embed([p.text for p in batch]),
                         metadatas=[
-                            {"section": p.section, "context": p.context, "source": source, "order": p.order, "kind": p.kind}
+                            {
+                                "section": p.section,
+                                "context": p.context,
+                                "source": source,
+                                "order": p.order,
+                                "kind": p.kind,
+                                "restated_by": json.dumps(p.restated_by),
+                            }
                             for p in batch
                         ],
                     )
@@ -246,6 +256,7 @@ class Store:
                         source=str(meta.get("source", "")),
                         order=int(meta.get("order", 0)),
                         kind=str(meta.get("kind", "paragraph")),
+                        restated_by=_links(meta.get("restated_by")),
                     )
                 )
         return out
@@ -288,6 +299,15 @@ class Store:
                 yield fh
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _links(raw: object) -> dict[str, str]:
+    """A row's stored ``restated_by``; a store written before links existed has none."""
+    try:
+        links = json.loads(raw) if isinstance(raw, str) else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in links.items()} if isinstance(links, dict) else {}
 
 
 def _read_generation(lock: IO[str] | None) -> str:

@@ -254,3 +254,51 @@ def test_a_list_stays_with_its_lead_in(other: ParsedArticle) -> None:
 @pytest.mark.parametrize("raw", ["", "\n\n   \n", "Share with\nLeave a Comment\n"])
 def test_nothing_to_parse_gives_no_passages(raw: str) -> None:
     assert parse_article(raw).passages == []
+
+
+# -- table rows point at the paragraphs they summarise ----------------------------------------
+def test_a_table_cell_points_at_the_paragraph_that_says_it_at_length(article: ParsedArticle) -> None:
+    def starting(words: str) -> str:
+        return next(p.id for p in article.passages if p.text.startswith(words))
+
+    rows = {p.text.split(":")[0]: p for p in article.passages if p.kind == "table_row"}
+    assert rows["Burnout point"].restated_by == {
+        "AI Engineer": starting("AI Engineers hit the wall at months 8-14"),
+        "AI Automation Specialist": starting("Automation Specialists break at months 18-24"),
+    }
+    # "Low/medium (execution proof)" is said nowhere else: no paragraph is its source
+    assert rows["Entry barrier"].restated_by == {}
+
+
+PETS = """Cats vs Dogs at Home: An Honest Guide
+
+Living with a pet changes your week more than people expect, so here is how the two compare.
+
+Quick Comparison Table
+
+FactorCatsDogs
+Daily timeTwenty minutes of feeding and litterTwo hours of walks and play
+Monthly costAbout fifty pounds for foodOften twice that with the vet
+
+Time
+
+Cats need about twenty minutes a day for feeding, fresh water and a clean litter tray, and they mostly keep themselves busy.
+
+Dogs ask for two hours of walks and play every day, whatever the weather, and they notice at once when you skip it.
+"""
+
+
+def test_links_are_found_in_any_article_and_a_cell_said_nowhere_else_has_none() -> None:
+    pets = parse_article(PETS)
+    cats, dogs = (next(p.id for p in pets.passages if p.text.startswith(s)) for s in ("Cats need", "Dogs ask"))
+    rows = {p.text.split(":")[0]: p.restated_by for p in pets.passages if p.kind == "table_row"}
+    assert rows == {"Daily time": {"Cats": cats, "Dogs": dogs}, "Monthly cost": {}}
+
+
+def test_a_lead_in_indexes_its_own_run_of_passages_only(article: ParsedArticle) -> None:
+    context = {p.text[:30]: p.context for p in article.passages}
+    question = "When you’re stuck, do you want to think harder or try faster?"
+    assert question in context["In automation, when you’re stu"]  # an answer to the question
+    assert question not in context["You’re back in the cafe. Lapto"]  # the story's ending
+    assert "You’ll struggle with Automation if:" in context["You can’t tolerate being inter"]
+    assert "You’ll struggle with Automation if:" not in context["These aren’t character flaws. "]

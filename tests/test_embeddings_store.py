@@ -134,6 +134,12 @@ def test_ingest_is_idempotent(empty_kb: KnowledgeBase, tmp_path: Path) -> None:
     assert empty_kb.store.count() == count and _ids(empty_kb, "garden.txt") == ids
 
 
+def test_stored_rows_keep_the_paragraphs_they_summarise(kb) -> None:  # type: ignore[no-untyped-def]
+    parsed = {p.id: p.restated_by for p in bundled_article().passages if p.kind == "table_row"}
+    stored = {p.id: p.restated_by for p in kb.store.all_passages() if p.kind == "table_row"}
+    assert stored == parsed and any(parsed.values())
+
+
 def test_editing_a_source_rebuilds_only_that_source(empty_kb: KnowledgeBase, tmp_path: Path) -> None:
     garden = _write(tmp_path / "garden.txt", "Notes From A Small Garden", GARDEN)
     bread = _write(tmp_path / "bread.txt", "Baking Bread At Home", BREAD)
