@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-_TOKEN = re.compile(r"₹|[a-z0-9]+(?:[./][a-z0-9]+)*")
+_TOKEN = re.compile(r"₹|[a-z0-9]+(?:'[a-z]+)?(?:[./][a-z0-9]+)*")
 STOPWORDS = frozenset(
     "a an and are as at be been being but by can could did do does doing for from had has have how i if in into "
     "is it its it's me my of on or our so than that the their them then there these they this those to was we "
@@ -69,6 +69,15 @@ PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+def _uncontract(word: str) -> str:
+    """"what's" → "what", "engineer's" → "engineer"; a negation ("don't") or a pronoun's
+    contraction ("you're") carries no topic and becomes a stopword."""
+    head, _, tail = word.partition("'")
+    if not tail:
+        return word
+    return "" if tail == "t" else head
+
+
 def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
@@ -81,8 +90,8 @@ def tokenize(text: str, *, expand: bool = False) -> list[str]:
     text = text.lower().replace("’", "'")
     out: list[str] = []
     prev = ""
-    for raw in _TOKEN.findall(text):
-        if raw in STOPWORDS:
+    for raw in map(_uncontract, _TOKEN.findall(text)):
+        if not raw or raw in STOPWORDS:
             prev = ""
             continue
         token = stem(raw)
@@ -129,12 +138,16 @@ class BM25:
         return total
 
     def top(self, query: list[str], n: int) -> list[tuple[int, float]]:
+        return self.best(self.scores(query), n)
+
+    @staticmethod
+    def best(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """The n highest of ``scores`` (from ``scores``) that matched at all, best first."""
         import numpy as np
 
-        if self.n == 0:
+        n = min(n, len(scores))
+        if n == 0:
             return []
-        s = self.scores(query)
-        n = min(n, self.n)
-        best = np.argpartition(-s, n - 1)[:n]
-        best = best[np.argsort(-s[best], kind="stable")]
-        return [(int(i), float(s[i])) for i in best if s[i] > 0]
+        best = np.argpartition(-scores, n - 1)[:n]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(int(i), float(scores[i])) for i in best if scores[i] > 0]

@@ -116,3 +116,71 @@ def test_gibberish_and_symbols_return_hits_without_error(kb) -> None:  # type: i
     for query in ("zzqx vvlk", "₹₹₹", "?!", "<script>alert(1)</script>", "\x00 burnout"):
         hits = kb.search(query, 3)
         assert len(hits) <= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("What's an engineer's pay?", ["engineer", "pay"]),  # no stray "s" matching every "it's"
+        ("You're sure they don't burn out?", ["sure", "burn", "out"]),
+        ("₹3-6L (12-24) at 8/14 months", ["₹", "3", "6l", "12", "24", "8/14", "month"]),
+    ],
+)
+def test_contractions_leave_no_fragments_behind(text: str, tokens: list[str]) -> None:
+    from pathwise.knowledge.lexical import tokenize
+
+    assert tokenize(text) == tokens
+
+
+# -- a table row and the paragraphs it summarises ---------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "paragraph", "row"),
+    [
+        ("at what point do ML engineers hit burnout", "AI Engineers hit the wall at months 8-14", "Burnout point:"),
+        ("when do automation freelancers burn out", "Automation Specialists break at months 18-24", "Burnout point:"),
+        ("what is the transferable skill in automation", "For Automation Specialists, the transferable", "Core transferable skill:"),
+    ],
+)
+def test_a_question_about_one_path_gets_the_paragraph_before_the_table_row(  # type: ignore[no-untyped-def]
+    kb, question: str, paragraph: str, row: str
+) -> None:
+    texts = [h.text for h in kb.search(question, 3)]
+    assert texts[0].startswith(paragraph), [t[:40] for t in texts]
+    assert any(t.startswith(row) for t in texts[1:])
+
+
+def _index(ranked_ids: list[str]):  # type: ignore[no-untyped-def]
+    from pathwise.knowledge.lexical import BM25
+    from pathwise.knowledge.retrieval import _Index
+    from pathwise.knowledge.store import StoredPassage
+
+    def passage(pid: str, text: str, **links: str) -> StoredPassage:
+        kind = "table_row" if links else "paragraph"
+        return StoredPassage(id=pid, text=text, section="s", context="", source="x", order=0, kind=kind, restated_by=links)
+
+    row = passage("row", "Sleep: Cats: sixteen hours; Dogs: twelve hours", **{"Cats": "cats", "Dogs": "dogs"})
+    everything = [row, passage("cats", "Cats sleep sixteen hours."), passage("dogs", "Dogs sleep twelve hours."),
+                  passage("other", "Fish do not sleep like us.")]
+    return _Index(everything, BM25([[] for _ in everything])), [(pid, 1.0 - n / 10) for n, pid in enumerate(ranked_ids)]
+
+
+@pytest.mark.parametrize(
+    ("question", "ranked", "expected"),
+    [
+        ("how long do dogs sleep", ["row", "other", "dogs", "cats"], ["dogs", "row", "other", "cats"]),
+        ("how long do cats sleep", ["cats", "row", "dogs"], ["cats", "row", "dogs"]),  # already first
+        ("do cats or dogs sleep longer", ["cats", "dogs", "other", "row"], ["row", "cats", "dogs", "other"]),
+        ("how does sleep differ", ["dogs", "row", "cats"], ["row", "dogs", "cats"]),
+        ("how long do fish sleep", ["other", "dogs", "row"], ["other", "dogs", "row"]),  # names no column, compares nothing
+    ],
+)
+def test_rows_and_their_paragraphs_are_ordered_by_what_the_question_asks(
+    question: str, ranked: list[str], expected: list[str]
+) -> None:
+    from pathwise.knowledge.lexical import tokenize
+    from pathwise.knowledge.retrieval import _sources_first
+
+    index, scored = _index(ranked)
+    out = _sources_first(index, scored, set(tokenize(question, expand=True)))
+    assert [pid for pid, _ in out] == expected
+    assert [s for _, s in out] == sorted((s for _, s in out), reverse=True)
