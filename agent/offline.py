@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pathwise.agent.fit import answers_from_text, has_signals, score_fit
 from pathwise.agent.models import Citation, FitResult, Turn
 from pathwise.agent.sessions import SessionState
-from pathwise.knowledge.facts import PATH_LABEL, IncomeBand
+from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
 from pathwise.knowledge.lexical import tokenize
 
 if TYPE_CHECKING:
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from pathwise.knowledge.types import Hit
 
 EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs beside a table row
+# A word this rare in the store (BM25 idf; 2.5 is about 1 passage in 15 of the article) is a
+# specific of the question: "agency", "startups", "meetings".
+RARE_IDF = 2.5
+SPECIFIC_MIN_SCORE = 3.5
+OVERVIEW_WORDS = 60  # how much of a passage answers a question the comparison table does not
 OFF_TOPIC_SIMILARITY = 0.40
 # A topic word ("recommend", "how much") in a message with no career words needs at least this much
 # support from the article: "Recommend me a good movie" scores 0.16, "Tell me about the framework" 0.20.
@@ -59,9 +64,9 @@ TOPICS: dict[str, str] = {
     "skills": r"transfer|carr(?:y|ies|ied) over|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
     "market": r"2026|market|demand|grow|grown|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
-    "framework": r"framework|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
+    "framework": r"framework|\bstuck\b|think harder|try faster|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
     "commitment": r"18 months|\bcommit|stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
-    "choose": r"which is better|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|when should i (?:choose|pick|go)|should i (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
+    "choose": r"which is better|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
     "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
     "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
@@ -211,10 +216,15 @@ class OfflineAnswerer:
         self.facts = kb.facts
 
     # -- understanding --------------------------------------------------------------------
+    @staticmethod
+    def is_injection(text: str) -> bool:
+        """Whether ``understand`` reads ``text`` as an attempt to change the advisor's instructions."""
+        return INJECTION.search(text.lower().replace("’", "'")) is not None
+
     def understand(self, text: str, state: SessionState) -> tuple[Plan, SessionState]:
         t = text.lower().replace("’", "'")
         new = state.model_copy(deep=True)
-        if INJECTION.search(t):
+        if self.is_injection(text):
             return Plan(text=text, intent="injection"), new
         if GREETING.match(t.strip()):
             return Plan(text=text, intent="greeting"), new
@@ -257,12 +267,16 @@ class OfflineAnswerer:
         best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
         if topic is not None and path is None and not followup and not DOMAIN.search(t) and best < TOPIC_WORD_SIMILARITY:
             return Plan(text=text, intent="offtopic", hits=hits), new
-        if topic is None and path is None and not followup:
+        # Two rare words of the question in one of the best passages: the article speaks to it,
+        # however unlike its usual questions it reads ("which path punishes being wrong in public?").
+        rare = self._rare_words(t)
+        echoed = any(len(rare & set(tokenize(h.text))) >= 2 for h in hits[:3])
+        if topic is None and path is None and not followup and not echoed:
             if OTHER_CAREERS.search(t) or not DOMAIN.search(t) and best < OFF_TOPIC_SIMILARITY or best < 0.2:
                 return Plan(text=text, intent="offtopic", hits=hits), new
         if OTHER_CAREERS.search(t) and not (ENGINEERING.search(t) and re.search(r"\bai\b|\bml\b|machine learning", t)) and not AUTOMATION.search(t):
             return Plan(text=text, intent="offtopic", hits=hits), new
-        if topic is None and not followup and hits and max((h.similarity or 0.0) for h in hits) < SILENT_SIMILARITY:
+        if topic is None and not followup and hits and best < SILENT_SIMILARITY and not echoed:
             return Plan(text=text, intent="silent", hits=hits), new
 
         intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
@@ -315,6 +329,7 @@ class OfflineAnswerer:
         parts: list[tuple[str, list[str]]] = handler(plan) if handler else []
         if not parts:
             parts = self._extract(plan, n=2)
+        parts = self._with_specifics(plan, parts)
         if not parts and plan.topic is None and plan.path is not None:  # "And AI engineers?" with nothing before it
             parts = self._topic_overview(plan)
         if not parts:
@@ -432,9 +447,23 @@ class OfflineAnswerer:
 
     def _topic_framework(self, plan: Plan) -> list[tuple[str, list[str]]]:
         qs = self.facts.questions
+        one = self._framework_question(plan)
+        if one is not None:
+            picks = [(p, getattr(one, p), one.passage_ids[i]) for i, p in enumerate(("engineering", "automation"))]
+            picks = [pick for pick in picks if pick[0] in self._paths(plan)]
+            return [(f"{one.question} " + " ".join(text for _, text, _ in picks), [pid for _, _, pid in picks])]
         listed = " ".join(f"({i}) {q.question}" for i, q in enumerate(qs, 1))
         text = f"The article's three questions: {listed} Depth, being right once and thinking harder point to AI Engineering; breadth, being useful repeatedly and trying faster point to automation. Tell me your answers and I'll score your fit."
         return [(text, [q.passage_ids[0] for q in qs])]
+
+    def _framework_question(self, plan: Plan) -> FrameworkQuestion | None:
+        """The one framework question a message is about ("what do I do when I'm stuck?"), unless
+        it asks about the framework as a whole."""
+        if re.search(r"framework|questions", plan.text.lower()):
+            return None
+        asked = self._rare_words(plan.query or plan.text)
+        matching = [q for q in self.facts.questions if asked & set(tokenize(q.question))]
+        return matching[0] if len(matching) == 1 else None
 
     def _topic_choose(self, plan: Plan) -> list[tuple[str, list[str]]]:
         recs = self.facts.recommendations
@@ -473,6 +502,33 @@ class OfflineAnswerer:
         return self._extract(plan, n=2)
 
     # -- extractive answers ---------------------------------------------------------------
+    def _rare_words(self, question: str) -> set[str]:
+        """The question's words that are rare in the store, career names aside."""
+        return {t for t in tokenize(question) if t not in PATH_WORDS and self.kb.idf(t) >= RARE_IDF}
+
+    def _with_specifics(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+        """Quote the best-ranked passage too when the topic's answer left it out and it speaks
+        to the question's own specifics. "How much did the small agency pay for the first
+        project?" is about income, but its answer is "They pay ₹15,000", not the income bands;
+        "Do startups and small companies want different people?" is not the comparison table.
+
+        Its best sentence must share rare words worth ``SPECIFIC_MIN_SCORE`` with the question
+        (one word found in a single passage, or two a little less rare) that the answer lacks.
+        It comes first when the topic's answer is only the general overview, after it otherwise.
+        """
+        cited = {pid for _, ids in parts for pid in ids}
+        if not plan.hits or plan.hits[0].id in cited:
+            return parts
+        said = set(tokenize(" ".join(text for text, _ in parts)))
+        specific = sorted(self._rare_words(plan.query or plan.text) - said)
+        best = _best_sentences(plan.hits[:1], specific, 1, idf=self.kb.idf, min_score=SPECIFIC_MIN_SCORE)
+        if not best:
+            return parts
+        extra = (best[0][0], [best[0][1]])
+        if plan.topic == "overview":  # the specifics say what the question is after: not the whole table
+            return [(_lead(plan.hits[0].text, OVERVIEW_WORDS), [plan.hits[0].id])]
+        return [extra, *parts] if plan.topic is None else [*parts, extra]
+
     def _extract(
         self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0
     ) -> list[tuple[str, list[str]]]:
@@ -556,6 +612,16 @@ def _band_text(b: IncomeBand) -> str:
 def _sentences(text: str) -> list[str]:
     text = re.sub(r"(?m)^\s*(?:\d+[.)]|[-•·*])\s+", "", text)  # a list marker ("2.") is not a sentence
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]
+
+
+def _lead(text: str, words: int) -> str:
+    """The passage's first sentences, whole, up to about ``words`` words (at least one)."""
+    out: list[str] = []
+    for sentence in _sentences(text):
+        if out and len(" ".join([*out, sentence]).split()) > words:
+            break
+        out.append(sentence)
+    return " ".join(out)
 
 
 def _best_sentences(

@@ -116,6 +116,13 @@ TOPICS = [
     Case("fu-other-path", ["when do ML engineers hit burnout?", "and for the other path?"], [["18-24"]], "break at months 18-24", ["8-14"]),
     Case("fu-other-path-income", ["what do AI engineers earn in year two?", "and for the other path?"], [["₹30-80k", "₹10-30k"]], None, ["₹3-6L"]),
     Case("fu-red-flags", ["what are the red flags for AI engineering?", "what about automation?"], [["interrupted"]], None, ["frequent validation"]),
+    # the question's own specifics, beyond its topic
+    Case("specific-income", ["what did the little agency pay for that first automation gig?"], [["₹15,000"]], "They pay ₹15,000"),
+    Case("specific-not-the-table", ["are startups and 15-person teams after different kinds of people?"], [["company size", "startup"]],
+         "This flips depending on company size", ["Core problem", "Burnout point"]),
+    Case("specific-unusual-wording", ["which path punishes you for being wrong in public?"], [["wrong in public"]]),
+    Case("framework-one-question", ["what do automation people do when stuck?"], [["try something else"]], None, ["think more carefully"]),
+    Case("verdict-one-path", ["when should a person pick automation?"], [["choose automation if"]], None, ["choose ai engineering if"]),
 ]
 
 
