@@ -60,6 +60,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "carry": ("transfer",),  # "what carries over"
     "miserable": ("struggle", "drain"),
     "unhappy": ("struggle", "drain"),
+    "pick": ("choose",),  # the article's verdict says "Choose ... if"
 }
 # Two-word phrases (as stemmed tokens) whose meaning neither word carries alone.
 PHRASES: dict[tuple[str, str], tuple[str, ...]] = {

@@ -51,6 +51,7 @@ CASES = [
     ("is year three easier than year one in AI engineering", ["compounding bet"]),
     ("what's the day-to-day of an automation specialist", ["Repetitive business workflows"]),
     ("what experience do ML job ads demand", ["production ML experience"]),
+    ("when is picking AI engineering the right call", ["Choose AI Engineering if you want depth"]),
 ]
 
 
