@@ -61,6 +61,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "miserable": ("struggle", "drain"),
     "unhappy": ("struggle", "drain"),
     "pick": ("choose",),  # the article's verdict says "Choose ... if"
+    "open": ("role", "job"),  # "openings", "job openings"
+    "position": ("role", "job"),
+    "vacancy": ("role", "job"),
+    "predict": ("expect",),
+    "forecast": ("expect",),
+    "boom": ("grown", "explod"),
+    "blown": ("grown", "explod"),
 }
 # Two-word phrases (as stemmed tokens) whose meaning neither word carries alone.
 PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
