@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pathwise.agent.fit import answers_from_text, has_signals, score_fit
-from pathwise.agent.models import Citation, FitResult, Turn
+from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
 from pathwise.knowledge.lexical import tokenize
@@ -58,20 +58,20 @@ TOPICS: dict[str, str] = {
     "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
     "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it|goes wrong",
     "gatekeeping": r"gatekeep|credential|degree|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
-    "entry": r"entry|barrier|get (?:in|into|started|hired|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
+    "entry": r"entry|barrier|get (?:in|into|started|hired(?! to)|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
     "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
-    "value_timing": r"\bvalue\b|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
+    "value_timing": r"\bvalue\b|payoff|see (?:the )?(?:benefit|impact|difference)|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
     "skills": r"transfer|carr(?:y|ies|ied) over|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
-    "market": r"2026|market|demand|grow|grown|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
+    "market": r"2026|market|demand|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
-    "framework": r"framework|\bstuck\b|think harder|try faster|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
+    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b|think harder|try faster|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
     "commitment": r"18 months|\bcommit|stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
-    "choose": r"which is better|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
+    "choose": r"which is better|makes? (?:more )?sense|tl;?dr|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
     "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
     "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
     "real_question": r"really asking|real question|real tension|actually asking|valuable quickly|question (?:people|you)",
-    "core_problem": r"core problem|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|all day|spend (?:their|the) day",
+    "core_problem": r"core problem|(?:sort|kind|type)s? of (?:problems?|tasks?|projects?)|problems? .{0,40}\b(?:solve|fix|work on)\b|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|all day|spend (?:their|the) day",
     "overview": r"difference|differ|compare|comparison|versus|\bvs\.?\b|pros and cons|overview|summar|tell me about|explain",
 }
 
@@ -161,9 +161,12 @@ def parse_period(text: str) -> Period | None:
     ):
         a, b = _n(m.group(1)), _n(m.group(2))
         return int((a - 1) * 12) if a >= 1 else 0, int(b * 12)
-    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+{_NUM}\s+(years?|months?)", t):
-        n = _n(m.group(1))
-        return int(n * 12 if m.group(2).startswith("year") else n), None
+    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+{_NUM}\s+(years?|months?)", t) or re.search(
+        rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t
+    ):
+        m = _first_groups(m)
+        n = _n(m[0])
+        return int(n * 12 if m[1].startswith("year") else n), None
     if m := re.search(rf"(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t):
         n = _n(m.group(1))
         return 0, int(n * 12 if m.group(2).startswith("year") else n)
@@ -179,6 +182,12 @@ def parse_period(text: str) -> Period | None:
     if re.search(r"\b(long[- ]term|eventually|later on|senior|experienced|peak|ceiling|top end|max(?:imum)?)\b", t):
         return 48, None
     return None
+
+
+def _first_groups(m: re.Match[str]) -> tuple[str, str]:
+    """(number, unit) from whichever alternative of a period pattern matched."""
+    number, unit = [g for g in m.groups() if g is not None][:2]
+    return number, unit
 
 
 def detect_path(text: str) -> str | None:
@@ -250,6 +259,9 @@ class OfflineAnswerer:
             if period is None and state.period is not None:  # "and AI engineers?" keeps "after 4 years"
                 period = (state.period, state.period_end)
 
+        if topic is None and period is not None:  # the article's figures by career stage are its income bands
+            topic = "income"
+
         if path is None and state.path and re.search(r"\b(they|them|their|this path|that path|that role|this role)\b", t):
             path = state.path
 
@@ -276,7 +288,7 @@ class OfflineAnswerer:
                 return Plan(text=text, intent="offtopic", hits=hits), new
         if OTHER_CAREERS.search(t) and not (ENGINEERING.search(t) and re.search(r"\bai\b|\bml\b|machine learning", t)) and not AUTOMATION.search(t):
             return Plan(text=text, intent="offtopic", hits=hits), new
-        if topic is None and not followup and hits and best < SILENT_SIMILARITY and not echoed:
+        if topic is None and not followup and hits and not echoed and (best < SILENT_SIMILARITY or self._unheard_of(t)):
             return Plan(text=text, intent="silent", hits=hits), new
 
         intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
@@ -502,6 +514,13 @@ class OfflineAnswerer:
         return self._extract(plan, n=2)
 
     # -- extractive answers ---------------------------------------------------------------
+    def _unheard_of(self, question: str) -> bool:
+        """Whether half or more of the question's words (career names aside) never occur in the
+        store: "do AI engineers get health insurance?" is about something the article never
+        mentions, however close MiniLM puts it to a passage about AI engineers."""
+        words = [t for t in tokenize(question) if t not in PATH_WORDS]
+        return bool(words) and 2 * sum(1 for t in words if self.kb.idf(t) == 0) >= len(words)
+
     def _rare_words(self, question: str) -> set[str]:
         """The question's words that are rare in the store, career names aside."""
         return {t for t in tokenize(question) if t not in PATH_WORDS and self.kb.idf(t) >= RARE_IDF}
@@ -561,8 +580,8 @@ class OfflineAnswerer:
         else:
             name = "AI Engineering" if fit.recommended == "engineering" else "AI Automation"
             head = f"From what you said, the article's framework points to {name} (engineering {eng:g} vs automation {auto:g})."
-        why = "; ".join(f"{r.answer} (+{r.points:g} {r.path})" for r in fit.reasons)
-        text = f"{head} Why: {why}. {fit.caveat}"
+        why = "; ".join(self._reason(r) for r in fit.reasons)
+        text = f"{head} Why: {why}{'' if why.endswith('”') else '.'} {fit.caveat}"
         ids = _fit_passages(self, fit)
         citations = [Citation(id=h.id, section=h.section, text=h.text) for h in self.kb.get(ids)]
         return Turn(
@@ -571,6 +590,18 @@ class OfflineAnswerer:
             fit=fit,
             follow_ups=["What are the red flags for this path?", "What are the three framework questions?", "When does burnout hit on this path?"],
         )
+
+    def _reason(self, reason: Reason) -> str:
+        """One line of the fit's "Why": the person's answer and its points, and for a red flag
+        the article's own sentence on what that trait meets on the path."""
+        text = f"{reason.answer} (+{reason.points:g} {reason.path})"
+        flag = next((f for f in self.facts.red_flags if f.flag == reason.quote), None)
+        passage = self.kb.get([flag.passage_id]) if flag else []
+        if passage and reason.quote in passage[0].text:
+            after = _sentences(passage[0].text.split(reason.quote, 1)[1])
+            if after:
+                text += f", and the article says: “{after[0]}”"
+        return text
 
     def _follow_ups(self, plan: Plan) -> list[str]:
         path = plan.path if plan.path in ("engineering", "automation") else None

@@ -123,6 +123,11 @@ TOPICS = [
     Case("specific-unusual-wording", ["which path punishes you for being wrong in public?"], [["wrong in public"]]),
     Case("framework-one-question", ["what do automation people do when stuck?"], [["try something else"]], None, ["think more carefully"]),
     Case("verdict-one-path", ["when should a person pick automation?"], [["choose automation if"]], None, ["choose ai engineering if"]),
+    Case("verdict-tldr", ["tl;dr when does automation make more sense?"], [["choose automation if"]]),
+    # everyday wording: slang periods, "payoff", asking oneself
+    Case("period-slang", ["what do ML engineers pull in at 5 years in?"], [["₹20-50L"]], None, ["₹0 ("]),
+    Case("payoff", ["when does automation work show its payoff for a client?"], [["this week", "same week", "front-loaded"]]),
+    Case("framework-ask-myself", ["what should I ask myself to figure out which one fits?"], [["right once"], ["depth or breadth"], ["think harder"]]),
 ]
 
 
@@ -186,6 +191,21 @@ def test_out_of_scope_gets_no_advice(advisor, message: str) -> None:  # type: ig
     assert turn.citations == [] and turn.fit is None
     assert "₹" not in turn.answer and not re.search(r"\d+-\d+", turn.answer)  # no figures invented or borrowed
     assert "AI Engineer" in turn.answer and "Automation" in turn.answer  # says what it can help with
+
+
+@pytest.mark.parametrize(
+    "message", ["do AI engineers get health insurance?", "can automation specialists work remotely from Bali?"]
+)
+def test_what_the_article_never_mentions_is_said_to_be_missing(advisor, message: str) -> None:  # type: ignore[no-untyped-def]
+    turn = ask(advisor, message)
+    assert turn.in_scope is False and turn.citations == []
+    assert "doesn't cover" in turn.answer
+
+
+def test_a_fit_reason_from_a_red_flag_quotes_what_the_article_says_of_it(advisor) -> None:  # type: ignore[no-untyped-def]
+    turn = ask(advisor, "I need constant praise and I hate being wrong in public, which path fits me?")
+    assert turn.fit is not None and turn.fit.recommended == "automation"
+    assert "“Models don’t thank you.”" in turn.answer and "“Your model will fail in production.”" in turn.answer
 
 
 def test_off_topic_does_not_derail_the_conversation(advisor) -> None:  # type: ignore[no-untyped-def]
