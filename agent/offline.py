@@ -57,7 +57,7 @@ TOPICS: dict[str, str] = {
     "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired",
     "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
     "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it|goes wrong",
-    "gatekeeping": r"gatekeep|credential|degree|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
+    "gatekeeping": r"gatekeep|credential|degree|master'?s\b|\bphd\b|\bcs\b|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
     "entry": r"entry|barrier|get (?:in|into|started|hired(?! to)|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
     "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
     "value_timing": r"\bvalue\b|payoff|see (?:the )?(?:benefit|impact|difference)|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
@@ -515,11 +515,11 @@ class OfflineAnswerer:
 
     # -- extractive answers ---------------------------------------------------------------
     def _unheard_of(self, question: str) -> bool:
-        """Whether half or more of the question's words (career names aside) never occur in the
-        store: "do AI engineers get health insurance?" is about something the article never
+        """Whether two thirds or more of the question's words (career names aside) never occur in
+        the store: "do AI engineers get health insurance?" is about something the article never
         mentions, however close MiniLM puts it to a passage about AI engineers."""
         words = [t for t in tokenize(question) if t not in PATH_WORDS]
-        return bool(words) and 2 * sum(1 for t in words if self.kb.idf(t) == 0) >= len(words)
+        return bool(words) and 3 * sum(1 for t in words if self.kb.idf(t) == 0) >= 2 * len(words)
 
     def _rare_words(self, question: str) -> set[str]:
         """The question's words that are rare in the store, career names aside."""

@@ -127,6 +127,8 @@ TOPICS = [
     # everyday wording: slang periods, "payoff", asking oneself
     Case("period-slang", ["what do ML engineers pull in at 5 years in?"], [["₹20-50L"]], None, ["₹0 ("]),
     Case("payoff", ["when does automation work show its payoff for a client?"], [["this week", "same week", "front-loaded"]]),
+    Case("gatekeeping-masters", ["I have a masters in CS, would small business owners trust me with their automation?"],
+         [["reverse credentialism", "nervous", "trust"]]),
     Case("framework-ask-myself", ["what should I ask myself to figure out which one fits?"], [["right once"], ["depth or breadth"], ["think harder"]]),
 ]
 
