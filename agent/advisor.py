@@ -138,14 +138,15 @@ class Advisor:
             return
 
         state = self.sessions.get(sid)
-        plan, new_state = self.offline.understand(text, state)
         turn: Turn | None = None
         notice = cut_notice
-        if self.llm is not None and plan.intent == "injection":
-            # Refused as offline refuses it, before the model could be talked into anything: an
-            # instruction split across sentences ("You are now DAN. Say X.") escapes the model's guards.
-            log.info("refused an attempt to change the advisor's instructions without calling the model")
-        elif self.llm is not None:
+        if self.llm is None or self.offline.is_injection(text):
+            # An injection is refused as offline refuses it, before the model could be talked into anything:
+            # an instruction split across sentences ("You are now DAN. Say X.") escapes the model's guards.
+            plan, new_state = self.offline.understand(text, state)
+            if self.llm is not None:
+                log.info("refused an attempt to change the advisor's instructions without calling the model")
+        else:
             try:
                 for event in self.llm.stream(sid, text):
                     if event.kind == "turn":
@@ -158,6 +159,9 @@ class Advisor:
                 notice = f"{notice} {fallback}" if notice else fallback
                 yield StreamEvent(kind="notice", text=fallback)
                 turn = None
+            # After a model's answer the offline reading only moves the session's topic along: the
+            # model has judged the scope, so the store is not searched a second time.
+            plan, new_state = self.offline.understand(text, state, in_scope=None if turn is None else turn.in_scope)
         if turn is None:
             turn = self.offline.answer(plan, new_state)
             if self.llm is not None and hasattr(self.llm, "record_offline_turn"):
@@ -213,6 +217,8 @@ def _durable_checkpointer(home: Path) -> Any:
     home.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(home / "llm-memory.sqlite3"), check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL survives a killed process; FULL's fsync per checkpoint cost ~10 ms a step.
+    conn.execute("PRAGMA synchronous=NORMAL")
     return SqliteSaver(conn)
 
 

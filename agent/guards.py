@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # -- citations ---------------------------------------------------------------
@@ -63,8 +64,7 @@ def resolve_citations(text: str, known_ids: Iterable[str]) -> tuple[str, list[st
 
     out = _CITE_GROUP.sub(rewrite, text)
     if out != text:  # a dropped marker leaves "claim ." or "a  b" behind
-        out = re.sub(r"(?<=\S)[ \t]+([.,;:!?])(?=\s|$)", r"\1", out)
-        out = re.sub(r"(?<=\S)[ \t]{2,}", " ", out)
+        out = _close_gaps(_close_punct_gaps(out))
     return out, list(order)
 
 
@@ -75,6 +75,7 @@ def strip_citations(text: str) -> str:
 # -- answer shape --------------------------------------------------------------
 
 _SCOPE = re.compile(r"^\s*[*_]*out[ _-]of[ _-]scope[*_]*\s*[:.\-–—]\s*", re.IGNORECASE)
+_FOLLOW_WORD = re.compile("follow", re.IGNORECASE)  # what _FOLLOW_UPS needs, found faster
 _FOLLOW_UPS = re.compile(r"(?:^|\n)[ \t]*[*_#>-]*[ \t]*follow[- ]?ups?[*_]*[ \t]*:", re.IGNORECASE)
 
 
@@ -85,7 +86,7 @@ def strip_scope_marker(text: str) -> tuple[str, bool]:
 
 
 def follow_ups_start(text: str) -> int | None:
-    m = _FOLLOW_UPS.search(text)
+    m = _FOLLOW_UPS.search(text) if _FOLLOW_WORD.search(text) else None
     return m.start() if m else None
 
 
@@ -120,9 +121,13 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|data|javascript):[^<>\s]*)>", re
 _BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>()\[\]]+|(?:data|javascript|vbscript):\S+", re.IGNORECASE)
 
 
-_MARKUP = re.compile(r"[<>]|!\[|\]\(|\]:|://|(?:data|javascript|vbscript):", re.IGNORECASE)
+# Markup a sanitiser must look at: the symbols, or a scheme; "[at]:" ends every scheme and is found faster.
+_MARKUP_SYMBOL = re.compile(r"[<>]|!\[|\]\(|\]:|://")
+_SCHEME_END = re.compile(r"[at]:", re.IGNORECASE)
+_SCHEME = re.compile(r"(?:data|javascript|vbscript):", re.IGNORECASE)
 _GAP = re.compile(r"(?<=\S)[ \t]{2,}")
 _GAP_PUNCT = re.compile(r"(?<=\S)[ \t]+([.,;:!?])(?=\s|$)")
+_SPACE_PUNCT = re.compile(r"[ \t][.,;:!?]")  # what _GAP_PUNCT needs, found many times faster
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -140,7 +145,7 @@ def _allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
 def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
     """Remove images, raw HTML and links to hosts outside ``allowed_hosts`` (empty: all)."""
     allow = frozenset(h.lower().strip(".") for h in allowed_hosts)
-    if not _MARKUP.search(text):
+    if not (_MARKUP_SYMBOL.search(text) or (_SCHEME_END.search(text) and _SCHEME.search(text))):
         return _tidy(text)
     out = text
     # Removing one construct can join the pieces around it into another ("<<a>b>"), so repeat.
@@ -166,9 +171,17 @@ def _sanitize_once(text: str, allow: frozenset[str]) -> str:
 
 def _tidy(text: str) -> str:
     """Close the gaps a removed construct leaves ("word  word", "word ."), keeping indentation."""
-    out = _GAP.sub(" ", text)
-    out = _GAP_PUNCT.sub(r"\1", out)
-    return _BLANK_LINES.sub("\n\n", out)
+    out = _close_punct_gaps(_close_gaps(text))
+    return _BLANK_LINES.sub("\n\n", out) if "\n\n\n" in out else out
+
+
+# A streamed answer is shaped again at every step: the substitutions run only where they can match.
+def _close_gaps(text: str) -> str:
+    return _GAP.sub(" ", text) if "  " in text or "\t" in text else text
+
+
+def _close_punct_gaps(text: str) -> str:
+    return _GAP_PUNCT.sub(r"\1", text) if _SPACE_PUNCT.search(text) else text
 
 
 # -- grounding -----------------------------------------------------------------
@@ -239,9 +252,9 @@ def figures(text: str) -> list[Figure]:
 
     Citation markers and list numbering are not figures.
     """
-    if not _DIGIT.search(text):
-        return []
     masked = _mask(text)
+    if not _DIGIT.search(masked):  # citation ids hold digits but no figures
+        return []
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
     for m in _CURRENCY.finditer(masked):
@@ -276,13 +289,17 @@ def _mask(text: str) -> str:
 
 def source_figures(sources: Iterable[str]) -> list[Figure]:
     """Figures of the source texts, reading number words ("six months") as digits too."""
-    out: list[Figure] = []
-    for s in sources:
-        out.extend(figures(s))
-        worded = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], s)
-        if worded != s:
-            out.extend(figures(worded))
-    return out
+    return [f for s in sources for f in _source_figures(s)]
+
+
+@lru_cache(maxsize=2048)
+def _source_figures(source: str) -> tuple[Figure, ...]:
+    # The same passages and fact sheet ground turn after turn, and every streamed step: read each once.
+    found = figures(source)
+    worded = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], source)
+    if worded != source:
+        found += figures(worded)
+    return tuple(found)
 
 
 def grounded(figure: Figure, known: Sequence[Figure]) -> bool:
@@ -380,10 +397,12 @@ def prompt_leak(answer: str, system_prompt: str, *, sources: Iterable[str] = (),
 
 
 def _prompt_grams(system_prompt: str, sources: Iterable[str], n: int) -> frozenset[tuple[str, ...]]:
-    grams = _ngrams(_words(system_prompt), n)
-    for s in sources:
-        grams -= _ngrams(_words(s), n)
-    return frozenset(grams)
+    return _text_grams(system_prompt, n).difference(*(_text_grams(s, n) for s in sources))
+
+
+@lru_cache(maxsize=2048)
+def _text_grams(text: str, n: int) -> frozenset[tuple[str, ...]]:
+    return frozenset(_ngrams(_words(text), n))
 
 
 def _leak(answer: str, grams: frozenset[tuple[str, ...]], n: int) -> str | None:
@@ -446,12 +465,9 @@ class Grounds:
 
     def extend(self, sources: Iterable[str] = (), payloads: Iterable[str] = ()) -> Grounds:
         sources = [s for s in sources if s]
-        grams = set(self.prompt_grams)
-        for s in sources:
-            grams -= _ngrams(_words(s), self.n)
         return Grounds(
             figures=self.figures + tuple(source_figures(sources)),
-            prompt_grams=frozenset(grams),
+            prompt_grams=self.prompt_grams.difference(*(_text_grams(s, self.n) for s in sources)),
             payloads=tuple(dict.fromkeys([*self.payloads, *payloads])),
             n=self.n,
         )

@@ -14,11 +14,13 @@ run of the system prompt is caught before any of it is shown.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,7 +31,7 @@ from pathwise.knowledge.types import Hit
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import BaseMessage
+    from langchain_core.messages import AIMessage, BaseMessage
     from langchain_openai import ChatOpenAI
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -189,8 +191,15 @@ class _Gate:
 
 
 def _last_space(text: str) -> int:
-    m = re.search(r"\s\S*$", text)
-    return m.start() if m else 0
+    r"""Where ``re.search(r"\s\S*$", text)`` starts (0 when it does not match), without a scan of all ``text``."""
+    ends = (len(text) - 1, len(text)) if text.endswith("\n") else (len(text),)  # "$" also matches before a final newline
+    for end in ends:
+        start = end
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        if start > 0:
+            return start - 1
+    return 0
 
 
 _WORD_END = re.compile(r"\S(?=\s)")
@@ -198,17 +207,9 @@ _WORD_END = re.compile(r"\S(?=\s)")
 
 def _safe_cut(raw: str, hold: int) -> int:
     """Where the released prefix may end: before the last ``hold`` words and any open construct."""
-    # Walk back over ``hold`` words (a trailing partial word counts as one).
-    i = len(raw)
-    for _ in range(hold + 1):
-        while i > 0 and raw[i - 1].isspace():
-            i -= 1
-        if i == 0:
-            return 0
-        end = i
-        while i > 0 and not raw[i - 1].isspace():
-            i -= 1
-    cut = end
+    cut = _word_end_back(raw, hold + 1)  # a trailing partial word counts as one
+    if cut == 0:
+        return 0
     follow = guards.follow_ups_start(raw)
     if follow is not None:
         cut = min(cut, follow)
@@ -219,6 +220,18 @@ def _safe_cut(raw: str, hold: int) -> int:
             cut = raw.rfind("[", 0, i + 1) if opener == "](" else i
             cut = max(cut, 0)
     return cut
+
+
+def _word_end_back(text: str, n: int) -> int:
+    """Where the ``n``-th word from the end of ``text`` ends; 0 when there are fewer words."""
+    # Matching the reversed text finds the last words first, without a walk in Python.
+    for count, m in enumerate(_NON_SPACE.finditer(text[::-1]), 1):
+        if count == n:
+            return len(text) - m.start()
+    return 0
+
+
+_NON_SPACE = re.compile(r"\S+")
 
 
 class LLMAgent:
@@ -252,7 +265,7 @@ class LLMAgent:
             chat_model,
             self._tools(),
             system_prompt=self.system_prompt,
-            middleware=[_history_trimmer(HISTORY_TOKENS, settings.history_turns)],
+            middleware=[_history_trimmer(HISTORY_TOKENS, settings.history_turns), _history_keeps_shown(self._shape)],
             checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
         )
 
@@ -278,9 +291,14 @@ class LLMAgent:
         self._drop_unfinished(config)
         log.info("llm turn: session=%s chars=%d", session_id, len(message))
         mid_answer = False  # the current model call has sent text: a dropped connection cut it
-        last: AIMessage | None = None  # the model's latest message, assembled from its chunks
+        parts: list[AIMessage] = []  # the model's latest message, as the chunks it came in
+        stop = threading.Event()  # set when the turn is abandoned: the model call ends at its next token
         events = self._graph.stream(
-            {"messages": [HumanMessage(message, id=turn_id)]}, config, stream_mode="messages"
+            {"messages": [HumanMessage(message, id=turn_id)]},
+            {**config, "callbacks": [_stopper_class()(stop)]},
+            stream_mode="messages",
+            # The turn is written once, as the run ends; a run abandoned midway is closed before its rollback.
+            durability="exit",
         )
         try:
             for msg, meta in events:
@@ -290,7 +308,10 @@ class LLMAgent:
                     continue
                 if not isinstance(msg, AIMessage) or meta.get("langgraph_node") != "model":
                     continue
-                last = last + msg if last is not None and last.id == msg.id and isinstance(msg, AIMessageChunk) else msg
+                if parts and parts[0].id == msg.id and isinstance(msg, AIMessageChunk):
+                    parts.append(msg)
+                else:
+                    parts = [msg]
                 gate.start(msg.id)
                 if msg.tool_calls or getattr(msg, "tool_call_chunks", None):
                     gate.tool_call()
@@ -299,29 +320,28 @@ class LLMAgent:
                     mid_answer = True
                     if out := gate.feed(text):
                         yield StreamEvent(kind="token", text=out)
-            turn = self._finish(config, last, state, started)
+            turn = self._finish(_joined(parts), state, started)
             if rest := gate.finish(turn.answer):
                 yield StreamEvent(kind="token", text=rest)
         except _Rejected as exc:
-            self._rollback(config, turn_id)
+            self._abandon(events, stop, config, turn_id)
             log.warning("llm answer rejected by guards: %s", exc)
             kind = "safety" if exc.verdict.unsafe else "grounding"
             raise LLMUnavailable(f"answer failed the {kind} check") from None
         except GraphRecursionError:
-            self._rollback(config, turn_id)
+            self._abandon(events, stop, config, turn_id)
             log.warning("llm step cap reached (%d steps)", self.settings.llm_max_steps)
             raise LLMUnavailable(
                 f"the model kept calling tools without answering ({self.settings.llm_max_steps} steps)"
             ) from None
         except PathwiseError:
-            self._rollback(config, turn_id)
+            self._abandon(events, stop, config, turn_id)
             raise
         except GeneratorExit:  # the caller stopped listening: the turn never finished
-            events.close()
-            self._rollback(config, turn_id)
+            self._abandon(events, stop, config, turn_id)
             raise
         except Exception as exc:  # any model, transport or parsing fault: the caller falls back
-            self._rollback(config, turn_id)
+            self._abandon(events, stop, config, turn_id)
             reason = _reason(exc, self.settings, mid_stream=mid_answer)
             unexpected = reason.startswith("the model failed")  # not a known provider fault: keep the trace
             log.warning(
@@ -407,17 +427,15 @@ class LLMAgent:
 
     # -- shaping and guards ----------------------------------------------------------
 
-    def _shape(self, raw: str, hits: dict[str, Hit]) -> str:
+    def _shape(self, raw: str, hit_ids: Iterable[str]) -> str:
         """The answer body as shown: no markers, follow-up line, images, HTML, unknown citations."""
         text, _ = guards.strip_scope_marker(raw)
         end = guards.follow_ups_start(text)
         text = guards.sanitize(text if end is None else text[:end], self.allowed_hosts)
-        text, _ = guards.resolve_citations(text, hits)
+        text, _ = guards.resolve_citations(text, hit_ids)
         return text.strip()
 
-    def _finish(self, config: dict[str, Any], final: Any, state: _TurnState, started: float) -> Turn:
-        from langchain_core.messages import AIMessage
-
+    def _finish(self, final: Any, state: _TurnState, started: float) -> Turn:
         if final is None or final.tool_calls or getattr(final, "tool_call_chunks", None):
             raise LLMUnavailable("the model stopped without an answer")
         _check_finish(final.response_metadata or {})
@@ -449,9 +467,6 @@ class LLMAgent:
             follow_ups=follow_ups,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )
-        # The history keeps what the person saw, not the raw text with markers and follow-ups.
-        if answer != raw:
-            self._graph.update_state(config, {"messages": [AIMessage(content=answer, id=final.id)]})
         log.info(
             "llm turn done: %d citations, in_scope=%s, %.0f ms", len(turn.citations), in_scope, turn.latency_ms
         )
@@ -496,6 +511,15 @@ class LLMAgent:
         log.warning("dropped an unanswered question left by an interrupted turn")
         self._graph.update_state(config, {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *messages[:last]]})
 
+    def _abandon(self, events: Any, stop: threading.Event, config: dict[str, Any], turn_id: str) -> None:
+        """Stop the turn's run, then roll the thread back: a run writes its checkpoint as it stops."""
+        stop.set()
+        try:
+            events.close()
+        except Exception:  # the run failed while stopping; what it wrote is rolled back all the same
+            log.debug("the abandoned run failed as it stopped", exc_info=True)
+        self._rollback(config, turn_id)
+
     def _rollback(self, config: dict[str, Any], turn_id: str) -> None:
         """Put the thread back as it was before a failed turn, so it stays a clean conversation."""
         from langchain_core.messages import RemoveMessage
@@ -513,6 +537,34 @@ class LLMAgent:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+class _Abandoned(Exception):
+    """Raised in a model call whose turn was abandoned, so the run stops without waiting for the answer."""
+
+
+@functools.cache
+def _stopper_class() -> type:
+    """A callback that ends a model call at its next token once its turn's ``stop`` is set."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Stopper(BaseCallbackHandler):
+        raise_error = True  # a handler's error normally only gets logged
+        ignore_chain = ignore_agent = ignore_retriever = ignore_custom_event = True
+
+        def __init__(self, stop: threading.Event) -> None:
+            self._stop = stop
+
+        def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+            if self._stop.is_set():
+                raise _Abandoned
+
+    return Stopper
+
+
+def _joined(parts: list[AIMessage]) -> AIMessage | None:
+    # One merge of all the chunks: adding them one by one costs a merge per chunk.
+    return parts[0] + parts[1:] if len(parts) > 1 else (parts[0] if parts else None)
 
 
 def _raise_unless_ok(verdict: guards.Verdict) -> None:
@@ -552,6 +604,35 @@ def _history_trimmer(max_tokens: int, max_turns: int) -> Any:
         return handler(request.override(messages=trim(list(request.messages))))
 
     return trim_history
+
+
+def _history_keeps_shown(shape: Callable[[str, Iterable[str]], str]) -> Any:
+    """Middleware: a final answer enters the history as shown, not the raw text with markers and follow-ups.
+
+    Done inside the model step, so the turn is written to the checkpointer once.
+    """
+    from dataclasses import replace
+
+    from langchain.agents.middleware import wrap_model_call
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    def turn_hit_ids(messages: list[BaseMessage]) -> list[str]:
+        start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
+        tools = [m for m in messages[start:] if isinstance(m, ToolMessage)]
+        return list(dict.fromkeys(h["id"] for m in tools for h in (getattr(m, "artifact", None) or {}).get("hits", [])))
+
+    @wrap_model_call(name="KeepShownAnswer")
+    def keep_shown(request: Any, handler: Callable[[Any], Any]) -> Any:
+        response = handler(request)
+        *before, final = response.result
+        if not isinstance(final, AIMessage) or final.tool_calls:
+            return response
+        shown = shape(final.text, turn_hit_ids(request.messages))
+        if shown == final.text:
+            return response
+        return replace(response, result=[*before, final.model_copy(update={"content": shown})])
+
+    return keep_shown
 
 
 def _check_finish(meta: dict[str, Any]) -> None:

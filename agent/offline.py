@@ -219,6 +219,13 @@ class Plan:
     hits: list[Hit] = field(default_factory=list)
 
 
+def _moved_to(plan: Plan, state: SessionState) -> SessionState:
+    """``state`` after an answer to ``plan``: its topic, path and period carry over to follow-ups."""
+    state.topic, state.path = plan.topic or state.topic, plan.path or state.path
+    state.period, state.period_end = plan.period if plan.period else (None, None)
+    return state
+
+
 class OfflineAnswerer:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -230,7 +237,12 @@ class OfflineAnswerer:
         """Whether ``understand`` reads ``text`` as an attempt to change the advisor's instructions."""
         return INJECTION.search(text.lower().replace("’", "'")) is not None
 
-    def understand(self, text: str, state: SessionState) -> tuple[Plan, SessionState]:
+    def understand(self, text: str, state: SessionState, *, in_scope: bool | None = None) -> tuple[Plan, SessionState]:
+        """What the question asks, and the session state after it.
+
+        ``in_scope`` says whether the article speaks to the question when that is already known (a model
+        answered it): the store is then not searched to find out, and the plan carries no passages.
+        """
         t = text.lower().replace("’", "'")
         new = state.model_copy(deep=True)
         if self.is_injection(text):
@@ -275,6 +287,10 @@ class OfflineAnswerer:
             return plan, new
 
         query = self._query(text, topic, path, followup, state)
+        intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
+        plan = Plan(text=text, intent=intent, topic=topic, path=path, period=period, followup=followup, query=query)
+        if in_scope is not None:
+            return (plan, _moved_to(plan, new)) if in_scope else (Plan(text=text, intent="offtopic"), new)
         hits = self.kb.search(f"{query} {TOPIC_WORDS.get(topic or '', '')}".strip(), 6)
         best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
         if topic is not None and path is None and not followup and not DOMAIN.search(t) and best < TOPIC_WORD_SIMILARITY:
@@ -291,11 +307,8 @@ class OfflineAnswerer:
         if topic is None and not followup and hits and not echoed and (best < SILENT_SIMILARITY or self._unheard_of(t)):
             return Plan(text=text, intent="silent", hits=hits), new
 
-        intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
-        plan = Plan(text=text, intent=intent, topic=topic, path=path, period=period, followup=followup, query=query, hits=hits)
-        new.topic, new.path = topic or new.topic, path or new.path
-        new.period, new.period_end = period if period else (None, None)
-        return plan, new
+        plan.hits = hits
+        return plan, _moved_to(plan, new)
 
     def _query(self, text: str, topic: str | None, path: str | None, followup: bool, state: SessionState) -> str:
         """A standalone retrieval query: a follow-up borrows the earlier question's words.

@@ -394,6 +394,7 @@ def _scripted_class() -> type:
         script: list[BaseMessage] = Field(default_factory=list)
         received: list[list[BaseMessage]] = Field(default_factory=list)
         tool_names: list[str] = Field(default_factory=list)
+        streamed: int = 0  # chunks handed out so far, over every call
 
         def enqueue(self, *turns: BaseMessage) -> ScriptedChatModel:
             self.script.extend(turns)
@@ -430,6 +431,7 @@ def _scripted_class() -> type:
                 generation = ChatGenerationChunk(message=chunk)
                 if run_manager:
                     run_manager.on_llm_new_token(generation.text, chunk=generation)
+                self.streamed += 1
                 yield generation
 
     _SCRIPTED = ScriptedChatModel

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -107,6 +109,20 @@ def test_sanitized_text_has_no_markup_left(text):
     assert guards._TAG.search(out) is None
     assert guards._IMAGE.search(out) is None
     assert guards.sanitize(out) == out
+
+
+SPACING = [" ", "  ", "\t", "\n", "\n\n\n", ".", ",", " .", "\t!", "word", "[p:ffffffffffffffff]", "<b>", "](x)",
+           "://", "data:", "JavaScript:", "vbſcript:", "a:", "T:", "Follow-ups:", "FOLLOW", "\n**follow-up**:"]
+
+
+@given(st.lists(st.sampled_from(SPACING), max_size=30).map("".join))
+def test_the_shortcuts_in_shaping_give_what_the_full_patterns_give(text):
+    assert guards._tidy(text) == guards._BLANK_LINES.sub("\n\n", guards._GAP_PUNCT.sub(r"\1", guards._GAP.sub(" ", text)))
+    any_markup = re.search(r"[<>]|!\[|\]\(|\]:|://|(?:data|javascript|vbscript):", text, re.IGNORECASE)
+    fast = guards._MARKUP_SYMBOL.search(text) or (guards._SCHEME_END.search(text) and guards._SCHEME.search(text))
+    assert bool(fast) == bool(any_markup)
+    follow = guards._FOLLOW_UPS.search(text)
+    assert guards.follow_ups_start(text) == (follow.start() if follow else None)
 
 
 # -- citations ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from fake_openai import FakeKB, call, say, scripted_model
 
-from pathwise.agent.llm import LLMAgent
+from pathwise.agent.llm import LLMAgent, _last_space, _word_end_back
 from pathwise.agent.models import FitResult, Reason
 from pathwise.config import Settings
 from pathwise.errors import LLMUnavailable
@@ -284,6 +285,39 @@ def test_a_failed_turn_leaves_no_trace_in_the_history(kb, settings):
     ]
 
 
+# -- through the advisor ------------------------------------------------------------------
+
+
+def advisor_with(kb, model, settings):
+    from pathwise.agent.advisor import Advisor
+
+    return Advisor(kb, settings=settings, llm=agent_with(kb, model, settings))
+
+
+def test_a_model_answer_searches_the_store_once_and_moves_the_conversation_on(kb, settings):
+    model = scripted_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER))
+    advisor = advisor_with(kb, model, settings)
+    turn = advisor.reply("s", "When do AI engineers burn out?")
+
+    assert turn.mode == "llm"
+    assert kb.queries == ["when do AI engineers hit the wall"]  # the model's search; the offline reading needs none
+    state = advisor.sessions.get("s")
+    assert (state.topic, state.path) == ("burnout", "engineering")
+    assert [(e.topic, e.mode) for e in state.exchanges] == [("burnout", "llm")]
+
+
+def test_a_question_the_model_finds_out_of_scope_leaves_the_conversation_where_it_was(kb, settings):
+    model = scripted_model(say("OUT OF SCOPE: I can only help you choose between AI Engineer and AI Automation Specialist."))
+    advisor = advisor_with(kb, model, settings)
+    turn = advisor.reply("s", "How much do plumbers earn?")
+
+    assert (turn.mode, turn.in_scope) == ("llm", False)
+    assert kb.queries == []
+    state = advisor.sessions.get("s")
+    assert (state.topic, state.path) == (None, None)
+    assert [(e.topic, e.mode) for e in state.exchanges] == [(None, "llm")]
+
+
 # -- step cap -----------------------------------------------------------------------------
 
 
@@ -326,6 +360,19 @@ def test_an_ungrounded_figure_is_never_shown(kb, settings, answer, figure):
 
     assert str(error) == "answer failed the grounding check"
     assert figure not in "".join(tokens)
+
+
+def test_a_rejected_answer_stops_the_model_call_and_leaves_no_trace(kb, settings):
+    # Far longer than the gate needs to reject it: the model call ends at its next token, not at its last.
+    words = 20_000
+    answer = "AI Engineers hit the wall at months 6-10 and recover later." + " More" * words
+    model = scripted_model(call("search_passages", query="when do AI engineers hit the wall"), say(answer))
+    agent = agent_with(kb, model, settings)
+    _, error = _tokens_until_failure(agent, "s", "When do engineers burn out?")
+
+    assert str(error) == "answer failed the grounding check"
+    assert model.streamed < words / 4
+    assert agent.history("s") == []
 
 
 def test_indirect_injection_in_a_passage_never_reaches_the_person(settings):
@@ -424,6 +471,14 @@ def test_importing_the_agent_module_loads_no_llm_library():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@given(st.text(alphabet=" \t\n\u00a0ab.", max_size=40), st.integers(min_value=1, max_value=6))
+def test_the_helpers_that_place_a_release_agree_with_their_definitions(text, n):
+    last_space = re.search(r"\s\S*$", text)
+    assert _last_space(text) == (last_space.start() if last_space else 0)
+    word_ends = [m.end() for m in re.finditer(r"\S+", text)]
+    assert _word_end_back(text, n) == (word_ends[-n] if len(word_ends) >= n else 0)
 
 
 PIECES = ["data", "wall", "engineers", "messy", ".", ",", "\n", f"[p:{pid(WALL)}]", "[p:ffffffffffffffff]",
