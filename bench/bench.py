@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pathwise.bench.evaluate import Case, follow_up_condenser, load_cases
-from pathwise.bench.figures import headline, projections, targets
+from pathwise.bench.figures import TARGETS, headline, projections, targets
 from pathwise.bench.load import conversations, run_sessions
 from pathwise.bench.report import format_report, write_plots
 from pathwise.bench.servers import AppProcess, child_env, shared_session_check
@@ -325,48 +325,64 @@ class _Bench:
 
     # -- LLM path ---------------------------------------------------------------------------
     def llm(self, settings: Settings) -> dict[str, Any]:
+        """Turns through the LLM advisor against an instant fake server, and the agent's own overhead.
+
+        The baseline replays each turn's requests, byte for byte as the agent sent them, with a bare
+        ``openai`` client against the same server; the overhead is the agent's time minus that, per turn.
+        """
         if not self.plan.llm_turns:
             return {"available": False, "reason": "not in this plan"}
         if importlib.util.find_spec("pathwise.agent.llm") is None:
             return {"available": False, "reason": "pathwise.agent.llm is not there yet"}
+        import openai
         from pydantic import SecretStr
 
         from pathwise.agent.advisor import Advisor
         from pathwise.bench.servers import FakeLLM
-        from pathwise.knowledge.corpus import bundled_article
 
-        # verbatim passages, so the agent's grounding checks pass and the answer is long enough to stream
-        passages = bundled_article().passages
-        burnout = next(p for p in passages if "hit the wall" in p.text)
-        plain = [p for p in passages if not any(ch.isdigit() for ch in p.text) and len(p.text.split()) > 20][:2]
-        answer = " ".join(f"{p.text} [p:{p.id}]" for p in [burnout, *plain])
-        with FakeLLM(answer) as fake:
-            key = SecretStr("sk-bench")
+        answer = _llm_answer()
+        with FakeLLM(answer, tool="search_passages") as fake:
             llm_settings = settings.model_copy(
-                update={"offline": False, "openai_api_key": key, "openai_base_url": fake.url, "llm_max_retries": 0}
+                update={"offline": False, "openai_api_key": SecretStr("sk-bench"), "openai_base_url": fake.url,
+                        "llm_max_retries": 0}
             )
-            advisor = Advisor.create(llm_settings, durable=False)
+            advisor = Advisor.create(llm_settings)  # durable, as `pathwise serve` runs it
+            client = openai.OpenAI(api_key="sk-bench", base_url=fake.url, max_retries=0)
             questions = [c.turns[0] for c in self.gold][: self.plan.llm_turns]
-            advisor.reply("llm-warm-up", questions[0])
-            first, whole, modes = [], [], []
+            sent = fake.requests
+            _agent_turn(advisor, "llm-warm-up", questions[0])
+            _bare_turn(client, fake.bodies[sent:])
+            agent: dict[str, list[float]] = {"first": [], "whole": []}
+            bare: dict[str, list[float]] = {"first": [], "whole": []}
+            modes, requests = [], []
             for i, q in enumerate(questions):
-                t = time.perf_counter()
-                seen_token = False
-                for event in advisor.stream(f"llm-{i}", q):
-                    if event.kind == "token" and not seen_token:
-                        first.append((time.perf_counter() - t) * 1000)
-                        seen_token = True
-                    if event.kind == "turn" and event.turn is not None:
-                        modes.append(event.turn.mode)
-                whole.append((time.perf_counter() - t) * 1000)
+                sent = fake.requests
+                first, whole, mode = _agent_turn(advisor, f"llm-{i}", q)
+                modes.append(mode)
+                requests.append(fake.requests - sent)
+                if first is None:  # an offline fallback streams no tokens: there is nothing to compare
+                    continue
+                bare_first, bare_whole = _bare_turn(client, fake.bodies[sent:])
+                agent["first"].append(first)
+                agent["whole"].append(whole)
+                bare["first"].append(bare_first)
+                bare["whole"].append(bare_whole)
             return {
                 "available": True,
-                "server": "bench fake OpenAI endpoint on 127.0.0.1, answers instantly",
+                "server": "bench fake OpenAI endpoint on 127.0.0.1, answers instantly: one search_passages call, "
+                "then the answer streamed",
                 "advisor_mode": advisor.mode,
                 "turn_modes": {m: modes.count(m) for m in sorted(set(modes))},
-                "time_to_first_token": summary(first, samples=False),
-                "whole_turn": summary(whole, samples=False),
+                "time_to_first_token": summary(agent["first"], samples=False),
+                "whole_turn": summary(agent["whole"], samples=False),
+                "baseline": {
+                    "client": f"bare openai {openai.__version__} client replaying each turn's requests",
+                    "time_to_first_token": summary(bare["first"], samples=False),
+                    "whole_turn": summary(bare["whole"], samples=False),
+                },
+                "overhead_ms": _overhead(agent, bare),
                 "answer_words": len(answer.split()),
+                "requests_per_turn": sorted(set(requests)),
                 "fake_requests": fake.requests,
             }
 
@@ -606,6 +622,55 @@ class _Bench:
                     p.close()
         out["chroma_server_rss_mb"] = self._server.rss_mb()
         return out
+
+
+# -- the LLM path -----------------------------------------------------------------------------
+def _llm_answer() -> str:
+    """Verbatim passages, so the agent's grounding checks pass and the answer is long enough to stream."""
+    from pathwise.knowledge.corpus import bundled_article
+
+    passages = bundled_article().passages
+    burnout = next(p for p in passages if "hit the wall" in p.text)
+    plain = [p for p in passages if not any(ch.isdigit() for ch in p.text) and len(p.text.split()) > 20][:2]
+    return " ".join(f"{p.text} [p:{p.id}]" for p in [burnout, *plain])
+
+
+def _agent_turn(advisor: Advisor, session: str, question: str) -> tuple[float | None, float, str]:
+    """(ms to the first token shown, ms to the whole turn, the turn's mode) of one advisor turn."""
+    first, mode = None, ""
+    t = time.perf_counter()
+    for event in advisor.stream(session, question):
+        if event.kind == "token" and first is None:
+            first = (time.perf_counter() - t) * 1000
+        if event.kind == "turn" and event.turn is not None:
+            mode = event.turn.mode
+    return first, (time.perf_counter() - t) * 1000, mode
+
+
+def _bare_turn(client: Any, bodies: list[dict[str, Any]]) -> tuple[float, float]:
+    """(ms to the first answer token, ms to the end) of the same requests made by a bare client, one after another."""
+    first = None
+    t = time.perf_counter()
+    for body in bodies:
+        reply = client.chat.completions.create(**body)
+        for chunk in reply if body.get("stream") else ():
+            if first is None and chunk.choices and chunk.choices[0].delta.content:
+                first = (time.perf_counter() - t) * 1000
+    whole = (time.perf_counter() - t) * 1000
+    return (whole if first is None else first), whole
+
+
+def _overhead(agent: dict[str, list[float]], bare: dict[str, list[float]]) -> dict[str, Any]:
+    """The agent's time minus the bare client's, turn by turn; the target applies to both p50s."""
+    out: dict[str, Any] = {}
+    for key, name in (("first", "time_to_first_token"), ("whole", "whole_turn")):
+        diffs = [a - b for a, b in zip(agent[key], bare[key])]
+        out[name] = summary(diffs, samples=False)
+    p50s = [out[name]["p50_ms"] for name in ("time_to_first_token", "whole_turn")]
+    target = TARGETS["llm_overhead_p50_ms"]
+    out["target_ms"] = target
+    out["met"] = None if None in p50s else max(p50s) <= target
+    return out
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ TARGETS = {
     "cold_ask_s": 5.0,
     "errors_at_50": 0,
     "recall_at_3_margin": 0.3,
+    "llm_overhead_p50_ms": 30.0,
 }
 
 
@@ -96,6 +97,8 @@ def headline(sections: dict[str, Any]) -> dict[str, Any]:
         "recall_at_3": get("baselines", "pathwise", "recall@3"),
         "naive_recall_at_3": get("baselines", "naive_1000_200_dense", "recall@3"),
         "bm25_recall_at_3": get("baselines", "bm25_only", "recall@3"),
+        "llm_first_token_overhead_p50_ms": get("llm", "overhead_ms", "time_to_first_token", "p50_ms"),
+        "llm_whole_turn_overhead_p50_ms": get("llm", "overhead_ms", "whole_turn", "p50_ms"),
     }
 
 
@@ -123,4 +126,8 @@ def targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
         row("cold `pathwise ask --offline`", "≤ 5 s", h["cold_ask_s"], "s", lambda v: v <= t["cold_ask_s"]),
         row("errors at 50 concurrent sessions", "0", sum(at_50) if at_50 else None, "", lambda v: v == t["errors_at_50"]),
         row("recall@3 pathwise − naive", "≥ 0.30", margin, "", lambda v: v >= t["recall_at_3_margin"] - 1e-9),
+        row("LLM agent overhead p50, first token", "≤ 30 ms", h["llm_first_token_overhead_p50_ms"], "ms",
+            lambda v: v <= t["llm_overhead_p50_ms"]),
+        row("LLM agent overhead p50, whole turn", "≤ 30 ms", h["llm_whole_turn_overhead_p50_ms"], "ms",
+            lambda v: v <= t["llm_overhead_p50_ms"]),
     ]

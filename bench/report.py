@@ -92,9 +92,14 @@ def _warm(s: Sections) -> list[str]:
     ]
     llm = s.get("llm", {})
     if llm.get("available"):
+        bare, overhead = llm.get("baseline", {}), llm.get("overhead_ms", {})
         rows += [
             _lat("LLM turn (instant fake server): first token", llm.get("time_to_first_token")),
             _lat("LLM turn (instant fake server): whole turn", llm.get("whole_turn")),
+            _lat("  bare openai client, same requests: first token", bare.get("time_to_first_token")),
+            _lat("  bare openai client, same requests: whole turn", bare.get("whole_turn")),
+            _lat("  agent overhead: first token", overhead.get("time_to_first_token")),
+            _lat("  agent overhead: whole turn", overhead.get("whole_turn")),
         ]
     lines = _table("Warm latency (ms)", ["", "p50", "p95", "n"], rows)
     if llm and not llm.get("available"):

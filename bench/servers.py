@@ -113,13 +113,19 @@ class ChromaServer:
 
 
 class FakeLLM:
-    """The smallest OpenAI chat-completions endpoint: it answers every request with ``answer``,
-    streamed a few words a chunk when asked to stream, instantly (so what is timed is our overhead)."""
+    """The smallest OpenAI chat-completions endpoint, answering instantly (so what is timed is our overhead).
 
-    def __init__(self, answer: str, *, words_per_chunk: int = 3) -> None:
+    With ``tool`` set, a request whose last message is the person's is answered with one call of
+    that tool (``{"query": <their message>}``), as a model that searches before it answers would;
+    every other request gets ``answer``, streamed a few words a chunk when asked to stream.
+    ``bodies`` keeps each request as sent, so a bare client can replay the same bytes.
+    """
+
+    def __init__(self, answer: str, *, words_per_chunk: int = 3, tool: str | None = None) -> None:
         self.answer = answer
         self.words_per_chunk = words_per_chunk
-        self.requests = 0
+        self.tool = tool
+        self.bodies: list[dict[str, Any]] = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -134,14 +140,15 @@ class FakeLLM:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                owner.requests += 1
+                owner.bodies.append(body)
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._json({"error": {"message": "not found", "type": "invalid_request_error"}}, status=404)
                     return
+                model = body.get("model", "bench-model")
                 if body.get("stream"):
-                    self._stream(body.get("model", "bench-model"))
+                    self._stream(owner.stream_chunks(model, body))
                 else:
-                    self._json(owner.completion(body.get("model", "bench-model")))
+                    self._json(owner.completion(model, body))
 
             def _json(self, obj: dict[str, Any], status: int = 200) -> None:
                 data = json.dumps(obj).encode()
@@ -151,13 +158,13 @@ class FakeLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, model: str) -> None:
+            def _stream(self, chunks: list[dict[str, Any]]) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
                 self.send_header("Connection", "close")
                 self.end_headers()
-                for chunk in owner.stream_chunks(model):
+                for chunk in chunks:
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
                 self.wfile.write(b"data: [DONE]\n\n")
@@ -170,22 +177,39 @@ class FakeLLM:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
-    def completion(self, model: str) -> dict[str, Any]:
+    @property
+    def requests(self) -> int:
+        return len(self.bodies)
+
+    def tool_query(self, body: dict[str, Any]) -> str | None:
+        """The query to call ``tool`` with, when this request is the first model call of a turn."""
+        messages = body.get("messages") or [{}]
+        if not self.tool or not body.get("tools") or messages[-1].get("role") != "user":
+            return None
+        content = messages[-1].get("content", "")
+        return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
+
+    def _tool_call(self, query: str) -> dict[str, Any]:
+        return {"id": "call_bench", "type": "function", "function": {"name": self.tool, "arguments": json.dumps({"query": query})}}
+
+    def completion(self, model: str, body: dict[str, Any]) -> dict[str, Any]:
+        query = self.tool_query(body)
+        if query is None:
+            message: dict[str, Any] = {"role": "assistant", "content": self.answer}
+        else:
+            message = {"role": "assistant", "content": None, "tool_calls": [self._tool_call(query)]}
         return {
             "id": "chatcmpl-bench",
             "object": "chat.completion",
             "created": 0,
             "model": model,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": self.answer}, "finish_reason": "stop"}
+                {"index": 0, "message": message, "finish_reason": "stop" if query is None else "tool_calls"}
             ],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
         }
 
-    def stream_chunks(self, model: str) -> list[dict[str, Any]]:
-        words = re.findall(r"\S+\s*", self.answer)
-        pieces = ["".join(words[i : i + self.words_per_chunk]) for i in range(0, len(words), self.words_per_chunk)]
-
+    def stream_chunks(self, model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             return {
                 "id": "chatcmpl-bench",
@@ -195,6 +219,12 @@ class FakeLLM:
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             }
 
+        query = self.tool_query(body)
+        if query is not None:
+            call = {"role": "assistant", "content": None, "tool_calls": [{"index": 0, **self._tool_call(query)}]}
+            return [chunk(call), chunk({}, "tool_calls")]
+        words = re.findall(r"\S+\s*", self.answer)
+        pieces = ["".join(words[i : i + self.words_per_chunk]) for i in range(0, len(words), self.words_per_chunk)]
         return [chunk({"role": "assistant", "content": ""}), *(chunk({"content": p}) for p in pieces), chunk({}, "stop")]
 
     def stop(self) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pathwise.bench import bench, figures
+from pathwise.bench.evaluate import load_cases
 from pathwise.bench.load import conversations, run_sessions
 from pathwise.bench.stats import percentile
 from pathwise.bench.synthetic import CachedEmbedder, VectorCache, as_article, distractors, stream
@@ -140,7 +141,45 @@ def test_targets_compare_measured_figures_with_the_issue() -> None:
         "cold `pathwise ask --offline`": True,
         "errors at 50 concurrent sessions": False,
         "recall@3 pathwise − naive": True,
+        "LLM agent overhead p50, first token": None,
+        "LLM agent overhead p50, whole turn": None,
     }
+    sections["llm"] = {"overhead_ms": {"time_to_first_token": {"p50_ms": 12.0}, "whole_turn": {"p50_ms": 31.0}}}
+    met = {t["check"]: t["met"] for t in figures.targets(sections)}
+    assert (met["LLM agent overhead p50, first token"], met["LLM agent overhead p50, whole turn"]) == (True, False)
+
+
+def test_the_fake_llm_calls_the_tool_once_a_turn_and_keeps_each_request_for_a_replay() -> None:
+    import openai
+
+    from pathwise.bench.servers import FakeLLM
+
+    tools = [{"type": "function", "function": {"name": "search_passages", "parameters": {"type": "object"}}}]
+    asked = [{"role": "user", "content": "When?"}]
+    with FakeLLM("The wall comes early.", tool="search_passages") as fake:
+        client = openai.OpenAI(api_key="sk-test", base_url=fake.url, max_retries=0)
+        first = client.chat.completions.create(model="m", messages=asked, tools=tools)
+        call = first.choices[0].message.tool_calls[0]
+        answered = [*asked, first.choices[0].message.model_dump(exclude_none=True),
+                    {"role": "tool", "tool_call_id": call.id, "content": "passages"}]
+        streamed = client.chat.completions.create(model="m", messages=answered, tools=tools, stream=True)
+        text = "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
+        replayed_first, replayed_whole = bench._bare_turn(client, fake.bodies[:2])
+
+    assert (call.function.name, json.loads(call.function.arguments)) == ("search_passages", {"query": "When?"})
+    assert text == "The wall comes early."
+    assert fake.requests == 4 and fake.bodies[2:] == fake.bodies[:2]
+    assert 0 < replayed_first <= replayed_whole
+
+
+def test_the_overhead_is_the_agent_minus_the_bare_client_turn_by_turn() -> None:
+    agent = {"first": [50.0, 40.0, 45.0], "whole": [80.0, 70.0, 90.0]}
+    bare = {"first": [10.0, 15.0, 12.0], "whole": [20.0, 30.0, 25.0]}
+    overhead = bench._overhead(agent, bare)
+    assert overhead["time_to_first_token"]["p50_ms"] == 33.0
+    assert overhead["whole_turn"]["p50_ms"] == 60.0
+    assert (overhead["target_ms"], overhead["met"]) == (30.0, False)
+    assert bench._overhead({"first": [], "whole": []}, {"first": [], "whole": []})["met"] is None
 
 
 @pytest.mark.parametrize(
@@ -156,6 +195,20 @@ def test_targets_compare_measured_figures_with_the_issue() -> None:
 )
 def test_http_answers_are_found_in_any_output_shape(result: Any, text: str) -> None:
     assert bench.http_answer(result) == text
+
+
+def test_the_llm_section_times_the_agent_and_a_bare_client_on_the_same_requests(tmp_path: Path, model_cache: Path) -> None:
+    settings = Settings(home=tmp_path / "home", cache_dir=model_cache)
+    b = bench._Bench(replace(TINY, llm_turns=2), settings, tmp_path, load_cases(None), lambda _: None)
+    out = b.llm(b.local("main"))
+
+    assert out["turn_modes"] == {"llm": 2} and out["requests_per_turn"] == [2]  # a search, then the answer
+    assert out["fake_requests"] == 3 * 2 * 2  # warm-up and two turns, each made by the agent and replayed
+    for timed in (out, out["baseline"]):
+        assert timed["time_to_first_token"]["n"] == timed["whole_turn"]["n"] == 2
+        assert 0 < timed["time_to_first_token"]["p50_ms"] < timed["whole_turn"]["p50_ms"]
+    assert out["overhead_ms"]["whole_turn"]["n"] == 2
+    assert out["overhead_ms"]["target_ms"] == 30.0 and isinstance(out["overhead_ms"]["met"], bool)
 
 
 # -- the quick logic, end to end ------------------------------------------------------------------
@@ -215,3 +268,4 @@ def test_scaling_server_mode_and_two_app_processes_on_tiny_corpora(tmp_path: Pat
     assert any(p.endswith("latency-vs-size.png") for p in result["files"]["plots"])
     assert s["http"]["10"]["errors"] == 0 and s["http"]["10"]["turns"] == 20
     assert s["llm"]["whole_turn"]["n"] == 2 and s["llm"]["turn_modes"] == {"llm": 2}
+    assert s["llm"]["baseline"]["whole_turn"]["n"] == 2 and s["llm"]["requests_per_turn"] == [2]
