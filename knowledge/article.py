@@ -183,7 +183,7 @@ def parse_article(raw: str, source: str = "") -> ParsedArticle:
 
     for section, paras in sections:
         _chunk_section(build, section, paras, is_title=section == title)
-    _link_rows_to_prose(build.passages, header)
+    _link_rows_to_prose(build.passages, header, table)
     return ParsedArticle(title=title, passages=build.passages, table_header=header, table=table, source=source)
 
 
@@ -228,7 +228,7 @@ def _governing(lead: str, lead_at: int, index: int) -> str:
     return lead if index - lead_at <= LEAD_IN_SPAN else ""
 
 
-def _link_rows_to_prose(passages: list[Passage], header: list[str]) -> None:
+def _link_rows_to_prose(passages: list[Passage], header: list[str], table: list[TableRow]) -> None:
     """Point each table cell at the prose passage that states it at length.
 
     A comparison table summarises the article: "8/14 months (data wall, ambiguity)" is the
@@ -243,21 +243,11 @@ def _link_rows_to_prose(passages: list[Passage], header: list[str]) -> None:
 
     header_words = set().union(*(words(h) for h in header[1:])) if header else set()
     prose = [(p, words(p.text) - header_words) for p in passages if p.kind == "paragraph"]
-    for row in (p for p in passages if p.kind == "table_row"):
+    for row, cells in zip((p for p in passages if p.kind == "table_row"), table):
         links = {}
-        for column, cell in _cells_of(row.text, header):
+        for column, cell in zip(header[1:], cells.cells[1:]):
             cell_words = words(cell) - header_words
             shared = sorted(((len(cell_words & w), i) for i, (_, w) in enumerate(prose)), reverse=True)
             if shared and shared[0][0] >= RESTATES_MIN_WORDS and (len(shared) == 1 or shared[1][0] < shared[0][0]):
                 links[column] = prose[shared[0][1]][0].id
         row.restated_by = links
-
-
-def _cells_of(row_text: str, header: list[str]) -> list[tuple[str, str]]:
-    """The (column header, cell) pairs of a row passage written as "Dim: H1: c1; H2: c2"."""
-    out = []
-    for column in header[1:]:
-        m = re.search(rf"(?:^|; |: ){re.escape(column)}: (.*?)(?=; (?:{'|'.join(map(re.escape, header[1:]))}): |$)", row_text)
-        if m:
-            out.append((column, m.group(1)))
-    return out
