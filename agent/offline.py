@@ -546,7 +546,8 @@ class OfflineAnswerer:
 
         Its best sentence must share rare words worth ``SPECIFIC_MIN_SCORE`` with the question
         (one word found in a single passage, or two a little less rare) that the answer lacks.
-        It comes first when the topic's answer is only the general overview, after it otherwise.
+        With no topic it comes first; under the general overview the passage's opening replaces
+        the comparison table; otherwise it follows the topic's answer.
         """
         cited = {pid for _, ids in parts for pid in ids}
         if not plan.hits or plan.hits[0].id in cited:
