@@ -198,10 +198,13 @@ def detect_path(text: str) -> str | None:
     return "engineering" if eng else "automation" if auto else None
 
 
+_TOPIC_PATTERNS = {topic: re.compile(pattern) for topic, pattern in TOPICS.items()}  # too many to trust re's cache
+
+
 def detect_topic(text: str) -> str | None:
     t = text.lower().replace("’", "'")
-    for topic, pattern in TOPICS.items():
-        if re.search(pattern, t):
+    for topic, pattern in _TOPIC_PATTERNS.items():
+        if pattern.search(t):
             return topic
     return None
 
