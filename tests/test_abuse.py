@@ -29,7 +29,8 @@ from typing import Any
 import pytest
 
 from pathwise.agent.advisor import Advisor
-from pathwise.agent.llm import SEARCH_K, SYSTEM_CANARY
+from pathwise.agent.llm import SYSTEM_CANARY
+from pathwise.agent.tools import SEARCH_K
 from pathwise.cli import main
 from pathwise.config import Settings
 from pathwise.errors import InputError
