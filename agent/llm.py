@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from langchain_openai import ChatOpenAI
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
-    from pathwise.agent.tools import FitScorer, KnowledgeSource, TurnContext
+    from pathwise.agent.tools import FitScorer, KnowledgeSource
     from pathwise.config import Settings
 
 log = logging.getLogger("pathwise.llm")
@@ -240,7 +240,7 @@ class LLMAgent:
         from langgraph.checkpoint.memory import InMemorySaver
 
         from pathwise import prompts
-        from pathwise.agent.tools import SEARCH_K, TurnContext, build_tools
+        from pathwise.agent.tools import build_tools
 
         self.kb = kb
         self.settings = settings
@@ -259,12 +259,8 @@ class LLMAgent:
             system_prompt=self.system_prompt,
             middleware=[_history_trimmer(HISTORY_TOKENS, settings.history_turns), _history_keeps_shown(self._shape)],
             checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
-            context_schema=TurnContext,
         )
-        self._search = functools.partial(kb.search, k=SEARCH_K)
-        # Threads start as they are needed, then wait for the next turn. Two searchers let one turn's
-        # early search overlap another's; turns beyond MAX_TURNS at once wait for a free thread.
-        self._search_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pathwise-early-search")
+        # Threads start as turns need them, then wait for the next; beyond MAX_TURNS at once, turns queue.
         self._turn_pool = ThreadPoolExecutor(max_workers=MAX_TURNS, thread_name_prefix="pathwise-llm-turn")
         self._last_runs: weakref.WeakValueDictionary[str, _Run] = weakref.WeakValueDictionary()  # while a run lives
 
@@ -287,16 +283,13 @@ class LLMAgent:
             ),
             hold=HOLD_WORDS,
         )
-        self._settle(session_id)
+        self.settle(session_id)
         self._drop_unfinished(config)
         log.info("llm turn: session=%s chars=%d", session_id, len(message))
         mid_answer = False  # the current model call has sent text: a dropped connection cut it
         parts: list[AIMessage] = []  # the model's latest message, as the chunks it came in
-        from pathwise.agent.tools import EarlySearch, TurnContext
-
-        early = EarlySearch(self._search, self._search_pool, message)
         run = _Run(
-            self._graph, {"messages": [HumanMessage(message, id=turn_id)]}, config, TurnContext(search=early), self._turn_pool
+            self._graph, {"messages": [HumanMessage(message, id=turn_id)]}, config, self._turn_pool
         )
         self._last_runs[session_id] = run
         try:
@@ -352,8 +345,6 @@ class LLMAgent:
                 "llm unavailable: %s (%s)", reason, type(exc).__name__, exc_info=unexpected or log.isEnabledFor(logging.DEBUG)
             )
             raise LLMUnavailable(reason) from None
-        finally:
-            early.settle()
         yield StreamEvent(kind="turn", turn=turn)
 
     def reply(self, session_id: str, message: str) -> Turn:
@@ -366,7 +357,7 @@ class LLMAgent:
         """Append a turn answered offline, so the next LLM turn sees the whole conversation."""
         from langchain_core.messages import AIMessage, HumanMessage
 
-        self._settle(session_id)
+        self.settle(session_id)
         try:
             self._graph.update_state(
                 self._config(session_id), {"messages": [HumanMessage(user_text), AIMessage(answer_text)]}
@@ -379,13 +370,19 @@ class LLMAgent:
         from langchain_core.messages import AIMessage, HumanMessage
 
         out: list[tuple[str, str]] = []
-        self._settle(session_id)
+        self.settle(session_id)
         for m in self._messages(self._config(session_id)):
             if isinstance(m, HumanMessage):
                 out.append(("user", m.text))
             elif isinstance(m, AIMessage) and not m.tool_calls and m.text:
                 out.append(("assistant", m.text))
         return out
+
+    def settle(self, session_id: str) -> None:
+        """Wait until the session's last run has written its turn to memory (a turn ends before that)."""
+        run = self._last_runs.get(session_id)
+        if run is not None and not run.stop(self.settings.llm_timeout, cancel=False):
+            log.warning("the session's last turn is still being written; going on without it")
 
     # -- tools -------------------------------------------------------------------
 
@@ -461,12 +458,6 @@ class LLMAgent:
 
     # -- memory ------------------------------------------------------------------------
 
-    def _settle(self, session_id: str) -> None:
-        """Wait until the session's last run has written its turn to memory."""
-        run = self._last_runs.get(session_id)
-        if run is not None and not run.stop(self.settings.llm_timeout, cancel=False):
-            log.warning("the session's last turn is still being written; going on without it")
-
     def _config(self, session_id: str) -> dict[str, Any]:
         # One model call and one tool step per cycle; the last cycle has no tool step.
         limit = 2 * self.settings.llm_max_steps - 1
@@ -531,7 +522,7 @@ class _Run:
     _END = object()
 
     def __init__(
-        self, graph: Any, inputs: dict[str, Any], config: dict[str, Any], context: TurnContext, pool: Executor
+        self, graph: Any, inputs: dict[str, Any], config: dict[str, Any], pool: Executor
     ) -> None:
         import contextvars
         import queue
@@ -545,15 +536,15 @@ class _Run:
         self._on_end: list[Callable[[], None]] = []
         config = {**config, "callbacks": [_relay_class()(self._queue.put, self._stop)]}
         # The caller's context goes along, for callbacks and tracing; a pooled thread starts at once.
-        pool.submit(contextvars.copy_context().run, self._produce, graph, inputs, config, context)
+        pool.submit(contextvars.copy_context().run, self._produce, graph, inputs, config)
 
-    def _produce(self, graph: Any, inputs: dict[str, Any], config: dict[str, Any], context: TurnContext) -> None:
+    def _produce(self, graph: Any, inputs: dict[str, Any], config: dict[str, Any]) -> None:
         from langchain_core.messages import ToolMessage
 
         outcome: Any = self._END
         try:
             # The turn is written once, as the run ends; an abandoned run has ended before its rollback.
-            for update in graph.stream(inputs, config, context=context, stream_mode="updates", durability="exit"):
+            for update in graph.stream(inputs, config, stream_mode="updates", durability="exit"):
                 for node in (update or {}).values():
                     for value in node if isinstance(node, list) else [node]:
                         for msg in (value or {}).get("messages", []) if isinstance(value, dict) else []:

@@ -1,18 +1,15 @@
-"""The agent's tools: passage search, the fact sheet, fit scoring; thin, typed, and each turn's own.
+"""The agent's tools: passage search, the fact sheet, fit scoring; thin and typed.
 
-Imported only when the LLM agent is built: LangChain resolves each tool's type hints at
-definition, so they are real imports here, not the strings of ``from __future__ import annotations``.
+Imported only when the LLM agent is built, so its LangChain imports stay off the offline path.
 """
+
+from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable
-from concurrent import futures
-from concurrent.futures import Executor
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, tool
 
 from pathwise import prompts
@@ -39,50 +36,15 @@ class KnowledgeSource(Protocol):
     def get(self, ids: list[str]) -> list[Hit]: ...
 
 
-@dataclass
-class TurnContext:
-    """What one turn's run carries besides its messages (LangGraph's runtime context)."""
-
-    search: "EarlySearch | None" = None
-
-
-class EarlySearch:
-    """Searches the person's own words as a turn starts, while the model decides what to look up.
-
-    A model's first step is usually a search, and often for the question as asked; when it is,
-    the passages are ready, or nearly, by the time the tool runs. Any other query is searched
-    then, as before. ``settle`` waits for the early search, so no work outlives its turn.
-    """
-
-    def __init__(self, search: Callable[[str], list[Hit]], pool: Executor, message: str) -> None:
-        self._search = search
-        self._key = _search_key(message)
-        self._early = pool.submit(search, message)
-
-    def __call__(self, query: str) -> list[Hit]:
-        # Still queued behind other turns' searches, it is not worth the wait: search here instead.
-        if _search_key(query) != self._key or self._early.cancel():
-            return self._search(query)
-        return self._early.result()
-
-    def settle(self) -> None:
-        futures.wait([self._early])
-
-
-def _search_key(query: str) -> str:
-    return " ".join(query.split())
-
-
 def build_tools(kb: KnowledgeSource, score: FitScorer) -> list[BaseTool]:
     """search_passages, lookup_facts and score_fit over ``kb``; ``score`` turns a description into a fit."""
     passages_prompt = prompts.load("passages")
     facts_prompt = prompts.load("facts")
 
     @tool(response_format="content_and_artifact")
-    def search_passages(query: str, runtime: ToolRuntime[TurnContext]) -> tuple[str, dict[str, Any]]:
+    def search_passages(query: str) -> tuple[str, dict[str, Any]]:
         """Search the article. Returns the best-matching passages, each with its id (cite it as [p:<id>]) and section."""
-        early = runtime.context.search if runtime.context is not None else None
-        hits = list(early(query) if early is not None else kb.search(query, k=SEARCH_K))
+        hits = list(kb.search(query, k=SEARCH_K))
         clean, payloads = _quarantine(hits)
         body = "\n".join(_passage_block(h) for h in clean) or "(no passage matched: the article may not cover this)"
         log.debug("search_passages: %d hits, %d withheld", len(clean), len(hits) - len(clean))

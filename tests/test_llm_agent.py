@@ -77,8 +77,7 @@ def test_question_tool_call_passages_cited_answer(kb, settings):
     assert [(c.id, c.text) for c in turn.citations] == [(pid(WALL), text_of(pid(WALL)))]
     assert turn.citations[0].section == "The Part That Breaks People"
     assert turn.follow_ups == ["What breaks Automation Specialists?", "How does income grow on each path?"]
-    # The model's own search, and the question as asked, searched early in case the model asks for it.
-    assert sorted(kb.queries) == ["When do AI engineers burn out?", "when do AI engineers hit the wall"]
+    assert kb.queries == ["when do AI engineers hit the wall"]
 
     # The model saw the system prompt, the question, and the passages fenced with their ids.
     first, second = model.received
@@ -87,31 +86,6 @@ def test_question_tool_call_passages_cited_answer(kb, settings):
     [passages] = tool_messages(second)
     assert f'<passage id="p:{pid(WALL)}"' in passages.text
     assert model.tool_names == ["search_passages", "lookup_facts", "score_fit"]
-
-
-def test_a_model_that_searches_for_the_question_as_asked_gets_the_early_search(kb, settings):
-    question = "When do AI engineers hit the wall?"
-    model = scripted_model(call("search_passages", query=f"  {question} "), say(BURNOUT_ANSWER))
-    turn = agent_with(kb, model, settings).reply("s1", question)
-
-    assert len(kb.queries) == 1  # searched once: as the turn started, the tool waiting for it
-    assert [m.artifact["hits"] for m in tool_messages(model.received[-1])] == [
-        [h.model_dump() for h in FakeKB().search(question)]
-    ]
-    assert [c.id for c in turn.citations] == [pid(WALL)]
-
-
-def test_a_failed_early_search_fails_the_tool_as_a_search_would(kb, settings, monkeypatch):
-    from pathwise.errors import StoreError
-
-    def broken(query: str, k: int = 5) -> list:
-        raise StoreError("the store failed a search: disk I/O error")
-
-    monkeypatch.setattr(kb, "search", broken)
-    question = "When do AI engineers hit the wall?"
-    model = scripted_model(call("search_passages", query=question), say(BURNOUT_ANSWER))
-    with pytest.raises(StoreError, match="disk I/O error"):
-        agent_with(kb, model, settings).reply("s1", question)
 
 
 def test_stream_yields_the_answer_as_tokens_then_one_turn(kb, settings):
@@ -327,8 +301,7 @@ def test_a_model_answer_searches_the_store_once_and_moves_the_conversation_on(kb
     turn = advisor.reply("s", "When do AI engineers burn out?")
 
     assert turn.mode == "llm"
-    # The model's search and the early one of the question; the offline reading needs none.
-    assert sorted(kb.queries) == ["When do AI engineers burn out?", "when do AI engineers hit the wall"]
+    assert kb.queries == ["when do AI engineers hit the wall"]  # the model's search; the offline reading needs none
     state = advisor.sessions.get("s")
     assert (state.topic, state.path) == ("burnout", "engineering")
     assert [(e.topic, e.mode) for e in state.exchanges] == [("burnout", "llm")]
@@ -340,7 +313,7 @@ def test_a_question_the_model_finds_out_of_scope_leaves_the_conversation_where_i
     turn = advisor.reply("s", "How much do plumbers earn?")
 
     assert (turn.mode, turn.in_scope) == ("llm", False)
-    assert kb.queries == ["How much do plumbers earn?"]  # only the early search; the model looked nothing up
+    assert kb.queries == []
     state = advisor.sessions.get("s")
     assert (state.topic, state.path) == (None, None)
     assert [(e.topic, e.mode) for e in state.exchanges] == [(None, "llm")]
@@ -517,6 +490,7 @@ def test_an_answer_is_shown_before_its_turn_is_remembered_and_the_session_waits_
         assert "still being written" in caplog.text
     finally:
         saver.release.set()
+    agent.settings = settings  # room for the write, however slow the machine
     assert agent.history("s") == [("user", question), ("assistant", turn.answer)]
 
 
@@ -549,6 +523,7 @@ def test_a_turn_abandoned_while_the_model_stalls_is_rolled_back_when_the_call_en
         assert "still running" in caplog.text
     finally:
         model.flowing.set()  # its next chunk ends the call; the run rolls the turn back as it ends
+    agent.settings = settings  # room for the run to end, however slow the machine
     assert agent.history("s") == []
     assert model.streamed == 40 + 1 + 1  # the tool call's one chunk, then the answer's up to the stall, and one more
 
