@@ -262,8 +262,7 @@ class Store:
         return out
 
     def dense(self, vector: Any, n: int) -> list[tuple[str, float]]:
-        """Nearest passages to a query vector: (id, cosine similarity)."""
-        n = min(n, self.count())
+        """Nearest passages to a query vector: (id, cosine similarity); fewer when the store holds fewer."""
         if n <= 0:
             return []
         try:
