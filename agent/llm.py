@@ -517,9 +517,7 @@ class _Run:
 
     _END = object()
 
-    def __init__(
-        self, graph: Any, inputs: dict[str, Any], config: dict[str, Any], pool: Executor
-    ) -> None:
+    def __init__(self, graph: Any, inputs: dict[str, Any], config: dict[str, Any], pool: Executor) -> None:
         import contextvars
         import queue
 

@@ -337,6 +337,7 @@ class _Bench:
         import openai
         from pydantic import SecretStr
 
+        from pathwise import process
         from pathwise.agent.advisor import Advisor
         from pathwise.bench.servers import FakeLLM
 
@@ -352,6 +353,7 @@ class _Bench:
             sent = fake.requests
             _agent_turn(advisor, "llm-warm-up", questions[0])
             _bare_turn(client, fake.bodies[sent:])
+            process.ready()  # as `pathwise serve` is once its page is up
             agent: dict[str, list[float]] = {"first": [], "whole": []}
             bare: dict[str, list[float]] = {"first": [], "whole": []}
             modes, requests = [], []

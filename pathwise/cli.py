@@ -50,10 +50,15 @@ def _kb() -> Any:
     return KnowledgeBase.open(_settings())
 
 
-def _advisor(offline: bool) -> Any:
+def _advisor(offline: bool, *, serving: bool = False) -> Any:
+    """The advisor; ``serving`` for a command that answers turn after turn, not one question."""
+    from pathwise import process
     from pathwise.agent.advisor import Advisor
 
-    return Advisor.create(_settings(), offline=offline)
+    advisor = Advisor.create(_settings(), offline=offline)
+    if serving:
+        process.ready()
+    return advisor
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -152,7 +157,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     if not args.jsonl:
         return _chat_interactive(args)
-    advisor = _advisor(args.offline)
+    advisor = _advisor(args.offline, serving=True)
     for n, line in _stdin_lines():
         if line is None:
             _print_json({"error": f"line {n} is not UTF-8 text", "line": n})
@@ -182,7 +187,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _chat_interactive(args: argparse.Namespace) -> int:
-    advisor = _advisor(args.offline)
+    advisor = _advisor(args.offline, serving=True)
     session = f"chat-{time.time_ns()}"
     print("pathwise — ask about AI Engineer vs AI Automation Specialist. Empty line or Ctrl-D to quit.")
     if advisor.startup_notice:

@@ -250,6 +250,31 @@ def test_chat_jsonl_keeps_sessions_apart_and_survives_bad_lines(
     assert rows[10]["answer"] and rows[10]["citations"] == []  # type: ignore[index]
 
 
+@pytest.mark.parametrize(("argv", "serving"), [(["chat", "--jsonl", "--offline"], True), (["chat", "--offline"], True),
+                                               (["ask", "--offline", "When?"], False)])
+def test_commands_that_answer_turn_after_turn_freeze_their_startup_heap(
+    shared: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], serving: bool
+) -> None:
+    from pathwise import process
+
+    calls: list[None] = []
+    monkeypatch.setattr(process, "ready", lambda: calls.append(None))
+    code, _, _ = run(capsys, *argv, stdin="", monkeypatch=monkeypatch)
+    assert code == 0
+    assert len(calls) == (1 if serving else 0)
+
+
+def test_ready_freezes_what_is_alive_out_of_the_collectors_sight() -> None:
+    import gc
+
+    from pathwise import process
+
+    gc.unfreeze()
+    alive = [[] for _ in range(1000)]  # containers the collector tracks
+    process.ready()
+    assert gc.get_freeze_count() >= len(alive)
+
+
 # -- fit ------------------------------------------------------------------------------------------------
 def test_fit_flags_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "fit", "--q1", "right_once", "--q2", "depth", "--q3", "think_harder",

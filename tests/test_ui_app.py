@@ -41,6 +41,17 @@ def served(advisor) -> Iterator[str]:  # type: ignore[no-untyped-def]
         app.close()
 
 
+def test_serve_freezes_its_startup_heap_once_the_page_is_up(advisor, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from pathwise import process
+    from pathwise.ui.app import serve
+
+    calls: list[None] = []
+    monkeypatch.setattr(process, "ready", lambda: calls.append(None))
+    app = serve(host="127.0.0.1", port=free_port(), advisor=advisor, block=False)
+    app.close()
+    assert calls == [None]
+
+
 @pytest.fixture
 def client(served: str):  # type: ignore[no-untyped-def]
     """A new client is a new browser session."""

@@ -463,6 +463,7 @@ def serve(
     block: bool = True,
 ) -> "gr.Blocks":
     """Serve the app; with ``block=False`` return it running (call ``.close()`` to stop)."""
+    from pathwise import process
     from pathwise.config import get_settings
     from pathwise.ui import security
 
@@ -490,6 +491,7 @@ def serve(
         app_kwargs={"middleware": security.middleware(settings)},  # trusted hosts, strict CORS, size and rate limits
         **page_style(),
     )
+    process.ready()
     print(f"pathwise: {advisor.mode} mode; page ready in {time.perf_counter() - started:.1f} s{opened} at {app.local_url}", flush=True)
     if block:
         app.block_thread()
