@@ -325,68 +325,17 @@ class _Bench:
 
     # -- LLM path ---------------------------------------------------------------------------
     def llm(self, settings: Settings) -> dict[str, Any]:
-        """Turns through the LLM advisor against an instant fake server, and the agent's own overhead.
+        """Turns through the LLM advisor against an instant fake server, in a process of its own.
 
-        The baseline replays each turn's requests, byte for byte as the agent sent them, with a bare
-        ``openai`` client against the same server; the overhead is the agent's time minus that, per turn.
+        Earlier sections leave threads and a large heap behind in this process, which slowed LLM
+        turns here by about 10 ms against a fresh process, as `pathwise serve` would be.
         """
         if not self.plan.llm_turns:
             return {"available": False, "reason": "not in this plan"}
         if importlib.util.find_spec("pathwise.agent.llm") is None:
             return {"available": False, "reason": "pathwise.agent.llm is not there yet"}
-        import openai
-        from pydantic import SecretStr
-
-        from pathwise import process
-        from pathwise.agent.advisor import Advisor
-        from pathwise.bench.servers import FakeLLM
-
-        answer = _llm_answer()
-        with FakeLLM(answer, tool="search_passages") as fake:
-            llm_settings = settings.model_copy(
-                update={"offline": False, "openai_api_key": SecretStr("sk-bench"), "openai_base_url": fake.url,
-                        "llm_max_retries": 0}
-            )
-            advisor = Advisor.create(llm_settings)  # durable, as `pathwise serve` runs it
-            client = openai.OpenAI(api_key="sk-bench", base_url=fake.url, max_retries=0)
-            questions = [c.turns[0] for c in self.gold][: self.plan.llm_turns]
-            sent = fake.requests
-            _agent_turn(advisor, "llm-warm-up", questions[0])
-            _bare_turn(client, fake.bodies[sent:])
-            process.ready()  # as `pathwise serve` is once its page is up
-            agent: dict[str, list[float]] = {"first": [], "whole": []}
-            bare: dict[str, list[float]] = {"first": [], "whole": []}
-            modes, requests = [], []
-            for i, q in enumerate(questions):
-                sent = fake.requests
-                first, whole, mode = _agent_turn(advisor, f"llm-{i}", q)
-                modes.append(mode)
-                requests.append(fake.requests - sent)
-                if first is None:  # an offline fallback streams no tokens: there is nothing to compare
-                    continue
-                bare_first, bare_whole = _bare_turn(client, fake.bodies[sent:])
-                agent["first"].append(first)
-                agent["whole"].append(whole)
-                bare["first"].append(bare_first)
-                bare["whole"].append(bare_whole)
-            return {
-                "available": True,
-                "server": "bench fake OpenAI endpoint on 127.0.0.1, answers instantly: one search_passages call, "
-                "then the answer streamed",
-                "advisor_mode": advisor.mode,
-                "turn_modes": {m: modes.count(m) for m in sorted(set(modes))},
-                "time_to_first_token": summary(agent["first"], samples=False),
-                "whole_turn": summary(agent["whole"], samples=False),
-                "baseline": {
-                    "client": f"bare openai {openai.__version__} client replaying each turn's requests",
-                    "time_to_first_token": summary(bare["first"], samples=False),
-                    "whole_turn": summary(bare["whole"], samples=False),
-                },
-                "overhead_ms": _overhead(agent, bare),
-                "answer_words": len(answer.split()),
-                "requests_per_turn": sorted(set(requests)),
-                "fake_requests": fake.requests,
-            }
+        questions = [c.turns[0] for c in self.gold][: self.plan.llm_turns]
+        return self.worker("llm", {"settings": settings.model_dump(mode="json", exclude={"openai_api_key"}), "questions": questions})
 
     # -- cold start -------------------------------------------------------------------------
     def cold(self) -> dict[str, Any]:
@@ -627,6 +576,66 @@ class _Bench:
 
 
 # -- the LLM path -----------------------------------------------------------------------------
+def measure_llm(settings: Settings, questions: list[str]) -> dict[str, Any]:
+    """Turns through the LLM advisor against an instant fake server, and the agent's own overhead.
+
+    The baseline replays each turn's requests, byte for byte as the agent sent them, with a bare
+    ``openai`` client against the same server; the overhead is the agent's time minus that, per turn.
+    """
+    import openai
+    from pydantic import SecretStr
+
+    from pathwise import process
+    from pathwise.agent.advisor import Advisor
+    from pathwise.bench.servers import FakeLLM
+
+    answer = _llm_answer()
+    with FakeLLM(answer, tool="search_passages") as fake:
+        llm_settings = settings.model_copy(
+            update={"offline": False, "openai_api_key": SecretStr("sk-bench"), "openai_base_url": fake.url,
+                    "llm_max_retries": 0}
+        )
+        advisor = Advisor.create(llm_settings)  # durable, as `pathwise serve` runs it
+        client = openai.OpenAI(api_key="sk-bench", base_url=fake.url, max_retries=0)
+        sent = fake.requests
+        _agent_turn(advisor, "llm-warm-up", questions[0])
+        _bare_turn(client, fake.bodies[sent:])
+        process.ready()  # as `pathwise serve` is once its page is up
+        agent: dict[str, list[float]] = {"first": [], "whole": []}
+        bare: dict[str, list[float]] = {"first": [], "whole": []}
+        modes, requests = [], []
+        for i, q in enumerate(questions):
+            sent = fake.requests
+            first, whole, mode = _agent_turn(advisor, f"llm-{i}", q)
+            modes.append(mode)
+            requests.append(fake.requests - sent)
+            if first is None:  # an offline fallback streams no tokens: there is nothing to compare
+                continue
+            bare_first, bare_whole = _bare_turn(client, fake.bodies[sent:])
+            agent["first"].append(first)
+            agent["whole"].append(whole)
+            bare["first"].append(bare_first)
+            bare["whole"].append(bare_whole)
+        return {
+            "available": True,
+            "server": "bench fake OpenAI endpoint on 127.0.0.1, answers instantly: one search_passages call, "
+            "then the answer streamed",
+            "advisor_mode": advisor.mode,
+            "turn_modes": {m: modes.count(m) for m in sorted(set(modes))},
+            "time_to_first_token": summary(agent["first"], samples=False),
+            "whole_turn": summary(agent["whole"], samples=False),
+            "baseline": {
+                "client": f"bare openai {openai.__version__} client replaying each turn's requests",
+                "time_to_first_token": summary(bare["first"], samples=False),
+                "whole_turn": summary(bare["whole"], samples=False),
+            },
+            "overhead_ms": _overhead(agent, bare),
+            "answer_words": len(answer.split()),
+            "requests_per_turn": sorted(set(requests)),
+            "fake_requests": fake.requests,
+        }
+
+
 def _llm_answer() -> str:
     """Verbatim passages, so the agent's grounding checks pass and the answer is long enough to stream."""
     from pathwise.knowledge.corpus import bundled_article

@@ -3,8 +3,8 @@ second app process beside the first.
 
     python -m pathwise.bench.worker TASK  < args.json
 
-``cold``, ``scale-build`` and ``scale-measure`` read one JSON object on stdin and print one JSON
-object as the last line of stdout. ``advisor`` is a small command loop (one JSON request a
+``cold``, ``scale-build``, ``scale-measure`` and ``llm`` read one JSON object on stdin and print
+one JSON object as the last line of stdout. ``advisor`` is a small command loop (one JSON request a
 line in, one JSON reply a line out) so the parent can drive several app processes at once.
 """
 
@@ -205,7 +205,15 @@ def _say(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-TASKS = {"cold": cold, "scale-build": scale_build, "scale-measure": scale_measure}
+def llm(args: dict[str, Any]) -> dict[str, Any]:
+    """The bench's LLM section, in a process with nothing else in it (as `pathwise serve` would be)."""
+    from pathwise.bench.bench import measure_llm
+    from pathwise.config import Settings
+
+    return measure_llm(Settings(**args["settings"]), args["questions"])
+
+
+TASKS = {"cold": cold, "scale-build": scale_build, "scale-measure": scale_measure, "llm": llm}
 
 
 def main(argv: list[str]) -> int:
