@@ -1,8 +1,9 @@
 """The LLM path: a LangChain agent over the knowledge base, streamed, remembered, guarded.
 
 ``LLMAgent.stream`` runs ``create_agent`` (model ⇄ tools: search_passages, lookup_facts,
-score_fit) on a LangGraph checkpointer thread per session, and yields the answer's text as it
-is written, then one ``Turn``. Every fault (no key, HTTP errors, timeouts, a cut stream, a
+score_fit) with one LangGraph conversation thread per session, its steps on a pooled worker
+thread (``_Run``), and yields the answer's text as it is written, then one ``Turn``; the
+turn's memory write finishes behind it. Every fault (no key, HTTP errors, timeouts, a cut stream, a
 tool loop, an answer that fails a guard) raises ``LLMUnavailable`` with a short reason, even
 mid-stream; the advisor then answers offline and calls ``record_offline_turn`` so the
 session's history stays whole.
