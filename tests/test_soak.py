@@ -22,6 +22,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,35 @@ def figures_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("soak-figures")
 
 
+def drive(
+    words: list[str], turns: int, session: Callable[[str], Callable[[str], Any]]
+) -> tuple[dict[str, list[tuple[Any, float]]], list[str], float]:
+    """One session per code word, all at once, each asking ``turns`` questions that carry its word.
+
+    ``session(code)`` opens a session and returns how to ask it a question. Returns each word's
+    (answer, ms) pairs, the errors a person would have seen, and the wall time in seconds.
+    """
+    errors: list[str] = []
+
+    def run(code: str) -> list[tuple[Any, float]]:
+        ask = session(code)
+        out = []
+        for t in range(turns):
+            started = time.perf_counter()
+            try:
+                answer = ask(f"My code word is {code}. Turn {t}: what should I focus on?")
+            except Exception as exc:  # an error a person would see
+                errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            out.append((answer, (time.perf_counter() - started) * 1000))
+        return out
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(words)) as pool:
+        results = dict(zip(words, pool.map(run, words)))
+    return results, errors, time.perf_counter() - started
+
+
 def save(figures_dir: Path, name: str, figures: dict[str, Any]) -> None:
     path = figures_dir / "soak.json"
     data = json.loads(path.read_text()) if path.exists() else {}
@@ -147,24 +177,7 @@ def test_50_sessions_x_10_turns_with_10_percent_faults(soak_settings: Settings, 
     rss_before = rss_mb()
 
     words = codes(SESSIONS, "advisor")
-    errors: list[str] = []
-
-    def session(code: str) -> list[tuple[Any, float]]:
-        out = []
-        for t in range(TURNS):
-            started = time.perf_counter()
-            try:
-                turn = advisor.reply(f"soak-{code}", f"My code word is {code}. Turn {t}: what should I focus on?")
-            except Exception as exc:  # an error a person would see
-                errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            out.append((turn, (time.perf_counter() - started) * 1000))
-        return out
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
-        results = dict(zip(words, pool.map(session, words)))
-    wall = time.perf_counter() - started
+    results, errors, wall = drive(words, TURNS, lambda code: lambda message: advisor.reply(f"soak-{code}", message))
     rss_after = rss_mb()
 
     turns = [(code, turn, ms) for code, rows in results.items() for turn, ms in rows]
@@ -211,26 +224,13 @@ def test_the_served_app_under_load_with_faults(soak_settings: Settings, server: 
     try:
         url = app.local_url
         words = codes(WEB_SESSIONS, "web")
-        errors: list[str] = []
         calls_before = server.calls
 
-        def session(code: str) -> list[tuple[dict[str, Any], float]]:
-            client = Client(url, verbose=False, download_files=False)
-            out = []
-            for t in range(WEB_TURNS):
-                started = time.perf_counter()
-                try:
-                    turn = client.predict(f"My code word is {code}. Turn {t}: what should I focus on?", api_name="/chat")
-                except Exception as exc:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                    continue
-                out.append((turn, (time.perf_counter() - started) * 1000))
-            return out
+        def browser(code: str) -> Callable[[str], dict[str, Any]]:
+            client = Client(url, verbose=False, download_files=False)  # a browser session of its own
+            return lambda message: client.predict(message, api_name="/chat")
 
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=WEB_SESSIONS) as pool:
-            results = dict(zip(words, pool.map(session, words)))
-        wall = time.perf_counter() - started
+        results, errors, wall = drive(words, WEB_TURNS, browser)
     finally:
         app.close()
 
