@@ -436,7 +436,9 @@ def test_a_sqlite_checkpointer_keeps_the_session_across_restarts(kb, settings, t
     db = tmp_path / "sessions.sqlite"
     model = scripted_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER))
     with sqlite3.connect(db, check_same_thread=False) as conn:
-        agent_with(kb, model, settings, checkpointer=SqliteSaver(conn)).reply("s", "When do AI engineers burn out?")
+        first = agent_with(kb, model, settings, checkpointer=SqliteSaver(conn))
+        first.reply("s", "When do AI engineers burn out?")
+        first.settle("s")  # the memory write follows the answer; a process waits for it as it exits
 
     later = scripted_model(say("As I said, the data wall."))
     with sqlite3.connect(db, check_same_thread=False) as conn:
