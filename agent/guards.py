@@ -131,20 +131,26 @@ _SPACE_PUNCT = re.compile(r"[ \t][.,;:!?]")  # what _GAP_PUNCT needs, found many
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
-def _allowed(url: str, allowed_hosts: frozenset[str]) -> bool:
+def allowed_hosts_of(hosts: Iterable[str]) -> frozenset[str]:
+    """``hosts`` as ``link_allowed`` compares them: lower case, no leading or trailing dot."""
+    return frozenset(h.lower().strip(".") for h in hosts if h.strip("."))
+
+
+def link_allowed(url: str, hosts: frozenset[str]) -> bool:
+    """Whether ``url`` is an http(s) link to one of ``hosts`` (see ``allowed_hosts_of``) or a subdomain of one."""
     try:
         parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
     except ValueError:
         return False
-    host = (parts.hostname or "").lower()
     if parts.scheme.lower() not in ("http", "https") or not host:
         return False
-    return any(host == h or host.endswith("." + h) for h in allowed_hosts)
+    return any(host == h or host.endswith("." + h) for h in hosts)
 
 
 def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
     """Remove images, raw HTML and links to hosts outside ``allowed_hosts`` (empty: all)."""
-    allow = frozenset(h.lower().strip(".") for h in allowed_hosts)
+    allow = allowed_hosts_of(allowed_hosts)
     if not (_MARKUP_SYMBOL.search(text) or (_SCHEME_END.search(text) and _SCHEME.search(text))):
         return _tidy(text)
     out = text
@@ -161,11 +167,11 @@ def _sanitize_once(text: str, allow: frozenset[str]) -> str:
     out = _COMMENT.sub("", text)
     out = _DROP_ELEMENT.sub("", out)
     out = _IMAGE.sub("", out)
-    out = _AUTOLINK.sub(lambda m: m.group(1) if _allowed(m.group(1), allow) else "", out)
-    out = _LINK.sub(lambda m: m.group(0) if _allowed(m.group(2), allow) else m.group(1), out)
-    out = _REF_DEF.sub(lambda m: m.group(0) if _allowed(m.group(1), allow) else "", out)
+    out = _AUTOLINK.sub(lambda m: m.group(1) if link_allowed(m.group(1), allow) else "", out)
+    out = _LINK.sub(lambda m: m.group(0) if link_allowed(m.group(2), allow) else m.group(1), out)
+    out = _REF_DEF.sub(lambda m: m.group(0) if link_allowed(m.group(1), allow) else "", out)
     out = _OPEN_TAG_TAIL.sub("", _TAG.sub("", out))
-    out = _BARE_URL.sub(lambda m: m.group(0) if _allowed(m.group(0), allow) else "", out)
+    out = _BARE_URL.sub(lambda m: m.group(0) if link_allowed(m.group(0), allow) else "", out)
     return _tidy(out)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from urllib.parse import urlsplit
 
+from pathwise.agent import guards
 from pathwise.agent.models import Citation, Turn
 
 # The article ships with pathwise; no answer needs to point anywhere else.
@@ -33,21 +33,9 @@ _PARTIAL_CITE = re.compile(r"\[(?:p(?::[\s0-9a-fA-F,;p:]*)?)?$")
 _PLACEHOLDER = "\x00{}\x00"
 
 
-def allowed(url: str, hosts: Iterable[str] = ALLOWED_HOSTS) -> bool:
-    """Whether ``url`` is an http(s) link to one of ``hosts`` or a subdomain of one."""
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return False
-    return any(host == h or host.endswith("." + h) for h in (h.lower().strip(".") for h in hosts) if h)
-
-
 def safe_markdown(text: str, allowed_hosts: Iterable[str] = ALLOWED_HOSTS) -> str:
     """``text`` as Markdown that shows as written but loads nothing and links only to ``allowed_hosts``."""
-    hosts = frozenset(allowed_hosts)
+    hosts = guards.allowed_hosts_of(allowed_hosts)
     kept: list[str] = []
 
     def keep(fragment: str) -> str:
@@ -56,13 +44,13 @@ def safe_markdown(text: str, allowed_hosts: Iterable[str] = ALLOWED_HOSTS) -> st
 
     def link(m: re.Match[str]) -> str:
         label, url = m.group(1), m.group(2)
-        return keep(f"[{_inert(label)}]({_url(url)})") if allowed(url, hosts) else label
+        return keep(f"[{_inert(label)}]({_url(url)})") if guards.link_allowed(url, hosts) else label
 
     out = text.replace("\x00", "")
-    out = _REF_DEF.sub(lambda m: keep(f"[{_inert(m.group(1))}]: {_url(m.group(2))}") if allowed(m.group(2), hosts) else "", out)
+    out = _REF_DEF.sub(lambda m: keep(f"[{_inert(m.group(1))}]: {_url(m.group(2))}") if guards.link_allowed(m.group(2), hosts) else "", out)
     out = _IMAGE.sub("", out)
     out = _LINK.sub(link, out)
-    out = _BARE_URL.sub(lambda m: keep(_url(m.group(0))) if allowed(m.group(0), hosts) else LINK_REMOVED, out)
+    out = _BARE_URL.sub(lambda m: keep(_url(m.group(0))) if guards.link_allowed(m.group(0), hosts) else LINK_REMOVED, out)
     out = _inert(out)
     for i, fragment in enumerate(kept):
         out = out.replace(_PLACEHOLDER.format(i), fragment, 1)
