@@ -378,7 +378,7 @@ class LLMAgent:
     def settle(self, session_id: str) -> None:
         """Wait until the session's last run has written its turn to memory (a turn ends before that)."""
         run = self._last_runs.get(session_id)
-        if run is not None and not run.stop(self.settings.llm_timeout, cancel=False):
+        if run is not None and not run.wait(self.settings.llm_timeout):
             log.warning("the session's last turn is still being written; going on without it")
 
     # -- tools -------------------------------------------------------------------
@@ -567,11 +567,13 @@ class _Run:
                 raise item
             yield item
 
-    def stop(self, timeout: float, *, cancel: bool = True) -> bool:
-        """Wait up to ``timeout`` seconds for the run to end, first ending its model call at the next token
-        unless ``cancel`` is false; True once it has ended."""
-        if cancel:
-            self._stop.set()
+    def stop(self, timeout: float) -> bool:
+        """End the model call at its next token, then ``wait``."""
+        self._stop.set()
+        return self.wait(timeout)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the run to end; True once it has."""
         return self._ended.wait(timeout)
 
     def detach(self) -> None:
@@ -579,7 +581,7 @@ class _Run:
         self._detached = True
 
     def when_done(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` as the run ends, before ``stop`` sees it ended; now if it is ending or has."""
+        """Call ``callback`` as the run ends, before ``wait`` sees it ended; now if it is ending or has."""
         with self._lock:
             if not self._closing:
                 self._on_end.append(callback)
