@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from fake_openai import FakeKB, call, say, scripted_model
+from langchain_core.messages import AIMessage
 
 from pathwise.agent.llm import LLMAgent, _last_space, _word_end_back
 from pathwise.agent.models import FitResult, Reason
 from pathwise.config import Settings
-from pathwise.errors import LLMUnavailable
+from pathwise.errors import LLMUnavailable, StoreError
 from pathwise.knowledge.article import Passage, passage_id
 from pathwise.knowledge.corpus import bundled_article
 
@@ -332,6 +333,62 @@ def test_a_tool_loop_that_never_answers_hits_the_step_cap(kb, settings):
     assert time.perf_counter() - started < 5
     assert len(model.received) == settings.llm_max_steps
     assert agent.history("s") == []
+
+
+# -- the model's mistakes in calling tools --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mistake", "told"),
+    [
+        pytest.param(call("search_web", query="burnout"), "there is no tool 'search_web'", id="unknown-tool"),
+        pytest.param(call("search_passages", topic="burnout"), "wrong arguments for search_passages: query", id="missing-argument"),
+        pytest.param(call("search_passages", query=["burnout"]), "wrong arguments for search_passages: query", id="wrong-type"),
+    ],
+)
+def test_a_bad_tool_call_is_told_to_the_model_which_then_answers(kb, settings, mistake, told):
+    model = scripted_model(
+        mistake, call("search_passages", _id="retry", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER)
+    )
+    agent = agent_with(kb, model, settings)
+    turn = agent.reply("s", "When do AI engineers burn out?")
+
+    assert turn.mode == "llm"
+    assert [c.id for c in turn.citations] == [pid(WALL)]
+    [error] = tool_messages(model.received[1])
+    assert error.status == "error" and told in error.text
+    assert "search_passages" in error.text  # what to call instead, or what to fix
+    assert kb.queries == ["when do AI engineers hit the wall"]
+    assert agent.history("s") == [("user", "When do AI engineers burn out?"), ("assistant", turn.answer)]
+
+
+def test_a_tool_that_fails_ends_the_turn_with_a_reason_and_no_trace(settings):
+    class BrokenKB(FakeKB):
+        def search(self, query: str, k: int = 5) -> list:
+            raise StoreError("the store failed a search: disk I/O error")
+
+    model = scripted_model(call("search_passages", query="burnout"), say(BURNOUT_ANSWER))
+    agent = agent_with(BrokenKB(), model, settings)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        agent.reply("s", "When do AI engineers burn out?")
+
+    assert len(model.received) == 1  # the model never saw a half-made search
+    assert agent.history("s") == []
+
+
+def test_two_tool_calls_in_one_step_both_answer_the_model(kb, settings):
+    both = AIMessage(
+        content="",
+        tool_calls=[
+            {"name": "search_passages", "args": {"query": "when do AI engineers hit the wall"}, "id": "a", "type": "tool_call"},
+            {"name": "lookup_facts", "args": {"topic": "income"}, "id": "b", "type": "tool_call"},
+        ],
+    )
+    model = scripted_model(both, say(BURNOUT_ANSWER))
+    turn = agent_with(kb, model, settings).reply("s", "When do AI engineers burn out, and what do they earn?")
+
+    assert [(m.tool_call_id, m.name) for m in tool_messages(model.received[1])] == [("a", "search_passages"), ("b", "lookup_facts")]
+    assert [c.id for c in turn.citations] == [pid(WALL)]
 
 
 # -- guards through the agent ------------------------------------------------------------
