@@ -153,11 +153,11 @@ class _Gate:
     def tool_call(self) -> None:
         self._tool_call = True
 
-    def feed(self, delta: str) -> str:
+    def feed(self, delta: str, *, release: bool = True) -> str:
         ended = len(_WORD_END.findall(self.raw[-1:] + delta))
         self.raw += delta
         self._words += ended
-        if self._tool_call or not ended:
+        if self._tool_call or not ended or not release:
             return ""
         # Shaping and checking cost grows with the answer; doing it every STEP words keeps a
         # long answer's overhead low while the stream stays smooth.
@@ -307,7 +307,8 @@ class LLMAgent:
                         gate.tool_call()
                     if text := msg.text:
                         mid_answer = True
-                        if out := gate.feed(text):
+                        # More text already waiting: release it together, checked once.
+                        if out := gate.feed(text, release=run.caught_up()):
                             yield StreamEvent(kind="token", text=out)
                 if whole:
                     final = item.message
@@ -568,6 +569,10 @@ class _Run:
             if isinstance(item, BaseException):
                 raise item
             yield item
+
+    def caught_up(self) -> bool:
+        """Whether the reader has taken everything the run has made so far."""
+        return self._queue.empty()
 
     def stop(self, timeout: float) -> bool:
         """End the model call at its next token, then ``wait``."""

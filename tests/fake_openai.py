@@ -38,11 +38,17 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Reply:
-    """A normal completion: JSON for ``stream: false``, SSE chunks for ``stream: true``."""
+    """A normal completion: JSON for ``stream: false``, SSE chunks for ``stream: true``.
+
+    With ``resume``, a stream holds back everything after its first ``pause_after`` words
+    until ``resume`` is set; a stream never resumed is dropped after ``HANG_CAP_SECONDS``.
+    """
 
     content: str = ""
     tool_calls: tuple[ToolCall, ...] | list[ToolCall] = ()
     finish_reason: str | None = None
+    pause_after: int = 0
+    resume: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,8 @@ class FakeOpenAI:
             for s in scripts:
                 if isinstance(s, Hang):
                     self._hangs.append(s.release)
+                elif isinstance(s, Reply) and s.resume is not None:
+                    self._hangs.append(s.resume)
                 self._queue.append(s)
         return self
 
@@ -292,7 +300,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream_reply(self, reply: Reply, include_usage: bool) -> None:
         self._start_sse()
         self._chunk(_sse(self._delta_chunk({"role": "assistant", "content": ""})))
-        for delta in _words(reply.content):
+        for n, delta in enumerate(_words(reply.content)):
+            if reply.resume is not None and n == reply.pause_after:
+                self.wfile.flush()
+                if not reply.resume.wait(HANG_CAP_SECONDS):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
             self._chunk(_sse(self._delta_chunk({"content": delta})))
         for i, call in enumerate(self._tool_calls(reply)):
             args = call["function"]["arguments"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
@@ -56,6 +57,27 @@ def tool_messages(received) -> list:
     return [m for m in received if m.type == "tool"]
 
 
+def stalling_model(*script, stall_after: int):
+    """A scripted model that streams ``stall_after`` chunks of each answer, then waits for ``model.flowing``.
+
+    Never set within ``HANG_CAP_SECONDS``, the call fails, as a dropped connection would.
+    """
+    from fake_openai import HANG_CAP_SECONDS, _scripted_class
+    from pydantic import Field
+
+    class StallingModel(_scripted_class()):
+        stall_after: int
+        flowing: object = Field(default_factory=threading.Event)
+
+        def _stream(self, *args, **kwargs):
+            for i, generation in enumerate(super()._stream(*args, **kwargs)):
+                if i == self.stall_after and not self.flowing.wait(HANG_CAP_SECONDS):
+                    raise ConnectionError("the stalled model was never resumed")
+                yield generation
+
+    return StallingModel(script=list(script), stall_after=stall_after)
+
+
 def events_of(agent: LLMAgent, session: str, message: str) -> tuple[list[str], object]:
     tokens, turns = [], []
     for event in agent.stream(session, message):
@@ -89,11 +111,17 @@ def test_question_tool_call_passages_cited_answer(kb, settings):
     assert model.tool_names == ["search_passages", "lookup_facts", "score_fit"]
 
 
-def test_stream_yields_the_answer_as_tokens_then_one_turn(kb, settings):
-    model = scripted_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER))
-    tokens, turn = events_of(agent_with(kb, model, settings), "s1", "When do AI engineers burn out?")
+def test_stream_shows_the_answer_while_the_model_writes_it_then_one_turn(kb, settings):
+    model = stalling_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER), stall_after=20)
+    stream = agent_with(kb, model, settings).stream("s1", "When do AI engineers burn out?")
+    first = next(stream)  # the model holds back all but 20 words until this arrives
+    model.flowing.set()
+    events = [first, *stream]
 
-    assert len(tokens) > 3
+    tokens = [e.text for e in events if e.kind == "token"]
+    assert first.kind == "token" and BURNOUT_ANSWER.startswith(first.text)
+    assert [e.kind for e in events][-1] == "turn" and len(tokens) > 1
+    turn = events[-1].turn
     assert "".join(tokens) == turn.answer
     assert not any("Follow" in t for t in tokens)
 
@@ -522,8 +550,6 @@ def test_a_stream_abandoned_midway_leaves_no_half_turn(kb, settings):
 
 
 def test_an_answer_is_shown_before_its_turn_is_remembered_and_the_session_waits_for_it(kb, settings, caplog):
-    import threading
-
     from langgraph.checkpoint.memory import InMemorySaver
 
     class HeldSaver(InMemorySaver):
@@ -554,25 +580,8 @@ def test_an_answer_is_shown_before_its_turn_is_remembered_and_the_session_waits_
 
 
 def test_a_turn_abandoned_while_the_model_stalls_is_rolled_back_when_the_call_ends(kb, settings, caplog):
-    import threading
-
-    from fake_openai import _scripted_class
-    from pydantic import Field
-
-    class StallingModel(_scripted_class()):
-        """Streams ``stall_after`` chunks of each answer, then waits for ``flowing``."""
-
-        stall_after: int = 40
-        flowing: object = Field(default_factory=threading.Event)
-
-        def _stream(self, *args, **kwargs):
-            for i, generation in enumerate(super()._stream(*args, **kwargs)):
-                if i == self.stall_after:
-                    self.flowing.wait()
-                yield generation
-
-    model = StallingModel(
-        script=[call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER + " And more." * 40)]
+    model = stalling_model(
+        call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER + " And more." * 40), stall_after=40
     )
     agent = agent_with(kb, model, settings.model_copy(update={"llm_timeout": 0.3}))
     events = agent.stream("s", "When do AI engineers burn out?")

@@ -78,14 +78,20 @@ def test_a_turn_over_the_wire_with_a_tool_call(server, tmp_path, json_only):
     assert server.unscripted == 0
 
 
-def test_streamed_tokens_add_up_to_the_answer(server, tmp_path):
+def test_text_is_shown_while_the_server_still_streams_and_adds_up_to_the_answer(server, tmp_path):
     long = f"AI Engineers hit the wall at months 8-14 [p:{WALL}]. " + "Real data is messy and the model is not converging. " * 4
-    server.enqueue(SEARCH, Reply(long))
+    resume = threading.Event()
+    server.enqueue(SEARCH, Reply(long, pause_after=30, resume=resume))
     agent = agent_for(settings_for(server.base_url, tmp_path))
-    events = list(agent.stream("s", "When do AI engineers burn out?"))
+    stream = agent.stream("s", "When do AI engineers burn out?")
+
+    first = next(stream)  # the server holds back all but 30 words until this arrives
+    resume.set()
+    events = [first, *stream]
 
     tokens = [e.text for e in events if e.kind == "token"]
-    assert [e.kind for e in events][-1] == "turn" and len(tokens) > 2
+    assert first.kind == "token" and long.startswith(first.text)
+    assert [e.kind for e in events][-1] == "turn" and len(tokens) > 1
     assert "".join(tokens) == events[-1].turn.answer == long.strip()
 
 
