@@ -50,8 +50,11 @@ class SessionStore:
     """An LRU of sessions in memory, written through to SQLite when given a file.
 
     Each write is one transaction in WAL mode, so a killed process loses at most the turn it
-    was answering. If the file is deleted or replaced while the process runs (its data dir
-    removed), the next write creates it again and saves every session held in memory.
+    was answering. Processes may share the file: every row carries a version, a read takes the
+    row again when another process has written it since, and an append reads, merges and writes
+    under SQLite's write lock, so two processes answering one session keep both turns. If the
+    file is deleted or replaced while the process runs (its data dir removed), the next write
+    creates it again and saves every session held in memory.
     """
 
     def __init__(self, path: Path | None = None, *, max_sessions: int = 1000, max_turns: int = 20) -> None:
@@ -59,7 +62,7 @@ class SessionStore:
         self.max_turns = max_turns
         self.path = path
         self._lock = threading.RLock()
-        self._cache: OrderedDict[str, SessionState] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[SessionState, int]] = OrderedDict()  # state, and its row's version
         self._db: sqlite3.Connection | None = None
         self._file: tuple[int, int] | None = None  # (device, inode) of the file we have open
         if path is not None:
@@ -73,8 +76,11 @@ class SessionStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
-                "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL, "
+                "version INTEGER NOT NULL DEFAULT 0)"
             )
+            if "version" not in {row[1] for row in db.execute("PRAGMA table_info(sessions)")}:  # a file from before versions
+                db.execute("ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
             db.commit()
             info = os.stat(self.path)
         except sqlite3.Error as exc:
@@ -100,52 +106,40 @@ class SessionStore:
         assert self._db is not None
         with self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO sessions(id, state, updated) VALUES (?, ?, julianday('now'))",
-                [(sid, state.model_dump_json()) for sid, state in self._cache.items()],
+                "INSERT OR REPLACE INTO sessions(id, state, updated, version) VALUES (?, ?, julianday('now'), ?)",
+                [(sid, state.model_dump_json(), version) for sid, (state, version) in self._cache.items()],
             )
 
     def get(self, session_id: str) -> SessionState:
         with self._lock:
-            state = self._cache.get(session_id)
-            if state is None:
-                state = self._load(session_id) or SessionState()
-                self._cache[session_id] = state
-            self._cache.move_to_end(session_id)
-            while len(self._cache) > self.max_sessions:
-                self._cache.popitem(last=False)
+            state, _ = self._current(session_id)
             return state.model_copy(deep=True)
-
-    def put(self, session_id: str, state: SessionState) -> None:
-        state.exchanges = state.exchanges[-self.max_turns :]
-        with self._lock:
-            self._cache[session_id] = state
-            self._cache.move_to_end(session_id)
-            self._save(session_id, state)
 
     def append(self, session_id: str, exchange: Exchange, state: SessionState) -> None:
         """Add one exchange to the session as it is now, with ``state``'s understanding of it.
 
-        Two turns of one session answered at once both read the same earlier state; saving
-        either's copy whole would drop the other's exchange.
+        Two turns of one session answered at once, in this process or another, both read the
+        same earlier state; saving either's copy whole would drop the other's exchange.
         """
         with self._lock:
-            current = self._cache.get(session_id) or self._load(session_id) or SessionState()
-            merged = state.model_copy(update={"exchanges": [*current.exchanges, exchange]})
-            self.put(session_id, merged)
-
-    def _save(self, session_id: str, state: SessionState) -> None:
-        if self._db is None:
-            return
-        try:
-            self._reconnect_if_gone()
-            with self._db:
-                self._db.execute(
-                    "INSERT INTO sessions(id, state, updated) VALUES (?, ?, julianday('now')) "
-                    "ON CONFLICT(id) DO UPDATE SET state=excluded.state, updated=excluded.updated",
-                    (session_id, state.model_dump_json()),
-                )
-        except sqlite3.Error as exc:
-            raise StoreError(f"could not save the conversation: {exc}") from exc
+            if self._db is None:
+                current, version = self._current(session_id)
+                self._remember(session_id, self._merged(current, exchange, state), version)
+                return
+            try:
+                self._reconnect_if_gone()
+                with self._db:  # commits, or rolls back on an error
+                    self._db.execute("BEGIN IMMEDIATE")  # another process's write to the file waits for this one
+                    current, version = self._current(session_id)
+                    merged = self._merged(current, exchange, state)
+                    self._db.execute(
+                        "INSERT INTO sessions(id, state, updated, version) VALUES (?, ?, julianday('now'), ?) "
+                        "ON CONFLICT(id) DO UPDATE SET state=excluded.state, updated=excluded.updated, version=excluded.version",
+                        (session_id, merged.model_dump_json(), version + 1),
+                    )
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not save the conversation: {exc}") from exc
+            self._remember(session_id, merged, version + 1)
 
     def reset(self, session_id: str) -> None:
         with self._lock:
@@ -158,16 +152,45 @@ class SessionStore:
                 except sqlite3.Error as exc:
                     raise StoreError(f"could not clear the conversation: {exc}") from exc
 
-    def _load(self, session_id: str) -> SessionState | None:
+    def _merged(self, current: SessionState, exchange: Exchange, state: SessionState) -> SessionState:
+        exchanges = [*current.exchanges, exchange][-self.max_turns :]
+        return state.model_copy(update={"exchanges": exchanges})
+
+    def _current(self, session_id: str) -> tuple[SessionState, int]:
+        """The session as the file holds it now (the cached copy while its version is the file's), and that version."""
+        cached = self._cache.get(session_id)
         if self._db is None:
-            return None
+            found = cached or (SessionState(), 0)
+        else:
+            try:
+                row = self._db.execute("SELECT version FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read the conversation: {exc}") from exc
+            if row is None:  # never saved, or cleared by another process
+                found = (SessionState(), 0)
+            elif cached is not None and cached[1] == row[0]:
+                found = cached
+            else:
+                found = self._load(session_id) or (SessionState(), row[0])
+        self._remember(session_id, *found)
+        return found
+
+    def _remember(self, session_id: str, state: SessionState, version: int) -> None:
+        self._cache[session_id] = (state, version)
+        self._cache.move_to_end(session_id)
+        while len(self._cache) > self.max_sessions:
+            self._cache.popitem(last=False)
+
+    def _load(self, session_id: str) -> tuple[SessionState, int] | None:
+        assert self._db is not None
         try:
-            row = self._db.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            row = self._db.execute("SELECT state, version FROM sessions WHERE id = ?", (session_id,)).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"could not read the conversation: {exc}") from exc
         if row is None:
             return None
         try:
-            return SessionState.model_validate(json.loads(row[0]))
+            return SessionState.model_validate(json.loads(row[0])), row[1]
         except (ValueError, TypeError):
-            return None
+            log.warning("the saved state of session %s is unreadable; starting it afresh", session_id)
+            return SessionState(), row[1]

@@ -27,7 +27,7 @@ import pytest
 from fake_openai import FakeOpenAI, Hang, Reply, Status
 
 from pathwise.agent.advisor import Advisor
-from pathwise.agent.sessions import SessionStore
+from pathwise.agent.sessions import Exchange, SessionState, SessionStore
 from pathwise.cli import main
 from pathwise.config import Settings
 from pathwise.errors import StoreError
@@ -299,6 +299,58 @@ def test_two_turns_of_one_session_at_once_are_both_kept(home: Path, model_cache:
     assert set(user_turns(advisor.history("shared"))) == sent
     reopened = SessionStore(home / "sessions.sqlite3", max_turns=50).get("shared")
     assert {e.user for e in reopened.exchanges} == sent
+
+
+# Two stores on one file stand for two app processes: each has its own SQLite connection and cache.
+
+
+def _say(store: SessionStore, session: str, text: str) -> None:
+    """One turn as the advisor takes it: read the session, then append the exchange with its new understanding."""
+    state = store.get(session)
+    store.append(session, Exchange(user=text, answer=f"answer to {text}", topic=text), state.model_copy(update={"topic": text}))
+
+
+def test_one_conversation_handed_between_two_processes_stays_whole(tmp_path: Path) -> None:
+    a, b = SessionStore(tmp_path / "sessions.sqlite3"), SessionStore(tmp_path / "sessions.sqlite3")
+    _say(a, "s", "first")
+    _say(b, "s", "second")
+    _say(a, "s", "third")  # A held the conversation as it was after "first"
+
+    for store in (a, b):
+        state = store.get("s")
+        assert [e.user for e in state.exchanges] == ["first", "second", "third"]
+        assert state.topic == "third"
+    b.reset("s")
+    assert a.get("s").exchanges == []
+
+
+def test_two_processes_answering_one_session_at_once_keep_every_turn(tmp_path: Path) -> None:
+    stores = [SessionStore(tmp_path / "sessions.sqlite3", max_turns=100) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def send(n: int) -> None:
+        start.wait()
+        for i in range(25):
+            _say(stores[n], "shared", f"{n}-{i}")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(send, [0, 1]))
+
+    expected = {f"{n}-{i}" for n in range(2) for i in range(25)}
+    for store in (*stores, SessionStore(tmp_path / "sessions.sqlite3", max_turns=100)):
+        assert {e.user for e in store.get("shared").exchanges} == expected
+
+
+def test_a_session_file_from_before_row_versions_opens_and_keeps_its_conversations(tmp_path: Path) -> None:
+    old = SessionState(exchanges=[Exchange(user="earlier", answer="kept")], topic="income")
+    with sqlite3.connect(tmp_path / "sessions.sqlite3") as db:
+        db.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL)")
+        db.execute("INSERT INTO sessions VALUES ('s', ?, julianday('now'))", (old.model_dump_json(),))
+
+    store = SessionStore(tmp_path / "sessions.sqlite3")
+    assert store.get("s") == old
+    _say(store, "s", "later")
+    assert [e.user for e in SessionStore(tmp_path / "sessions.sqlite3").get("s").exchanges] == ["earlier", "later"]
 
 
 # -- store faults -------------------------------------------------------------------------------------------------
