@@ -404,6 +404,18 @@ def test_a_tool_that_fails_ends_the_turn_with_a_reason_and_no_trace(settings):
     assert agent.history("s") == []
 
 
+def test_a_tool_call_without_an_id_still_gets_its_passages(kb, settings):
+    nameless = AIMessage(
+        content="", tool_calls=[{"name": "search_passages", "args": {"query": "when do AI engineers hit the wall"}, "id": None, "type": "tool_call"}]
+    )
+    model = scripted_model(nameless, say(BURNOUT_ANSWER))
+    turn = agent_with(kb, model, settings).reply("s", "When do AI engineers burn out?")
+
+    [result] = tool_messages(model.received[1])
+    assert result.tool_call_id and f'<passage id="p:{pid(WALL)}"' in result.text
+    assert [c.id for c in turn.citations] == [pid(WALL)]
+
+
 def test_two_tool_calls_in_one_step_both_answer_the_model(kb, settings):
     both = AIMessage(
         content="",
