@@ -367,14 +367,14 @@ class LLMAgent:
 
     def history(self, session_id: str) -> list[tuple[str, str]]:
         """(role, text) of each question and final answer in the session, oldest first."""
-        from langchain_core.messages import AIMessage, HumanMessage
+        from langchain_core.messages import HumanMessage
 
         out: list[tuple[str, str]] = []
         self.settle(session_id)
         for m in self._messages(self._config(session_id)):
             if isinstance(m, HumanMessage):
                 out.append(("user", m.text))
-            elif isinstance(m, AIMessage) and not m.tool_calls and m.text:
+            elif _is_answer(m):
                 out.append(("assistant", m.text))
         return out
 
@@ -469,12 +469,12 @@ class LLMAgent:
 
     def _drop_unfinished(self, config: dict[str, Any]) -> None:
         """A turn cut off by a killed process leaves its question without an answer: drop it."""
-        from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
+        from langchain_core.messages import RemoveMessage
         from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
         messages = self._messages(config)
-        last = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=None)
-        if last is None or any(isinstance(m, AIMessage) and not m.tool_calls and m.text for m in messages[last + 1 :]):
+        last = _last_question(messages)
+        if last is None or any(_is_answer(m) for m in messages[last + 1 :]):
             return
         log.warning("dropped an unanswered question left by an interrupted turn")
         self._graph.update_state(config, {"messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), *messages[:last]]})
@@ -537,17 +537,12 @@ class _Run:
         pool.submit(contextvars.copy_context().run, self._produce, graph, inputs, config)
 
     def _produce(self, graph: Any, inputs: dict[str, Any], config: dict[str, Any]) -> None:
-        from langchain_core.messages import ToolMessage
-
         outcome: Any = self._END
         try:
             # The turn is written once, as the run ends; an abandoned run has ended before its rollback.
             for update in graph.stream(inputs, config, stream_mode="updates", durability="exit"):
-                for node in (update or {}).values():
-                    for value in node if isinstance(node, list) else [node]:
-                        for msg in (value or {}).get("messages", []) if isinstance(value, dict) else []:
-                            if isinstance(msg, ToolMessage):
-                                self._queue.put(msg)
+                for msg in (update.get("tools") or {}).get("messages", []):  # the tools step's results
+                    self._queue.put(msg)
         except BaseException as exc:  # noqa: BLE001 - whatever ends the run, the reader is waiting to hear it
             outcome = exc
             if self._detached:  # the answer was shown; only its place in the session's memory is lost
@@ -730,26 +725,35 @@ def _agent_graph(
 
 def _turn_hit_ids(messages: Sequence[BaseMessage]) -> list[str]:
     """The passages this turn's tools returned, in order: what its answer may cite."""
-    from langchain_core.messages import HumanMessage, ToolMessage
+    from langchain_core.messages import ToolMessage
 
-    start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
-    tools = [m for m in messages[start:] if isinstance(m, ToolMessage)]
+    tools = [m for m in messages[_last_question(messages) or 0 :] if isinstance(m, ToolMessage)]
     return list(dict.fromkeys(h["id"] for m in tools for h in (getattr(m, "artifact", None) or {}).get("hits", [])))
+
+
+def _last_question(messages: Sequence[BaseMessage]) -> int | None:
+    """Where the current turn starts: the index of the last question in ``messages``."""
+    from langchain_core.messages import HumanMessage
+
+    return max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=None)
+
+
+def _is_answer(message: BaseMessage) -> bool:
+    """A model's final answer, not a tool call."""
+    from langchain_core.messages import AIMessage
+
+    return isinstance(message, AIMessage) and not message.tool_calls and bool(message.text)
 
 
 def _trim_history(messages: list[BaseMessage], *, max_tokens: int, max_turns: int) -> list[BaseMessage]:
     """The current turn whole; before it, earlier questions and answers only, the last ``max_turns`` within ``max_tokens``."""
-    from langchain_core.messages import AIMessage, HumanMessage, trim_messages
+    from langchain_core.messages import HumanMessage, trim_messages
     from langchain_core.messages.utils import count_tokens_approximately
 
-    last = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=None)
+    last = _last_question(messages)
     if last is None:
         return list(messages)
-    earlier = [
-        m
-        for m in messages[:last]
-        if isinstance(m, HumanMessage) or (isinstance(m, AIMessage) and not m.tool_calls and m.text)
-    ]
+    earlier = [m for m in messages[:last] if isinstance(m, HumanMessage) or _is_answer(m)]
     humans = [i for i, m in enumerate(earlier) if isinstance(m, HumanMessage)]
     if len(humans) > max_turns:
         earlier = earlier[humans[-max_turns] :]
