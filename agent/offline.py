@@ -65,8 +65,8 @@ TOPICS: dict[str, str] = {
     "market": r"2026|market|demand|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
     "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b|think harder|try faster|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
-    "commitment": r"18 months|\bcommit|stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
-    "choose": r"which is better|makes? (?:more )?sense|tl;?dr|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
+    "commitment": r"18 months|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
+    "choose": r"which(?: one| path| career| role| option)?(?: is|'s) (?:the )?(?:better|best)|what'?s better|makes? (?:more )?sense|tl;?dr|better (?:option|choice|path|career)|which (?:pays|is) (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
     "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
     "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
@@ -131,6 +131,7 @@ FIT_ASK = re.compile(
     r"\bwhich (?:path|one|career|role|is (?:better|right))\b|\bshould i\b|\bfor me\b|\bsuits? me\b|\bfit\b|\bright for me\b|"
     r"\brecommend|\bwhat (?:path|career) (?:is|would)\b|\bam i\b"
 )
+BETTER = re.compile(r"\b(?:better|best)\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|me|my|myself)\b")
 
 NUMBER_WORDS = {
@@ -498,7 +499,15 @@ class OfflineAnswerer:
         paths = self._paths(plan)
         quotes = [recs[p] for p in paths]
         text = " ".join(q.text.lstrip("· ") for q in quotes)
-        return [(text, [quotes[0].passage_id])] + [(self.facts.commitment.text[:1].upper() + self.facts.commitment.text[1:] + ", the article advises.", [self.facts.commitment.passage_id])]
+        commit = (self.facts.commitment.text[:1].upper() + self.facts.commitment.text[1:] + ", the article advises.", [self.facts.commitment.passage_id])
+        return [*self._verdict(plan), (text, [quotes[0].passage_id]), commit]
+
+    def _verdict(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """The article's own word on which path is better, when the question asks exactly that."""
+        t = plan.text.lower()
+        if not BETTER.search(t) or re.search(r"\bpays?\b|paid|earn|money|income|salar", t):  # "which pays better" asks about money
+            return []
+        return [(self.facts.verdict.text, [self.facts.verdict.passage_id])]
 
     def _topic_breaks(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """What a bad day looks like on each path: the passages after each burnout point."""
@@ -510,7 +519,9 @@ class OfflineAnswerer:
                 for i, s in enumerate(sentences):
                     if re.match(r"when something (breaks|fails)", s.lower()):
                         who = "an AI Engineer" if path == "engineering" else "an Automation Specialist"
-                        parts.append((f"For {who}: " + " ".join(sentences[i : i + 2]), [h.id]))
+                        # ...and what getting through it takes ("This takes patience and ...").
+                        takes = [t for t in sentences[i + 2 :] if t.lower().startswith("this takes")][:1]
+                        parts.append((f"For {who}: " + " ".join([*sentences[i : i + 2], *takes]), [h.id]))
                         break
                 else:
                     continue
@@ -527,7 +538,10 @@ class OfflineAnswerer:
         return []
 
     def _topic_commitment(self, plan: Plan) -> list[tuple[str, list[str]]]:
-        return self._extract(plan, n=2)
+        """The article's advice (one path for 18 months first), then what the question asks of it."""
+        c = self.facts.commitment
+        advice = (c.text[:1].upper() + c.text[1:] + ", the article advises.", [c.passage_id])
+        return [advice, *self._extract(plan, n=2, exclude_ids={c.passage_id})]
 
     # -- extractive answers ---------------------------------------------------------------
     def _unheard_of(self, question: str) -> bool:

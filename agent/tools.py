@@ -107,7 +107,7 @@ _TOPICS: dict[str, tuple[str, ...]] = {
     "red_flags": ("red flag", "flag", "struggle", "personality", "fail", "trait", "warning"),
     "questions": ("question", "framework", "decide", "self-knowledge", "quiz"),
     "commitment": ("commit", "both", "straddle", "switch", "minimum", "how long"),
-    "recommendations": ("recommend", "choose", "which", "should i", "pick", "verdict"),
+    "recommendations": ("recommend", "choose", "which", "should i", "pick", "verdict", "better", "best"),
 }
 
 
@@ -142,6 +142,7 @@ def _fact_lines(facts: FactSheet, topic: str) -> tuple[list[str], list[str]]:
     if "commitment" in wanted:
         add(f"Commitment: {facts.commitment.text}", facts.commitment.passage_id)
     if "recommendations" in wanted:
+        add(f"Verdict: {facts.verdict.text}", facts.verdict.passage_id)
         for path, quote in facts.recommendations.items():
             add(f"Recommendation, {PATH_LABEL[path]}: {quote.text}", quote.passage_id)
     return lines, list(dict.fromkeys(ids))

@@ -85,6 +85,7 @@ class FactSheet(BaseModel):
     red_flags: list[RedFlag]
     commitment: Quote  # "pick one for 18 months minimum"
     recommendations: dict[str, Quote]  # path -> "Choose ... if you want ..."
+    verdict: Quote  # "Neither is better. They compound different things."
 
     def income(self, path: str) -> list[IncomeBand]:
         return [b for b in self.incomes if b.path == path]
@@ -223,6 +224,8 @@ def build_facts(article: ParsedArticle) -> FactSheet:
         p, m = _find(ps, rf"Choose {word} if you want [^.]+\.", 0)
         recs[path] = Quote(text=m.group(0), passage_id=p.id)
 
+    vp, vm = _find(ps, r"Neither is better\.[^.]*\.")
+
     return FactSheet(
         incomes=incomes,
         burnout=burnout,
@@ -231,6 +234,7 @@ def build_facts(article: ParsedArticle) -> FactSheet:
         red_flags=flags,
         commitment=Quote(text=cm.group(0), passage_id=cp.id),
         recommendations=recs,
+        verdict=Quote(text=vm.group(0), passage_id=vp.id),
     )
 
 

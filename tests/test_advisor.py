@@ -130,6 +130,13 @@ TOPICS = [
     Case("gatekeeping-masters", ["I have a masters in CS, would small business owners trust me with their automation?"],
          [["reverse credentialism", "nervous", "trust"]]),
     Case("framework-ask-myself", ["what should I ask myself to figure out which one fits?"], [["right once"], ["depth or breadth"], ["think harder"]]),
+    # "which is better" gets the article's verdict first; "both at once" its 18-month advice
+    Case("verdict-better", ["honestly, which one's best?"], [["neither is better"], ["choose ai engineering if"]], "Neither is better"),
+    Case("commitment-simultaneous", ["could I study ML and automation simultaneously?"], [["18 months"]], "pick one for 18 months minimum"),
+    Case("commitment-cross", ["and if an automation specialist then picks up ML fundamentals?"], [["18 months"], ["irreplaceable"]]),
+    # a bad day on each path, and what getting through it takes
+    Case("breaks-eng", ["what's it like for an ML engineer when something fails in production?"], [["alone"], ["patience", "ambiguity"]], None, ["on the phone"]),
+    Case("breaks-auto", ["what happens to automation folks when something breaks?"], [["on the phone"], ["speed", "interruption"]]),
 ]
 
 

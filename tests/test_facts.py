@@ -161,6 +161,8 @@ def test_commitment_and_recommendations_are_verbatim(facts: FactSheet, passages:
     assert rec["automation"].text == "Choose Automation if you want speed, early income, and visible impact."
     for quote in rec.values():
         assert in_passage(quote.text, passages[quote.passage_id])
+    assert facts.verdict.text == "Neither is better. They compound different things."
+    assert in_passage(facts.verdict.text, passages[facts.verdict.passage_id])
 
 
 def test_every_figure_in_a_fact_is_in_its_passage(facts: FactSheet, passages: dict[str, Passage]) -> None:
@@ -183,7 +185,7 @@ def test_every_fact_points_at_a_stored_passage(facts: FactSheet, kb) -> None:  #
     ids |= {pid for b in facts.burnout for pid in b.detail_passage_ids}
     ids |= {r.passage_id for r in facts.table} | {f.passage_id for f in facts.red_flags}
     ids |= {pid for q in facts.questions for pid in q.passage_ids}
-    ids |= {facts.commitment.passage_id} | {q.passage_id for q in facts.recommendations.values()}
+    ids |= {facts.commitment.passage_id, facts.verdict.passage_id} | {q.passage_id for q in facts.recommendations.values()}
     stored = {h.id for h in kb.get(sorted(ids))}
     assert stored == ids
 
