@@ -50,12 +50,13 @@ def _kb() -> Any:
     return KnowledgeBase.open(_settings())
 
 
-def _advisor(offline: bool, *, serving: bool = False) -> Any:
-    """The advisor; ``serving`` for a command that answers turn after turn, not one question."""
+def _advisor(offline: bool, *, serving: bool = False, durable: bool = True) -> Any:
+    """The advisor; ``serving`` for a command that answers turn after turn, not one question;
+    not ``durable`` for one whose sessions must not outlive it."""
     from pathwise import process
     from pathwise.agent.advisor import Advisor
 
-    advisor = Advisor.create(_settings(), offline=offline)
+    advisor = Advisor.create(_settings(), offline=offline, durable=durable)
     if serving:
         process.ready()
     return advisor
@@ -292,7 +293,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if result["pathwise_misses@3"]:
             print("missed at 3: " + ", ".join(result["pathwise_misses@3"]))
         return 0
-    advisor = _advisor(args.offline)
+    # Sessions in memory: a run must not answer from an earlier run's turns, nor leave them behind.
+    advisor = _advisor(args.offline, durable=False)
     result = eval_answers(advisor, cases)
     if args.json:
         print(dump(result))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -322,6 +323,27 @@ def test_eval_prints_answer_figures(shared: Settings, tmp_path: Path, capsys: py
     for key in ("facts", "citations", "offtopic", "median words", "p50 latency"):
         assert key in out
     assert "facts        1.000" in out and "offtopic     1.000" in out and "FAIL" not in out
+
+
+def test_eval_runs_each_case_in_a_fresh_session_and_keeps_none(
+    shared: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second run answers as the first did: before, each case's session was kept in the user's
+    session file, and a question naming a career stage was then read as a follow-up of itself."""
+    gold = tmp_path / "gold.jsonl"
+    stage = {"id": "g-stage", "kind": "fact", "turns": ["if i start learning AI engineering now, what should i focus on?"],
+             "expect": [["deployment", "monitoring"]], "passage": "more on deployment"}
+    gold.write_text("\n".join(json.dumps(c) for c in [*GOLD, stage]) + "\n", encoding="utf-8")
+    runs = []
+    for _ in range(2):
+        code, out, _ = run(capsys, "eval", "--offline", "--json", "--set", str(gold))
+        assert code == 0
+        runs.append(json.loads(out))
+    assert runs[0]["summary"]["facts"] == runs[1]["summary"]["facts"] == 1.0, runs[1]["failures"]
+    db = Path(shared.home) / "sessions.sqlite3"
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM sessions WHERE id LIKE 'eval-%'").fetchone() == (0,)
 
 
 def test_eval_retrieval_prints_recall_and_mrr_beside_baselines(
