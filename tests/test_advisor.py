@@ -134,6 +134,11 @@ TOPICS = [
     Case("verdict-better", ["honestly, which one's best?"], [["neither is better"], ["choose ai engineering if"]], "Neither is better"),
     Case("commitment-simultaneous", ["could I study ML and automation simultaneously?"], [["18 months"]], "pick one for 18 months minimum"),
     Case("commitment-cross", ["and if an automation specialist then picks up ML fundamentals?"], [["18 months"], ["irreplaceable"]]),
+    # a question that asks why gets the article's stated cause
+    Case("why-demand", ["how come automation people are so in demand?"], [["because ai tools made automation accessible"]], None, ["₹"]),
+    Case("why-slow-market", ["why aren't there more AI engineer openings in 2026?"], [["custom models"]], "need custom models"),
+    # naming a stage ("starting out") is not asking about money
+    Case("focus-when-starting", ["about to start learning ML engineering, what should I focus on?"], [["deployment", "monitoring"]], None, ["₹0"]),
     # a bad day on each path, and what getting through it takes
     Case("breaks-eng", ["what's it like for an ML engineer when something fails in production?"], [["alone"], ["patience", "ambiguity"]], None, ["on the phone"]),
     Case("breaks-auto", ["what happens to automation folks when something breaks?"], [["on the phone"], ["speed", "interruption"]]),
