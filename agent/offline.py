@@ -56,12 +56,12 @@ TOPICS: dict[str, str] = {
     "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggle\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
     "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired",
     "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpay\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
-    "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it|goes wrong",
+    "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it",
     "gatekeeping": r"gatekeep|credential|degree|master'?s\b|\bphd\b|\bcs\b|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
     "entry": r"entry|barrier|get (?:in|into|started|hired(?! to)|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
     "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
     "value_timing": r"\bvalue\b|payoff|see (?:the )?(?:benefit|impact|difference)|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
-    "skills": r"transfer|carr(?:y|ies|ied) over|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
+    "skills": r"transfer|carr(?:y|ies|ied) over|lead (?:me |you )?(?:to|into)\b|where (?:can|does|will|could|would) (?:\w+ ){0,3}(?:lead|take)\b|set (?:me|you) up for|(?:other|what) (?:kinds? of )?(?:roles|jobs) (?:after|later|next|would|could|can)|\bexit (?:options|routes?|paths?)|pivot (?:to|into)|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
     "market": r"2026|market|demand|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
     "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b|think harder|try faster|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
@@ -128,7 +128,7 @@ FOLLOWUP_CUE = re.compile(
     r"explain|elaborate|go on|details?|for example|example|why|how come|is that|what does that mean)\b"
 )
 FIT_ASK = re.compile(
-    r"\bwhich (?:path|one|career|role|is (?:better|right))\b|\bshould i\b|\bfor me\b|\bsuits? me\b|\bfit\b|\bright for me\b|"
+    r"\bwhich (?:path|one|career|role|is (?:better|right))\b|\bwhich of (?:the|these|those) (?:two )?(?:paths|options|careers|roles)\b|\bshould i\b|\bfor me\b|\bsuits? me\b|\bfits? me\b|\bfit\b|\bright for me\b|"
     r"\brecommend|\bwhat (?:path|career) (?:is|would)\b|\bam i\b"
 )
 CAUSE = re.compile(r"\bbecause\b|\bdue to\b|\bthat's why\b|\bwhich is why\b|\bcaused by\b")
@@ -138,6 +138,8 @@ CAUSE_BONUS = 2.0
 # gold set's facts and citations; 0.6 loses some.
 RELATIVE = 0.4
 BETTER = re.compile(r"\b(?:better|best)\b")
+TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
+QUESTION_OPENING = re.compile(r"\s*(?:what|where|when|which|who|why|how|is|are|do|does|can|could|will|would)\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|me|my|myself)\b")
 
 NUMBER_WORDS = {
@@ -171,7 +173,7 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     ):
         a, b = _n(m.group(1)), _n(m.group(2))
         return int((a - 1) * 12) if a >= 1 else 0, int(b * 12)
-    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+{_NUM}\s+(years?|months?)", t) or re.search(
+    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)", t) or re.search(
         rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t
     ):
         m = _first_groups(m)
@@ -295,8 +297,12 @@ class OfflineAnswerer:
             path = state.path
 
         fit_answers = answers_from_text(t)
+        informational = topic in ("income", "burnout", "entry", "gatekeeping", "market", "tools", "skills")
         wants_fit = has_signals(fit_answers) and (FIT_ASK.search(t) or FIRST_PERSON.search(t)) and not (
-            topic in ("income", "burnout", "entry", "gatekeeping", "market", "tools") and not FIRST_PERSON.search(t)
+            informational and not FIRST_PERSON.search(t)
+        ) and not (
+            # "where can automation experience lead if I don't want ... forever?" asks about the article
+            QUESTION_OPENING.match(t) and not FIT_ASK.search(t)
         )
         if wants_fit and FIRST_PERSON.search(t):
             plan = Plan(text=text, intent="fit", topic="fit", path=path, fit=score_fit(fit_answers, self.facts))
@@ -310,7 +316,9 @@ class OfflineAnswerer:
             return (plan, _moved_to(plan, new)) if in_scope else (Plan(text=text, intent="offtopic"), new)
         hits = self.kb.search(f"{query} {TOPIC_WORDS.get(topic or '', '')}".strip(), 6)
         best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
-        if topic is not None and path is None and not followup and not DOMAIN.search(t) and best < TOPIC_WORD_SIMILARITY:
+        if topic is not None and path is None and not followup and not DOMAIN.search(t) and (
+            best < TOPIC_WORD_SIMILARITY or self._unheard_of(t)  # "how do I file my income tax return online?"
+        ):
             return Plan(text=text, intent="offtopic", hits=hits), new
         # Two rare words of the question in one of the best passages: the article speaks to it,
         # however unlike its usual questions it reads ("which path punishes being wrong in public?").
@@ -452,7 +460,20 @@ class OfflineAnswerer:
         return self._row_topic(plan, "feedback")
 
     def _topic_skills(self, plan: Plan) -> list[tuple[str, list[str]]]:
-        return self._row_topic(plan, "transferable")
+        """The table's row, then where each asked path's paragraph says the skill leads."""
+        parts = self._row_topic(plan, "transferable")
+        leads = []
+        for path in self._paths(plan):
+            for h in plan.hits[:6]:
+                if not _mentions(h.text, path) or _mentions(h.text, "automation" if path == "engineering" else "engineering"):
+                    continue
+                sentences = _sentences(h.text)
+                at = next((i for i, s in enumerate(sentences) if TRANSFERS.search(s)), None)
+                if at is not None:  # "... transfers everywhere. It makes you valuable in architecture roles, ..."
+                    end = at + 2 if sentences[at].rstrip(".").endswith("everywhere") else at + 1
+                    leads.append((" ".join(sentences[at:end]), [h.id]))
+                    break
+        return [parts[0], *leads] if leads else parts
 
     def _topic_core_problem(self, plan: Plan) -> list[tuple[str, list[str]]]:
         return self._row_topic(plan, "core problem")

@@ -137,6 +137,10 @@ TOPICS = [
     # a question that asks why gets the article's stated cause
     Case("why-demand", ["how come automation people are so in demand?"], [["because ai tools made automation accessible"]], None, ["₹"]),
     Case("why-slow-market", ["why aren't there more AI engineer openings in 2026?"], [["custom models"]], "need custom models"),
+    # where the skill leads, and a stage past a number of months
+    Case("skills-exit-eng", ["what roles could AI engineering lead to later on?"], [["architecture roles"]], "architecture roles"),
+    Case("income-past-first-months", ["past the first 6 months, what do automation freelancers make per month?"], [["₹30-80k"]], None, ["₹10-30k"]),
+    Case("fu-why-what-goes-wrong", ["when do automation folks burn out?", "why, what goes wrong?"], [["maintenance", "platform", "webhook"]], None, ["8-14"]),
     # naming a stage ("starting out") is not asking about money
     Case("focus-when-starting", ["about to start learning ML engineering, what should I focus on?"], [["deployment", "monitoring"]], None, ["₹0"]),
     # a bad day on each path, and what getting through it takes
@@ -169,6 +173,7 @@ def test_answers_are_deterministic(advisor) -> None:  # type: ignore[no-untyped-
         ("I hate being interrupted and I love going deep. Which path suits me?", "engineering"),
         ("I need money quickly and I love variety, what should I pick?", "automation"),
         ("I'm not patient at all and I want money quickly", "automation"),
+        ("I'm happy grinding for months on one hard problem and I have savings. Which of the two options fits me?", "engineering"),
     ],
 )
 def test_self_descriptions_get_a_fit_result(advisor, message: str, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -181,6 +186,9 @@ def test_self_descriptions_get_a_fit_result(advisor, message: str, path: str) ->
 
 def test_fit_is_null_unless_asked(advisor) -> None:  # type: ignore[no-untyped-def]
     assert ask(advisor, "when do AI engineers burn out?").fit is None
+    # A question that mentions the asker's plans ("if you don't want to ... forever") is still a question.
+    turn = ask(advisor, "where does automation work take you long term if you don't want to do it forever?")
+    assert turn.fit is None and "consulting" in turn.answer, turn.answer
 
 
 # -- out of scope ----------------------------------------------------------------------------------
@@ -195,6 +203,7 @@ OFF_TOPIC = [
     "is data science a better career than both?",
     "write a poem about the sea",
     "recommend me a good movie",
+    "how would I file my income tax return online from India?",
 ]
 
 
