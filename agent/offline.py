@@ -63,6 +63,7 @@ TOPICS: dict[str, str] = {
     "value_timing": r"\bvalue\b|payoff|see (?:the )?(?:benefit|impact|difference)|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
     "skills": r"transfer|carr(?:y|ies|ied) over|lead (?:me |you )?(?:to|into)\b|where (?:can|does|will|could|would) (?:\w+ ){0,3}(?:lead|take)\b|set (?:me|you) up for|(?:other|what) (?:kinds? of )?(?:roles|jobs) (?:after|later|next|would|could|can)|\bexit (?:options|routes?|paths?)|pivot (?:to|into)|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
     "market": r"2026|market|demand|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
+    "hiring": r"(?:kind|type|sort|size)s? of (?:compan|business|firm|employer|organi[sz]ation)|compan(?:y|ies) (?:\w+ ){0,2}(?:hire|hiring|want|look(?:ing)? for|go for|prefer|pick)|\bemployers?\b|who (?:hires|employs)\b|startups? (?:vs|or|and|versus) (?:small|big|large)",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
     "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b|think harder|try faster|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
     "commitment": r"18 months|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
@@ -533,8 +534,12 @@ class OfflineAnswerer:
         paths = self._paths(plan)
         quotes = [recs[p] for p in paths]
         text = " ".join(q.text.lstrip("· ") for q in quotes)
-        commit = (self.facts.commitment.text[:1].upper() + self.facts.commitment.text[1:] + ", the article advises.", [self.facts.commitment.passage_id])
-        return [*self._verdict(plan), (text, [quotes[0].passage_id]), commit]
+        return [*self._verdict(plan), (text, [quotes[0].passage_id]), self._advice()]
+
+    def _advice(self) -> tuple[str, list[str]]:
+        """The article's hard advice: "Pick one for 18 months minimum"."""
+        c = self.facts.commitment
+        return c.text[:1].upper() + c.text[1:] + ", the article advises.", [c.passage_id]
 
     def _verdict(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The article's own word on which path is better, when the question asks exactly that."""
@@ -571,11 +576,13 @@ class OfflineAnswerer:
                     return [(f"The article says people are really asking: “{asked[0]}”", [h.id])] + self._extract(plan, 1, {h.id})
         return []
 
+    def _topic_hiring(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """Who hires which path: the article says it depends on the company's size."""
+        return [(self.facts.hiring.text, [self.facts.hiring.passage_id])]
+
     def _topic_commitment(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The article's advice (one path for 18 months first), then what the question asks of it."""
-        c = self.facts.commitment
-        advice = (c.text[:1].upper() + c.text[1:] + ", the article advises.", [c.passage_id])
-        return [advice, *self._extract(plan, n=2, exclude_ids={c.passage_id})]
+        return [self._advice(), *self._extract(plan, n=2, exclude_ids={self.facts.commitment.passage_id})]
 
     # -- extractive answers ---------------------------------------------------------------
     def _unheard_of(self, question: str) -> bool:
@@ -754,14 +761,14 @@ def _best_sentences(
                 overlap += 0.5
             if why and CAUSE.search(sentence.lower()):
                 overlap += CAUSE_BONUS
-            text = sentence
+            end = pos + 1
             if len(sentence.split()) < 10 and pos + 1 < len(sentences) and sentence.endswith((".", "!", "?")):
-                text = f"{sentence} {sentences[pos + 1]}"
+                end = pos + 2
             if why:  # "X haven't grown. Why? Because Y.": the cause comes with it
-                after = sentences[pos + 1 : pos + 3]
-                after = after[:2] if after and after[0].lower() == "why?" else after[:1]
-                if after and after[-1].lower().startswith("because") and after[-1] not in text:
-                    text = " ".join([text, *after])
+                cause = pos + 2 if sentences[pos + 1 : pos + 2] == ["Why?"] else pos + 1
+                if cause < len(sentences) and sentences[cause].lower().startswith("because"):
+                    end = max(end, cause + 1)
+            text = " ".join(sentences[pos:end])
             scored.append((overlap - 0.3 * rank - 0.01 * pos, text, h.id))
     scored.sort(key=lambda s: -s[0])
     out: list[tuple[str, str]] = []

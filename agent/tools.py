@@ -107,6 +107,7 @@ _TOPICS: dict[str, tuple[str, ...]] = {
     "red_flags": ("red flag", "flag", "struggle", "personality", "fail", "trait", "warning"),
     "questions": ("question", "framework", "decide", "self-knowledge", "quiz"),
     "commitment": ("commit", "both", "straddle", "switch", "minimum", "how long"),
+    "hiring": ("compan", "hire", "hiring", "employer", "startup"),
     "recommendations": ("recommend", "choose", "which", "should i", "pick", "verdict", "better", "best"),
 }
 
@@ -139,6 +140,8 @@ def _fact_lines(facts: FactSheet, topic: str) -> tuple[list[str], list[str]]:
     if "questions" in wanted:
         for q in facts.questions:
             add(f"Question: {q.question} Engineering: {q.engineering} Automation: {q.automation}", q.passage_ids[0])
+    if "hiring" in wanted:
+        add(f"Who hires which path: {facts.hiring.text}", facts.hiring.passage_id)
     if "commitment" in wanted:
         add(f"Commitment: {facts.commitment.text}", facts.commitment.passage_id)
     if "recommendations" in wanted:

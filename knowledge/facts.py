@@ -86,6 +86,7 @@ class FactSheet(BaseModel):
     commitment: Quote  # "pick one for 18 months minimum"
     recommendations: dict[str, Quote]  # path -> "Choose ... if you want ..."
     verdict: Quote  # "Neither is better. They compound different things."
+    hiring: Quote  # who hires which path: "This flips depending on company size. A startup ..."
 
     def income(self, path: str) -> list[IncomeBand]:
         return [b for b in self.incomes if b.path == path]
@@ -225,6 +226,7 @@ def build_facts(article: ParsedArticle) -> FactSheet:
         recs[path] = Quote(text=m.group(0), passage_id=p.id)
 
     vp, vm = _find(ps, r"Neither is better\.[^.]*\.")
+    hp, hm = _find(ps, r"[^.\n]*depending on company size\.[^\n]*")
 
     return FactSheet(
         incomes=incomes,
@@ -235,6 +237,7 @@ def build_facts(article: ParsedArticle) -> FactSheet:
         commitment=Quote(text=cm.group(0), passage_id=cp.id),
         recommendations=recs,
         verdict=Quote(text=vm.group(0), passage_id=vp.id),
+        hiring=Quote(text=hm.group(0).strip(), passage_id=hp.id),
     )
 
 

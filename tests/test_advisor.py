@@ -137,6 +137,8 @@ TOPICS = [
     # a question that asks why gets the article's stated cause
     Case("why-demand", ["how come automation people are so in demand?"], [["because ai tools made automation accessible"]], None, ["₹"]),
     Case("why-slow-market", ["why aren't there more AI engineer openings in 2026?"], [["custom models"]], "need custom models"),
+    # who hires which path
+    Case("hiring", ["does the type of employer decide whether they want an ML engineer or an automation person?"], [["company size"], ["startup"]], "depending on company size"),
     # where the skill leads, and a stage past a number of months
     Case("skills-exit-eng", ["what roles could AI engineering lead to later on?"], [["architecture roles"]], "architecture roles"),
     Case("income-past-first-months", ["past the first 6 months, what do automation freelancers make per month?"], [["₹30-80k"]], None, ["₹10-30k"]),

@@ -162,6 +162,8 @@ def test_commitment_and_recommendations_are_verbatim(facts: FactSheet, passages:
     for quote in rec.values():
         assert in_passage(quote.text, passages[quote.passage_id])
     assert facts.verdict.text == "Neither is better. They compound different things."
+    assert facts.hiring.text.startswith("This flips depending on company size.") and "Jaipur" in facts.hiring.text
+    assert in_passage(facts.hiring.text, passages[facts.hiring.passage_id])
     assert in_passage(facts.verdict.text, passages[facts.verdict.passage_id])
 
 
@@ -185,7 +187,7 @@ def test_every_fact_points_at_a_stored_passage(facts: FactSheet, kb) -> None:  #
     ids |= {pid for b in facts.burnout for pid in b.detail_passage_ids}
     ids |= {r.passage_id for r in facts.table} | {f.passage_id for f in facts.red_flags}
     ids |= {pid for q in facts.questions for pid in q.passage_ids}
-    ids |= {facts.commitment.passage_id, facts.verdict.passage_id} | {q.passage_id for q in facts.recommendations.values()}
+    ids |= {facts.commitment.passage_id, facts.verdict.passage_id, facts.hiring.passage_id} | {q.passage_id for q in facts.recommendations.values()}
     stored = {h.id for h in kb.get(sorted(ids))}
     assert stored == ids
 
