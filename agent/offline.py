@@ -611,7 +611,10 @@ class OfflineAnswerer:
         if not plan.hits or plan.hits[0].id in cited:
             return parts
         said = set(tokenize(" ".join(text for text, _ in parts)))
-        specific = sorted(self._rare_words(plan.query or plan.text) - said)
+        # "Just finished an automation course (n8n, zapier). What would a small agency pay me for a
+        # first project?": the question's own words say what it is after, not the story before it.
+        asked = self._rare_words(_asking_part(plan.query or plan.text))
+        specific = sorted((asked if len(asked) >= 2 else self._rare_words(plan.query or plan.text)) - said)
         best = _best_sentences(plan.hits[:1], specific, 1, idf=self.kb.idf, min_score=SPECIFIC_MIN_SCORE)
         if not best:
             return parts
@@ -711,6 +714,12 @@ def _band_text(b: IncomeBand) -> str:
     qual = f" {b.qualifier}" if b.qualifier else ""
     figure = b.figure if b.figure.startswith("₹") else b.figure[:1].lower() + b.figure[1:]
     return f"{figure}{qual} ({months})"
+
+
+def _asking_part(text: str) -> str:
+    """The last sentence of a message of several, where people put what they ask after what they tell."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p.strip()]
+    return parts[-1] if len(parts) > 1 else text
 
 
 def _sentences(text: str) -> list[str]:

@@ -137,6 +137,8 @@ TOPICS = [
     # a question that asks why gets the article's stated cause
     Case("why-demand", ["how come automation people are so in demand?"], [["because ai tools made automation accessible"]], None, ["₹"]),
     Case("why-slow-market", ["why aren't there more AI engineer openings in 2026?"], [["custom models"]], "need custom models"),
+    # a message that tells a story, then asks: the asking part says what it is after
+    Case("story-then-ask", ["I know n8n and Zapier from a course. What does a first project for a small agency pay?"], [["₹15,000"]], "They pay ₹15,000"),
     # who hires which path
     Case("hiring", ["does the type of employer decide whether they want an ML engineer or an automation person?"], [["company size"], ["startup"]], "depending on company size"),
     # where the skill leads, and a stage past a number of months
