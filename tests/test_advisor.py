@@ -76,6 +76,7 @@ TOPICS = [
     Case("income-auto-start", ["what do automation freelancers get paid when starting out?"], [["₹10-30k"]], None, ["₹30-80k", "₹0 "]),
     Case("income-auto-monthly", ["how much do automation people pull in monthly between months 6 and 18?"], [["₹30-80k"]], None, ["₹10-30k"]),
     Case("income-both", ["who earns more early on, AI engineers or automation specialists?"], [["₹0"], ["₹10-30k"]]),
+    Case("income-which-pays-more", ["so which of them pays more?"], [["₹20-50L"], ["₹10-30k"]], "₹20-50L (48+)"),
     # burnout: months and causes
     Case("burnout-eng-quit", ["when do people quit ML engineering?"], [["8-14"]], "hit the wall at months 8-14", ["18-24"]),
     Case("burnout-auto", ["at what point do automation folks get burnt out?"], [["18-24"]], "break at months 18-24", ["8-14"]),
