@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from fake_openai import FakeKB, call, say, scripted_model
+from fake_openai import HANG_CAP_SECONDS, FakeKB, call, say, scripted_model
 from langchain_core.messages import AIMessage
 
 from pathwise.agent.llm import LLMAgent, _last_space, _word_end_back
@@ -62,17 +62,20 @@ def stalling_model(*script, stall_after: int):
 
     Never set within ``HANG_CAP_SECONDS``, the call fails, as a dropped connection would.
     """
-    from fake_openai import HANG_CAP_SECONDS, _scripted_class
+    from fake_openai import _scripted_class
     from pydantic import Field
 
     class StallingModel(_scripted_class()):
         stall_after: int
         flowing: object = Field(default_factory=threading.Event)
+        stalled: object = Field(default_factory=threading.Event)  # set once the model waits for ``flowing``
 
         def _stream(self, *args, **kwargs):
             for i, generation in enumerate(super()._stream(*args, **kwargs)):
-                if i == self.stall_after and not self.flowing.wait(HANG_CAP_SECONDS):
-                    raise ConnectionError("the stalled model was never resumed")
+                if i == self.stall_after:
+                    self.stalled.set()
+                    if not self.flowing.wait(HANG_CAP_SECONDS):
+                        raise ConnectionError("the stalled model was never resumed")
                 yield generation
 
     return StallingModel(script=list(script), stall_after=stall_after)
@@ -599,6 +602,7 @@ def test_a_turn_abandoned_while_the_model_stalls_is_rolled_back_when_the_call_en
     events = agent.stream("s", "When do AI engineers burn out?")
     try:
         assert next(events).kind == "token"
+        assert model.stalled.wait(HANG_CAP_SECONDS)  # the first text can come before the model reaches its stall
         events.close()  # the model is stalled: the run cannot stop within llm_timeout
         assert "still running" in caplog.text
     finally:
