@@ -298,14 +298,10 @@ class OfflineAnswerer:
             path = state.path
 
         fit_answers = answers_from_text(t)
-        informational = topic in ("income", "burnout", "entry", "gatekeeping", "market", "tools", "skills")
-        wants_fit = has_signals(fit_answers) and (FIT_ASK.search(t) or FIRST_PERSON.search(t)) and not (
-            informational and not FIRST_PERSON.search(t)
-        ) and not (
-            # "where can automation experience lead if I don't want ... forever?" asks about the article
-            QUESTION_OPENING.match(t) and not FIT_ASK.search(t)
-        )
-        if wants_fit and FIRST_PERSON.search(t):
+        # A self-description gets a fit score, unless it is a question that only mentions the
+        # asker's plans ("where can automation experience lead if I don't want ... forever?").
+        describes_self = FIRST_PERSON.search(t) and has_signals(fit_answers)
+        if describes_self and (FIT_ASK.search(t) or not QUESTION_OPENING.match(t)):
             plan = Plan(text=text, intent="fit", topic="fit", path=path, fit=score_fit(fit_answers, self.facts))
             new.topic, new.path = "fit", None
             return plan, new
@@ -474,7 +470,7 @@ class OfflineAnswerer:
                     end = at + 2 if sentences[at].rstrip(".").endswith("everywhere") else at + 1
                     leads.append((" ".join(sentences[at:end]), [h.id]))
                     break
-        return [parts[0], *leads] if leads else parts
+        return [*parts[:1], *leads] if leads else parts
 
     def _topic_core_problem(self, plan: Plan) -> list[tuple[str, list[str]]]:
         return self._row_topic(plan, "core problem")
@@ -718,7 +714,7 @@ def _band_text(b: IncomeBand) -> str:
 
 def _asking_part(text: str) -> str:
     """The last sentence of a message of several, where people put what they ask after what they tell."""
-    parts = [p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p.strip()]
+    parts = _sentences(text)
     return parts[-1] if len(parts) > 1 else text
 
 
