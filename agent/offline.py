@@ -540,7 +540,7 @@ class OfflineAnswerer:
     def _verdict(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The article's own word on which path is better, when the question asks exactly that."""
         t = plan.text.lower()
-        if not BETTER.search(t) or re.search(r"\bpays?\b|paid|earn|money|income|salar", t):  # "which pays better" asks about money
+        if not BETTER.search(t) or _TOPIC_PATTERNS["income"].search(t):  # "which pays better" asks about money
             return []
         return [(self.facts.verdict.text, [self.facts.verdict.passage_id])]
 

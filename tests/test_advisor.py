@@ -133,6 +133,7 @@ TOPICS = [
     Case("framework-ask-myself", ["what should I ask myself to figure out which one fits?"], [["right once"], ["depth or breadth"], ["think harder"]]),
     # "which is better" gets the article's verdict first; "both at once" its 18-month advice
     Case("verdict-better", ["honestly, which one's best?"], [["neither is better"], ["choose ai engineering if"]], "Neither is better"),
+    Case("verdict-better-to-learn", ["which is better to learn first?"], [["neither is better"]], "Neither is better"),
     Case("commitment-simultaneous", ["could I study ML and automation simultaneously?"], [["18 months"]], "pick one for 18 months minimum"),
     Case("commitment-cross", ["and if an automation specialist then picks up ML fundamentals?"], [["18 months"], ["irreplaceable"]]),
     # a question that asks why gets the article's stated cause
