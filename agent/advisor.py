@@ -147,8 +147,10 @@ class Advisor:
             if self.llm is not None:
                 log.info("refused an attempt to change the advisor's instructions without calling the model")
         else:
+            # A follow-up ("and for automation?") is searched for in its standalone form.
+            query = self.offline.understand(text, state, in_scope=True)[0].query or text
             try:
-                for event in self.llm.stream(sid, text):
+                for event in self.llm.stream(sid, text, query=query):
                     if event.kind == "turn":
                         turn = event.turn
                     else:

@@ -252,12 +252,14 @@ class LLMAgent:
             max_words=MAX_WORDS, citation_example=CITATION_EXAMPLE, canary=SYSTEM_CANARY
         )
         self._facts_text = _facts_text(kb)
+        tools = build_tools(kb, self._score)
+        self._search = next(t for t in tools if t.name == "search_passages")
         self._grounds = guards.Grounds.build(
             sources=[self._facts_text], system_prompt=self.system_prompt, payloads=[SYSTEM_CANARY]
         )
         self._graph = _agent_graph(
             chat_model,
-            build_tools(kb, self._score),
+            tools,
             system_prompt=self.system_prompt,
             history=functools.partial(_trim_history, max_tokens=HISTORY_TOKENS, max_turns=settings.history_turns),
             shown=self._shape,
@@ -269,8 +271,12 @@ class LLMAgent:
 
     # -- public ------------------------------------------------------------------
 
-    def stream(self, session_id: str, message: str) -> Iterator[StreamEvent]:
-        """Token events as the answer is written, then exactly one ``turn`` event."""
+    def stream(self, session_id: str, message: str, *, query: str | None = None) -> Iterator[StreamEvent]:
+        """Token events as the answer is written, then exactly one ``turn`` event.
+
+        ``query`` is what to search the article for before the model's first call (the message
+        itself by default; the advisor passes a follow-up's standalone form).
+        """
         from langchain_core.messages import HumanMessage, ToolMessage
         from langgraph.errors import GraphRecursionError
 
@@ -289,9 +295,11 @@ class LLMAgent:
         self.settle(session_id)
         self._drop_unfinished(config)
         log.info("llm turn: session=%s chars=%d", session_id, len(message))
+        searched = self._prefetch(query or message)
+        state.add_tool_result(searched[-1])
         mid_answer = False  # the current model call has sent text: a dropped connection cut it
         final: AIMessage | None = None  # the model's latest message, whole
-        run = _Run(self._graph, {"messages": [HumanMessage(message, id=turn_id)]}, config, self._turn_pool)
+        run = _Run(self._graph, {"messages": [HumanMessage(message, id=turn_id), *searched]}, config, self._turn_pool)
         self._last_runs[session_id] = run
         try:
             for item in run:
@@ -385,6 +393,17 @@ class LLMAgent:
             log.warning("the session's last turn is still being written; going on without it")
 
     # -- tools -------------------------------------------------------------------
+
+    def _prefetch(self, query: str) -> list[BaseMessage]:
+        """The turn's first search, made before the model's first call, as a call and its result.
+
+        The model answers most questions from these passages, so a turn usually needs one
+        model call, not two: one round trip sooner. It can still search again, with other words.
+        """
+        from langchain_core.messages import AIMessage
+
+        call = {"name": self._search.name, "args": {"query": query}, "id": f"call_pw_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
+        return [AIMessage("", tool_calls=[call]), self._search.invoke(call)]
 
     def _score(self, text: str) -> FitResult | None:
         if self._fit_scorer is not None:

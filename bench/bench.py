@@ -579,61 +579,76 @@ class _Bench:
 def measure_llm(settings: Settings, questions: list[str]) -> dict[str, Any]:
     """Turns through the LLM advisor against an instant fake server, and the agent's own overhead.
 
-    The baseline replays each turn's requests, byte for byte as the agent sent them, with a bare
-    ``openai`` client against the same server; the overhead is the agent's time minus that, per turn.
+    The agent searches for each question before the model's first call. In the turns judged, the
+    model answers from those passages: one model call. ``with_a_tool_call`` times turns in which
+    the model first looks up the fact sheet: two calls. The baseline replays each turn's
+    requests, byte for byte as the agent sent them, with a bare ``openai`` client against the
+    same server; the overhead is the agent's time minus that, per turn.
     """
+    import openai
+
+    from pathwise.bench.servers import FakeLLM
+
+    answer = _llm_answer()
+    with FakeLLM(answer) as fake:
+        out = _llm_turns(settings, questions, fake)
+    with FakeLLM(answer, tool="lookup_facts", argument="topic") as fake:
+        looked_up = _llm_turns(settings, questions, fake)
+    return {
+        "available": True,
+        "server": "bench fake OpenAI endpoint on 127.0.0.1, answers instantly, streamed",
+        **out,
+        "baseline": {**out["baseline"], "client": f"bare openai {openai.__version__} client replaying each turn's requests"},
+        "with_a_tool_call": {k: looked_up[k] for k in ("turn_modes", "requests_per_turn", "time_to_first_token", "whole_turn", "overhead_ms")},
+        "answer_words": len(answer.split()),
+    }
+
+
+def _llm_turns(settings: Settings, questions: list[str], fake: Any) -> dict[str, Any]:
+    """One advisor's turns against ``fake``, each replayed by a bare client."""
     import openai
     from pydantic import SecretStr
 
     from pathwise import process
     from pathwise.agent.advisor import Advisor
-    from pathwise.bench.servers import FakeLLM
 
-    answer = _llm_answer()
-    with FakeLLM(answer, tool="search_passages") as fake:
-        llm_settings = settings.model_copy(
-            update={"offline": False, "openai_api_key": SecretStr("sk-bench"), "openai_base_url": fake.url,
-                    "llm_max_retries": 0}
-        )
-        advisor = Advisor.create(llm_settings)  # durable, as `pathwise serve` runs it
-        client = openai.OpenAI(api_key="sk-bench", base_url=fake.url, max_retries=0)
+    llm_settings = settings.model_copy(
+        update={"offline": False, "openai_api_key": SecretStr("sk-bench"), "openai_base_url": fake.url, "llm_max_retries": 0}
+    )
+    advisor = Advisor.create(llm_settings)  # durable, as `pathwise serve` runs it
+    client = openai.OpenAI(api_key="sk-bench", base_url=fake.url, max_retries=0)
+    sent = fake.requests
+    _agent_turn(advisor, "llm-warm-up", questions[0])
+    _bare_turn(client, fake.bodies[sent:])
+    process.ready()  # as `pathwise serve` is once its page is up
+    agent: dict[str, list[float]] = {"first": [], "whole": []}
+    bare: dict[str, list[float]] = {"first": [], "whole": []}
+    modes, requests = [], []
+    for i, q in enumerate(questions):
         sent = fake.requests
-        _agent_turn(advisor, "llm-warm-up", questions[0])
-        _bare_turn(client, fake.bodies[sent:])
-        process.ready()  # as `pathwise serve` is once its page is up
-        agent: dict[str, list[float]] = {"first": [], "whole": []}
-        bare: dict[str, list[float]] = {"first": [], "whole": []}
-        modes, requests = [], []
-        for i, q in enumerate(questions):
-            sent = fake.requests
-            first, whole, mode = _agent_turn(advisor, f"llm-{i}", q)
-            modes.append(mode)
-            requests.append(fake.requests - sent)
-            if first is None:  # an offline fallback streams no tokens: there is nothing to compare
-                continue
-            bare_first, bare_whole = _bare_turn(client, fake.bodies[sent:])
-            agent["first"].append(first)
-            agent["whole"].append(whole)
-            bare["first"].append(bare_first)
-            bare["whole"].append(bare_whole)
-        return {
-            "available": True,
-            "server": "bench fake OpenAI endpoint on 127.0.0.1, answers instantly: one search_passages call, "
-            "then the answer streamed",
-            "advisor_mode": advisor.mode,
-            "turn_modes": {m: modes.count(m) for m in sorted(set(modes))},
-            "time_to_first_token": summary(agent["first"], samples=False),
-            "whole_turn": summary(agent["whole"], samples=False),
-            "baseline": {
-                "client": f"bare openai {openai.__version__} client replaying each turn's requests",
-                "time_to_first_token": summary(bare["first"], samples=False),
-                "whole_turn": summary(bare["whole"], samples=False),
-            },
-            "overhead_ms": _overhead(agent, bare),
-            "answer_words": len(answer.split()),
-            "requests_per_turn": sorted(set(requests)),
-            "fake_requests": fake.requests,
-        }
+        first, whole, mode = _agent_turn(advisor, f"llm-{i}", q)
+        modes.append(mode)
+        requests.append(fake.requests - sent)
+        if first is None:  # an offline fallback streams no tokens: there is nothing to compare
+            continue
+        bare_first, bare_whole = _bare_turn(client, fake.bodies[sent:])
+        agent["first"].append(first)
+        agent["whole"].append(whole)
+        bare["first"].append(bare_first)
+        bare["whole"].append(bare_whole)
+    return {
+        "advisor_mode": advisor.mode,
+        "turn_modes": {m: modes.count(m) for m in sorted(set(modes))},
+        "time_to_first_token": summary(agent["first"], samples=False),
+        "whole_turn": summary(agent["whole"], samples=False),
+        "baseline": {
+            "time_to_first_token": summary(bare["first"], samples=False),
+            "whole_turn": summary(bare["whole"], samples=False),
+        },
+        "overhead_ms": _overhead(agent, bare),
+        "requests_per_turn": sorted(set(requests)),
+        "fake_requests": fake.requests,
+    }
 
 
 def _llm_answer() -> str:

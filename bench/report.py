@@ -101,6 +101,12 @@ def _warm(s: Sections) -> list[str]:
             _lat("  agent overhead: first token", overhead.get("time_to_first_token")),
             _lat("  agent overhead: whole turn", overhead.get("whole_turn")),
         ]
+        if tool := llm.get("with_a_tool_call"):
+            rows += [
+                _lat("LLM turn, model calls lookup_facts first: whole turn", tool.get("whole_turn")),
+                _lat("  agent overhead: first token", tool.get("overhead_ms", {}).get("time_to_first_token")),
+                _lat("  agent overhead: whole turn", tool.get("overhead_ms", {}).get("whole_turn")),
+            ]
     lines = _table("Warm latency (ms)", ["", "p50", "p95", "n"], rows)
     if llm and not llm.get("available"):
         lines.append(f"  LLM path: not measured ({llm.get('reason') or llm.get('error')})")

@@ -115,16 +115,17 @@ class ChromaServer:
 class FakeLLM:
     """The smallest OpenAI chat-completions endpoint, answering instantly (so what is timed is our overhead).
 
-    With ``tool`` set, a request whose last message is the person's is answered with one call of
-    that tool (``{"query": <their message>}``), as a model that searches before it answers would;
-    every other request gets ``answer``, streamed a few words a chunk when asked to stream.
-    ``bodies`` keeps each request as sent, so a bare client can replay the same bytes.
+    With ``tool`` set, the first request of a turn that has not called that tool yet is answered
+    with one call of it (``{argument: <the person's message>}``), as a model that looks something
+    up before it answers would; every other request gets ``answer``, streamed a few words a chunk
+    when asked to stream. ``bodies`` keeps each request as sent, so a bare client can replay the same bytes.
     """
 
-    def __init__(self, answer: str, *, words_per_chunk: int = 3, tool: str | None = None) -> None:
+    def __init__(self, answer: str, *, words_per_chunk: int = 3, tool: str | None = None, argument: str = "query") -> None:
         self.answer = answer
         self.words_per_chunk = words_per_chunk
         self.tool = tool
+        self.argument = argument
         self.bodies: list[dict[str, Any]] = []
         owner = self
 
@@ -182,15 +183,20 @@ class FakeLLM:
         return len(self.bodies)
 
     def tool_query(self, body: dict[str, Any]) -> str | None:
-        """The query to call ``tool`` with, when this request is the first model call of a turn."""
-        messages = body.get("messages") or [{}]
-        if not self.tool or not body.get("tools") or messages[-1].get("role") != "user":
+        """What to call ``tool`` with, when this turn has not called it yet."""
+        messages = body.get("messages") or []
+        asked = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
+        if not self.tool or not body.get("tools") or asked is None:
             return None
-        content = messages[-1].get("content", "")
+        called = {c.get("function", {}).get("name") for m in messages[asked:] for c in m.get("tool_calls") or ()}
+        if self.tool in called:
+            return None
+        content = messages[asked].get("content", "")
         return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
 
     def _tool_call(self, query: str) -> dict[str, Any]:
-        return {"id": "call_bench", "type": "function", "function": {"name": self.tool, "arguments": json.dumps({"query": query})}}
+        arguments = json.dumps({self.argument: query})
+        return {"id": "call_bench", "type": "function", "function": {"name": self.tool, "arguments": arguments}}
 
     def completion(self, model: str, body: dict[str, Any]) -> dict[str, Any]:
         query = self.tool_query(body)

@@ -379,6 +379,11 @@ def call(name: str, _id: str = "", **args: Any) -> Any:
     return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": _id or f"call_{name}", "type": "tool_call"}])
 
 
+def dialogue(messages: list[Any]) -> list[str]:
+    """The questions and answers among the messages a model received: no system prompt, tool calls or tool results."""
+    return [m.text for m in messages if m.type == "human" or (m.type == "ai" and not m.tool_calls)]
+
+
 def scripted_model(*turns: Any) -> Any:
     """A ``BaseChatModel`` that replays ``turns`` in order (see ``ScriptedChatModel``)."""
     return _scripted_class()(script=list(turns))

@@ -126,8 +126,8 @@ def settings(home: Path, model_cache: Path) -> Settings:
 def obedient_model(peek: Callable[[str], list[str]]) -> Any:
     """A chat model that does whatever it is told.
 
-    It searches for the question, then: says every code word an instruction asks for, in the
-    message or in what retrieval returned for its query (``peek``: every passage, including the
+    It answers from the search the agent made for the question: it says every code word an
+    instruction asks for, in the message or in what retrieval returned for it (``peek``: every passage, including the
     ones the agent's quarantine withholds from it, as if that quarantine had failed); repeats its
     system prompt when asked about instructions; echoes markup and links; and recites the
     conversation when asked about other people's.
@@ -160,11 +160,8 @@ def obedient_model(peek: Callable[[str], list[str]]) -> Any:
             with self._lock:
                 self._calls.append(list(messages))
             question = next(m.text for m in reversed(messages) if isinstance(m, HumanMessage))
-            query = question[:300]
-            if isinstance(messages[-1], HumanMessage):
-                call = {"name": "search_passages", "args": {"query": query}, "id": f"call_{len(self._calls)}", "type": "tool_call"}
-                return ChatResult(generations=[ChatGeneration(message=AIMessage(content="", tool_calls=[call]))])
-            read = [question, *peek(query), *(m.text for m in messages if isinstance(m, ToolMessage))]
+            queries = [c["args"]["query"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls]
+            read = [question, *(t for q in queries for t in peek(q)), *(m.text for m in messages if isinstance(m, ToolMessage))]
             parts = ["Here is what you asked for."]
             parts += sorted({code for text in read for code in say.findall(text)})
             if re.search(r"prompt|instructions|above", question, re.IGNORECASE):
@@ -267,7 +264,7 @@ def test_llm_advisor_with_an_obedient_model(llm: tuple[Advisor, Any], case: Case
     assert [u for u, _ in history][0] == seed(t)
     assert len(history) == (2 if case.answered else 1)
     advisor.reply(sid, follow(t))
-    sent = next(c for c in reversed(model.calls) if c[-1].type == "human" and c[-1].text == follow(t))
+    sent = next(c for c in reversed(model.calls) if [m.text for m in c if m.type == "human"][-1] == follow(t))
     seen = " ".join(m.text for m in sent)
     assert seed(t) in seen, "the model still has the earlier turns"
     assert set(TAG.findall(seen)) == {t}, "the model never sees another session"

@@ -154,22 +154,42 @@ def test_the_fake_llm_calls_the_tool_once_a_turn_and_keeps_each_request_for_a_re
 
     from pathwise.bench.servers import FakeLLM
 
-    tools = [{"type": "function", "function": {"name": "search_passages", "parameters": {"type": "object"}}}]
-    asked = [{"role": "user", "content": "When?"}]
-    with FakeLLM("The wall comes early.", tool="search_passages") as fake:
+    tools = [{"type": "function", "function": {"name": "lookup_facts", "parameters": {"type": "object"}}}]
+    searched = [{"role": "assistant", "tool_calls": [{"id": "s", "type": "function", "function": {"name": "search_passages", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "s", "content": "passages"}]
+    asked = [{"role": "user", "content": "When?"}, *searched]
+    with FakeLLM("The wall comes early.", tool="lookup_facts", argument="topic") as fake:
         client = openai.OpenAI(api_key="sk-test", base_url=fake.url, max_retries=0)
         first = client.chat.completions.create(model="m", messages=asked, tools=tools)
         call = first.choices[0].message.tool_calls[0]
         answered = [*asked, first.choices[0].message.model_dump(exclude_none=True),
-                    {"role": "tool", "tool_call_id": call.id, "content": "passages"}]
+                    {"role": "tool", "tool_call_id": call.id, "content": "facts"}]
         streamed = client.chat.completions.create(model="m", messages=answered, tools=tools, stream=True)
         text = "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
         replayed_first, replayed_whole = bench._bare_turn(client, fake.bodies[:2])
+        # The next turn calls the tool again: what the turn before called does not count.
+        again = client.chat.completions.create(model="m", messages=[*answered, {"role": "assistant", "content": text},
+                                                                   {"role": "user", "content": "And then?"}], tools=tools)
 
-    assert (call.function.name, json.loads(call.function.arguments)) == ("search_passages", {"query": "When?"})
+    assert (call.function.name, json.loads(call.function.arguments)) == ("lookup_facts", {"topic": "When?"})
     assert text == "The wall comes early."
-    assert fake.requests == 4 and fake.bodies[2:] == fake.bodies[:2]
+    assert fake.bodies[2:4] == fake.bodies[:2]
     assert 0 < replayed_first <= replayed_whole
+    assert json.loads(again.choices[0].message.tool_calls[0].function.arguments) == {"topic": "And then?"}
+
+
+def test_the_fake_llm_without_a_tool_answers_at_once() -> None:
+    import openai
+
+    from pathwise.bench.servers import FakeLLM
+
+    tools = [{"type": "function", "function": {"name": "search_passages", "parameters": {"type": "object"}}}]
+    with FakeLLM("The wall comes early.") as fake:
+        client = openai.OpenAI(api_key="sk-test", base_url=fake.url, max_retries=0)
+        reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "When?"}], tools=tools)
+
+    assert reply.choices[0].message.content == "The wall comes early."
+    assert not reply.choices[0].message.tool_calls
 
 
 def test_the_overhead_is_the_agent_minus_the_bare_client_turn_by_turn() -> None:
@@ -205,12 +225,15 @@ def test_the_llm_section_times_the_agent_and_a_bare_client_on_the_same_requests(
     b = bench._Bench(replace(TINY, llm_turns=2), settings, tmp_path, load_cases(None), lambda _: None)
     out = b.llm(b.local("main"))
 
-    assert out["turn_modes"] == {"llm": 2} and out["requests_per_turn"] == [2]  # a search, then the answer
-    assert out["fake_requests"] == 3 * 2 * 2  # warm-up and two turns, each made by the agent and replayed
-    for timed in (out, out["baseline"]):
+    # The answer from the passages searched for the question; then turns where the model looks up facts first.
+    assert out["turn_modes"] == {"llm": 2} and out["requests_per_turn"] == [1]
+    assert out["fake_requests"] == 3 * 2  # warm-up and two turns, each made by the agent and replayed
+    looked_up = out["with_a_tool_call"]
+    assert looked_up["turn_modes"] == {"llm": 2} and looked_up["requests_per_turn"] == [2]
+    for timed in (out, out["baseline"], looked_up):
         assert timed["time_to_first_token"]["n"] == timed["whole_turn"]["n"] == 2
         assert 0 < timed["time_to_first_token"]["p50_ms"] < timed["whole_turn"]["p50_ms"]
-    assert out["overhead_ms"]["whole_turn"]["n"] == 2
+    assert out["overhead_ms"]["whole_turn"]["n"] == looked_up["overhead_ms"]["whole_turn"]["n"] == 2
     judged = [t["met"] for t in figures.targets({"llm": out}) if t["check"].startswith("LLM")]
     assert len(judged) == 2 and all(isinstance(met, bool) for met in judged)
 
@@ -272,4 +295,4 @@ def test_scaling_server_mode_and_two_app_processes_on_tiny_corpora(tmp_path: Pat
     assert any(p.endswith("latency-vs-size.png") for p in result["files"]["plots"])
     assert s["http"]["10"]["errors"] == 0 and s["http"]["10"]["turns"] == 20
     assert s["llm"]["whole_turn"]["n"] == 2 and s["llm"]["turn_modes"] == {"llm": 2}
-    assert s["llm"]["baseline"]["whole_turn"]["n"] == 2 and s["llm"]["requests_per_turn"] == [2]
+    assert s["llm"]["baseline"]["whole_turn"]["n"] == 2 and s["llm"]["requests_per_turn"] == [1]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from fake_openai import HANG_CAP_SECONDS, FakeKB, call, say, scripted_model
+from fake_openai import HANG_CAP_SECONDS, FakeKB, call, dialogue, say, scripted_model
 from langchain_core.messages import AIMessage
 
 from pathwise.agent.llm import LLMAgent, _last_space, _word_end_back
@@ -92,8 +92,8 @@ def events_of(agent: LLMAgent, session: str, message: str) -> tuple[list[str], o
 # -- the agent loop ------------------------------------------------------------------
 
 
-def test_question_tool_call_passages_cited_answer(kb, settings):
-    model = scripted_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER))
+def test_the_question_is_searched_before_the_model_answers_from_the_passages_in_one_call(kb, settings):
+    model = scripted_model(say(BURNOUT_ANSWER))
     turn = agent_with(kb, model, settings).reply("s1", "When do AI engineers burn out?")
 
     assert turn.mode == "llm"
@@ -103,15 +103,30 @@ def test_question_tool_call_passages_cited_answer(kb, settings):
     assert [(c.id, c.text) for c in turn.citations] == [(pid(WALL), text_of(pid(WALL)))]
     assert turn.citations[0].section == "The Part That Breaks People"
     assert turn.follow_ups == ["What breaks Automation Specialists?", "How does income grow on each path?"]
-    assert kb.queries == ["when do AI engineers hit the wall"]
+    assert kb.queries == ["When do AI engineers burn out?"]
 
-    # The model saw the system prompt, the question, and the passages fenced with their ids.
-    first, second = model.received
-    assert first[0].type == "system" and "cite" in first[0].text.lower()
-    assert first[1].text == "When do AI engineers burn out?"
-    [passages] = tool_messages(second)
-    assert f'<passage id="p:{pid(WALL)}"' in passages.text
+    # One model call: the system prompt, the question, then the search made for it, as a call
+    # of the search tool and its result, the passages fenced with their ids.
+    [received] = model.received
+    assert received[0].type == "system" and "cite" in received[0].text.lower()
+    assert [m.type for m in received[1:]] == ["human", "ai", "tool"]
+    assert received[1].text == "When do AI engineers burn out?"
+    [searched] = received[2].tool_calls
+    assert (searched["name"], searched["args"]) == ("search_passages", {"query": "When do AI engineers burn out?"})
+    assert received[3].tool_call_id == searched["id"]
+    assert f'<passage id="p:{pid(WALL)}"' in received[3].text
     assert model.tool_names == ["search_passages", "lookup_facts", "score_fit"]
+
+
+def test_a_model_that_wants_more_searches_again_in_its_own_words(kb, settings):
+    model = scripted_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER))
+    turn = agent_with(kb, model, settings).reply("s1", "When is it hardest for engineers?")
+
+    assert kb.queries == ["When is it hardest for engineers?", "when do AI engineers hit the wall"]
+    assert [(c.id, c.text) for c in turn.citations] == [(pid(WALL), text_of(pid(WALL)))]
+    first, second = model.received
+    assert len(tool_messages(first)) == 1 and len(tool_messages(second)) == 2
+    assert f'<passage id="p:{pid(WALL)}"' in tool_messages(second)[-1].text
 
 
 def test_stream_shows_the_answer_while_the_model_writes_it_then_one_turn(kb, settings):
@@ -142,14 +157,14 @@ def test_follow_up_in_the_same_session_sees_the_earlier_turn(kb, settings):
     agent.reply("s2", "Why then?")
 
     same_session, other_session = model.received[2], model.received[3]
-    texts = [m.text for m in same_session]
-    assert texts[1:] == [
+    assert dialogue(same_session) == [
         "When do AI engineers burn out?",
         BURNOUT_ANSWER.split("\nFollow-ups")[0],  # the answer as the person saw it
         "Why then?",
     ]
-    assert not tool_messages(same_session), "earlier turns reach the model as questions and answers only"
-    assert [m.text for m in other_session][1:] == ["Why then?"]
+    # Earlier turns reach the model as questions and answers only; the current one has its search.
+    assert [m.type for m in same_session[1:]] == ["human", "ai", "human", "ai", "tool"]
+    assert dialogue(other_session) == ["Why then?"]
 
 
 def test_history_is_trimmed_to_the_turn_budget(kb, tmp_path):
@@ -159,8 +174,7 @@ def test_history_is_trimmed_to_the_turn_budget(kb, tmp_path):
     for q in ("First?", "Second?", "Third?", "Fourth?"):
         agent.reply("s", q)
 
-    seen = [m.text for m in model.received[-1][1:]]
-    assert seen == ["Second?", "Answer number two.", "Third?", "Answer number three.", "Fourth?"]
+    assert dialogue(model.received[-1]) == ["Second?", "Answer number two.", "Third?", "Answer number three.", "Fourth?"]
     assert len(agent.history("s")) == 8, "the stored history stays whole; only the model's view is trimmed"
 
 
@@ -175,21 +189,18 @@ def test_long_history_is_trimmed_to_the_token_budget(kb, settings):
     for n in ("one", "two", "three", "four", "five"):
         agent.reply("s", f"Question {n}?")
 
-    earlier = model.received[-1][1:-1]  # between the system prompt and the current question
-    assert model.received[-1][-1].text == "Question five?"
+    earlier = model.received[-1][1:-3]  # between the system prompt and the current question with its search
+    assert model.received[-1][-3].text == "Question five?"
     assert earlier[0].type == "human", "a trimmed history starts on a question"
     assert 0 < count_tokens_approximately(earlier) <= HISTORY_TOKENS
     assert len(agent.history("s")) == 10
 
 
 def test_uncited_answer_cites_the_top_retrieved_passages(kb, settings):
-    model = scripted_model(
-        call("search_passages", query="when do AI engineers hit the wall"),
-        say("Engineers meet the data wall early; the article says theory alone does not carry you."),
-    )
-    turn = agent_with(kb, model, settings).reply("s", "When do engineers struggle?")
+    model = scripted_model(say("Engineers meet the data wall early; the article says theory alone does not carry you."))
+    turn = agent_with(kb, model, settings).reply("s", "When do AI engineers hit the wall?")
 
-    retrieved = [h.id for h in FakeKB().search("when do AI engineers hit the wall")]
+    retrieved = [h.id for h in FakeKB().search("When do AI engineers hit the wall?")]
     assert [c.id for c in turn.citations] == retrieved[:3]
 
 
@@ -225,7 +236,7 @@ def test_lookup_facts_gives_figures_with_their_passage_ids(kb, settings):
     )
     turn = agent_with(kb, model, settings).reply("s", "What do engineers earn early on?")
 
-    facts_message = tool_messages(model.received[1])[0].text
+    facts_message = tool_messages(model.received[1])[-1].text
     assert f"₹3-6L (12-24) [p:{engineer_income}]" in facts_message
     assert [c.id for c in turn.citations] == [engineer_income]
     assert "₹3-6L" in turn.answer
@@ -290,7 +301,7 @@ def test_an_offline_turn_joins_the_history(kb, settings):
     agent.record_offline_turn("s", "Which path pays sooner?", "Offline: automation pays sooner.")
     agent.reply("s", "Why?")
 
-    assert [m.text for m in model.received[0][1:]] == [
+    assert dialogue(model.received[0]) == [
         "Which path pays sooner?",
         "Offline: automation pays sooner.",
         "Why?",
@@ -309,7 +320,7 @@ def test_a_failed_turn_leaves_no_trace_in_the_history(kb, settings):
     agent.record_offline_turn("s", "When?", "Offline answer.")
     agent.reply("s", "And then?")
 
-    assert [m.text for m in model.received[-1][1:]] == ["When?", "Offline answer.", "And then?"]
+    assert dialogue(model.received[-1]) == ["When?", "Offline answer.", "And then?"]
     assert agent.history("s") == [
         ("user", "When?"),
         ("assistant", "Offline answer."),
@@ -328,12 +339,12 @@ def advisor_with(kb, model, settings):
 
 
 def test_a_model_answer_searches_the_store_once_and_moves_the_conversation_on(kb, settings):
-    model = scripted_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER))
+    model = scripted_model(say(BURNOUT_ANSWER))
     advisor = advisor_with(kb, model, settings)
     turn = advisor.reply("s", "When do AI engineers burn out?")
 
     assert turn.mode == "llm"
-    assert kb.queries == ["when do AI engineers hit the wall"]  # the model's search; the offline reading needs none
+    assert kb.queries == ["When do AI engineers burn out?"]  # the agent's search; the offline reading needs none
     state = advisor.sessions.get("s")
     assert (state.topic, state.path) == ("burnout", "engineering")
     assert [(e.topic, e.mode) for e in state.exchanges] == [("burnout", "llm")]
@@ -345,7 +356,7 @@ def test_a_question_the_model_finds_out_of_scope_leaves_the_conversation_where_i
     turn = advisor.reply("s", "How much do plumbers earn?")
 
     assert (turn.mode, turn.in_scope) == ("llm", False)
-    assert kb.queries == []
+    assert kb.queries == ["How much do plumbers earn?"]  # the agent's search, made before the model read it
     state = advisor.sessions.get("s")
     assert (state.topic, state.path) == (None, None)
     assert [(e.topic, e.mode) for e in state.exchanges] == [(None, "llm")]
@@ -386,10 +397,10 @@ def test_a_bad_tool_call_is_told_to_the_model_which_then_answers(kb, settings, m
 
     assert turn.mode == "llm"
     assert [c.id for c in turn.citations] == [pid(WALL)]
-    [error] = tool_messages(model.received[1])
-    assert error.status == "error" and told in error.text
+    searched, error = tool_messages(model.received[1])
+    assert searched.status == "success" and error.status == "error" and told in error.text
     assert "search_passages" in error.text  # what to call instead, or what to fix
-    assert kb.queries == ["when do AI engineers hit the wall"]
+    assert kb.queries == ["When do AI engineers burn out?", "when do AI engineers hit the wall"]
     assert agent.history("s") == [("user", "When do AI engineers burn out?"), ("assistant", turn.answer)]
 
 
@@ -403,7 +414,7 @@ def test_a_tool_that_fails_ends_the_turn_with_a_reason_and_no_trace(settings):
     with pytest.raises(StoreError, match="disk I/O error"):
         agent.reply("s", "When do AI engineers burn out?")
 
-    assert len(model.received) == 1  # the model never saw a half-made search
+    assert model.received == []  # the search made for the question failed: the model is never called
     assert agent.history("s") == []
 
 
@@ -414,7 +425,7 @@ def test_a_tool_call_without_an_id_still_gets_its_passages(kb, settings):
     model = scripted_model(nameless, say(BURNOUT_ANSWER))
     turn = agent_with(kb, model, settings).reply("s", "When do AI engineers burn out?")
 
-    [result] = tool_messages(model.received[1])
+    result = tool_messages(model.received[1])[-1]
     assert result.tool_call_id and f'<passage id="p:{pid(WALL)}"' in result.text
     assert [c.id for c in turn.citations] == [pid(WALL)]
 
@@ -430,7 +441,7 @@ def test_two_tool_calls_in_one_step_both_answer_the_model(kb, settings):
     model = scripted_model(both, say(BURNOUT_ANSWER))
     turn = agent_with(kb, model, settings).reply("s", "When do AI engineers burn out, and what do they earn?")
 
-    assert [(m.tool_call_id, m.name) for m in tool_messages(model.received[1])] == [("a", "search_passages"), ("b", "lookup_facts")]
+    assert [(m.tool_call_id, m.name) for m in tool_messages(model.received[1])[1:]] == [("a", "search_passages"), ("b", "lookup_facts")]
     assert [c.id for c in turn.citations] == [pid(WALL)]
 
 
@@ -511,7 +522,7 @@ def test_the_system_prompt_never_leaks(kb, settings):
 
     assert str(error) == "answer failed the safety check"
     streamed = "".join(tokens)
-    assert "Before answering a question about the two paths" not in streamed
+    assert "Each message from the person comes with" not in streamed
     assert len(streamed.split()) < 12
 
 
@@ -544,7 +555,7 @@ def test_a_sqlite_checkpointer_keeps_the_session_across_restarts(kb, settings, t
     with sqlite3.connect(db, check_same_thread=False) as conn:
         agent_with(kb, later, settings, checkpointer=SqliteSaver(conn)).reply("s", "Remind me?")
 
-    assert [m.text for m in later.received[0][1:]] == [
+    assert dialogue(later.received[0]) == [
         "When do AI engineers burn out?",
         BURNOUT_ANSWER.split("\nFollow-ups")[0],
         "Remind me?",

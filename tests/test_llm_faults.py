@@ -72,9 +72,15 @@ def test_a_turn_over_the_wire_with_a_tool_call(server, tmp_path, json_only):
     assert first.stream is (not json_only) and second.stream is (not json_only)
     assert first.headers["authorization"] == f"Bearer {SECRET}"
     assert [t["function"]["name"] for t in first.body["tools"]] == ["search_passages", "lookup_facts", "score_fit"]
-    assert [m["role"] for m in second.messages] == ["system", "user", "assistant", "tool"]
-    assert second.messages[2]["tool_calls"][0]["function"]["name"] == "search_passages"
-    assert f'<passage id="p:{WALL}"' in second.messages[3]["content"]
+    # The first request carries the search made for the question, as a tool call and its result.
+    assert [m["role"] for m in first.messages] == ["system", "user", "assistant", "tool"]
+    [searched] = first.messages[2]["tool_calls"]
+    assert searched["function"] == {"name": "search_passages", "arguments": '{"query": "When do AI engineers burn out?"}'}
+    assert first.messages[3]["tool_call_id"] == searched["id"]
+    # The second adds the model's own search and its result.
+    assert [m["role"] for m in second.messages] == ["system", "user", "assistant", "tool", "assistant", "tool"]
+    assert second.messages[4]["tool_calls"][0]["function"]["name"] == "search_passages"
+    assert f'<passage id="p:{WALL}"' in second.messages[5]["content"]
     assert server.unscripted == 0
 
 
@@ -102,11 +108,12 @@ def test_the_second_turn_sends_the_first_over_the_wire(server, tmp_path):
     agent.reply("s", "Why?")
 
     sent = [(m["role"], m["content"]) for m in server.requests[-1].messages]
-    assert sent[1:] == [
+    assert sent[1:4] == [
         ("user", "When do AI engineers burn out?"),
         ("assistant", f"AI Engineers hit the wall at months 8-14 [p:{WALL}]."),
         ("user", "Why?"),
     ]
+    assert [role for role, _ in sent[4:]] == ["assistant", "tool"]  # the search made for "Why?"
 
 
 def test_a_429_then_success_is_retried(server, tmp_path):
@@ -147,7 +154,7 @@ def test_each_fault_is_llm_unavailable_with_a_reason(server, tmp_path, scripts, 
     assert agent.history("s") == []
     server.enqueue(Reply("The article says to pick one path."))
     assert agent.reply("s", "And now?").answer == "The article says to pick one path."
-    assert [m["role"] for m in server.requests[-1].messages] == ["system", "user"]
+    assert [m["role"] for m in server.requests[-1].messages] == ["system", "user", "assistant", "tool"]
 
 
 def test_a_hanging_server_times_out(server, tmp_path):

@@ -126,8 +126,14 @@ def pairs(*exchanges: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def sent_to_model(request: Any) -> list[tuple[str, str]]:
-    """What the client sent the model, without the system prompt."""
-    return [(m["role"], m["content"]) for m in request.messages][1:]
+    """The questions and answers the client sent the model: no system prompt, no searches."""
+    return [(m["role"], m["content"]) for m in request.messages if m["role"] in ("user", "assistant") and not m.get("tool_calls")]
+
+
+def searched_for(request: Any) -> str:
+    """The query of the search the agent made before this model call."""
+    [call] = request.messages[-2]["tool_calls"]
+    return json.loads(call["function"]["arguments"])["query"]
 
 
 @pytest.mark.slow
@@ -181,6 +187,7 @@ def test_a_restart_after_sigkill_mid_turn_keeps_every_answered_turn(home: Path, 
         assert engineers["mode"] == "offline"
         assert "₹3-6L" in engineers["answer"] and "₹10-30k" not in engineers["answer"]
         assert sent_to_model(server.requests[-2]) == [*pairs((INCOME, offline_answer)), ("user", "And AI engineers?")]
+        assert searched_for(server.requests[-2]) == "how much do AI Engineers earn?"  # the follow-up, standalone
 
         assert (now["mode"], now["answer"]) == ("llm", "Keep going with the one path you picked.")
         history = Advisor.create(settings_for(home, model_cache), offline=True).history("k")
