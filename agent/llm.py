@@ -1,7 +1,7 @@
 """The LLM path: a LangChain agent over the knowledge base, streamed, remembered, guarded.
 
-``LLMAgent.stream`` runs a LangGraph agent (model ⇄ tools: search_passages, lookup_facts,
-score_fit) with one conversation thread per session, its steps on a pooled worker
+``LLMAgent.stream`` runs a LangGraph agent (a search for the question, then model ⇄ tools:
+search_passages, lookup_facts, score_fit) with one conversation thread per session, its steps on a pooled worker
 thread (``_Run``), and yields the answer's text as it is written, then one ``Turn``; the
 turn's memory write finishes behind it. Every fault (no key, HTTP errors, timeouts, a cut stream, a
 tool loop, an answer that fails a guard) raises ``LLMUnavailable`` with a short reason, even
@@ -55,6 +55,7 @@ RELEASE_STEP = 6  # words between two releases of streamed text
 CHECK_OVERLAP = 400  # characters of already-released text re-read by each streaming check
 SYSTEM_CANARY = "PW-SYS-7Q4K"  # printed in the system prompt; an answer holding it leaked the prompt
 CITATION_EXAMPLE = "[p:0123abcd4567ef89]"
+SEARCHED = "pathwise_searched"  # the config key of a turn's search, made as the turn begins
 DEFAULT_FOLLOW_UPS = (
     "How does income grow on each path?",
     "When does burnout hit on each path?",
@@ -267,6 +268,8 @@ class LLMAgent:
         )
         # Threads start as turns need them, then wait for the next; beyond MAX_TURNS at once, turns queue.
         self._turn_pool = ThreadPoolExecutor(max_workers=MAX_TURNS, thread_name_prefix="pathwise-llm-turn")
+        # A pool of its own: a turn waits for its search, which must never queue behind turns.
+        self._search_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pathwise-llm-search")
         self._last_runs: weakref.WeakValueDictionary[str, _Run] = weakref.WeakValueDictionary()  # while a run lives
 
     # -- public ------------------------------------------------------------------
@@ -281,6 +284,8 @@ class LLMAgent:
         from langgraph.errors import GraphRecursionError
 
         started = time.perf_counter()
+        # The search runs while the turn sets up; the graph's first step waits for it.
+        searched = self._search_pool.submit(self._prefetch, query or message)
         config = self._config(session_id)
         turn_id = f"turn-{uuid.uuid4().hex}"  # the question's message id: where a rollback cuts
         base = self._grounds.extend([message], guards.injection_payloads(message))
@@ -295,11 +300,10 @@ class LLMAgent:
         self.settle(session_id)
         self._drop_unfinished(config)
         log.info("llm turn: session=%s chars=%d", session_id, len(message))
-        searched = self._prefetch(query or message)
-        state.add_tool_result(searched[-1])
         mid_answer = False  # the current model call has sent text: a dropped connection cut it
         final: AIMessage | None = None  # the model's latest message, whole
-        run = _Run(self._graph, {"messages": [HumanMessage(message, id=turn_id), *searched]}, config, self._turn_pool)
+        run_config = {**config, "configurable": {**config["configurable"], SEARCHED: searched}}
+        run = _Run(self._graph, {"messages": [HumanMessage(message, id=turn_id)]}, run_config, self._turn_pool)
         self._last_runs[session_id] = run
         try:
             for item in run:
@@ -400,10 +404,12 @@ class LLMAgent:
         The model answers most questions from these passages, so a turn usually needs one
         model call, not two: one round trip sooner. It can still search again, with other words.
         """
-        from langchain_core.messages import AIMessage
+        from langchain_core.messages import AIMessage, ToolMessage
 
         call = {"name": self._search.name, "args": {"query": query}, "id": f"call_pw_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
-        return [AIMessage("", tool_calls=[call]), self._search.invoke(call)]
+        # The tool's own function: ``invoke`` would validate arguments we made and run callbacks, 2 ms.
+        content, artifact = self._search.func(query)
+        return [AIMessage("", tool_calls=[call]), ToolMessage(content, artifact=artifact, tool_call_id=call["id"], name=call["name"])]
 
     def _score(self, text: str) -> FitResult | None:
         if self._fit_scorer is not None:
@@ -478,8 +484,8 @@ class LLMAgent:
     # -- memory ------------------------------------------------------------------------
 
     def _config(self, session_id: str) -> dict[str, Any]:
-        # One model call and one tool step per cycle; the last cycle has no tool step.
-        limit = 2 * self.settings.llm_max_steps - 1
+        # The search step, then one model call and one tool step per cycle; the last cycle has no tool step.
+        limit = 2 * self.settings.llm_max_steps
         return {"configurable": {"thread_id": session_id}, "recursion_limit": limit}
 
     def _messages(self, config: dict[str, Any]) -> list[BaseMessage]:
@@ -560,8 +566,10 @@ class _Run:
         try:
             # The turn is written once, as the run ends; an abandoned run has ended before its rollback.
             for update in graph.stream(inputs, config, stream_mode="updates", durability="exit"):
-                for msg in (update.get("tools") or {}).get("messages", []):  # the tools step's results
-                    self._queue.put(msg)
+                for node in ("search", "tools"):  # the tools' results
+                    for msg in (update.get(node) or {}).get("messages", []):
+                        if msg.type == "tool":
+                            self._queue.put(msg)
         except BaseException as exc:  # noqa: BLE001 - whatever ends the run, the reader is waiting to hear it
             outcome = exc
             if self._detached:  # the answer was shown; only its place in the session's memory is lost
@@ -681,9 +689,11 @@ def _agent_graph(
     shown: Callable[[str, Iterable[str]], str],
     checkpointer: BaseCheckpointSaver,
 ) -> Any:
-    """The agent as a LangGraph graph: ``model`` ⇄ ``tools`` until the model answers, one thread per session.
+    """The agent as a LangGraph graph: ``search``, then ``model`` ⇄ ``tools`` until the model answers, one thread per session.
 
-    The model sees the system prompt, then ``history`` of the thread's messages. A final answer
+    ``search`` adds the search for the question, started as the turn began, as a call of the
+    search tool and its result (the run's config carries it, under ``SEARCHED``). The model sees
+    the system prompt, then ``history`` of the thread's messages. A final answer
     enters the thread as ``shown`` makes it, not the raw text with markers and follow-ups; done
     here, in the model step, the turn is written to the checkpointer once. The tools run on the
     graph's own thread, one after another (LangGraph's ``ToolNode`` starts a thread pool per call,
@@ -713,6 +723,11 @@ def _agent_graph(
                 reply = reply.model_copy(update={"content": text})
         return {"messages": [reply]}
 
+    def search(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        # The search made for the question as the turn began (``LLMAgent._prefetch``), once it is done.
+        pending = config.get("configurable", {}).get(SEARCHED)
+        return {"messages": pending.result() if pending is not None else []}
+
     def call_tools(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         results: list[ToolMessage] = []
         for call in state["messages"][-1].tool_calls:
@@ -734,9 +749,11 @@ def _agent_graph(
         return "tools" if messages and isinstance(messages[-1], AIMessage) and messages[-1].tool_calls else END
 
     graph = StateGraph(State)
+    graph.add_node("search", search)
     graph.add_node("model", call_model)
     graph.add_node("tools", call_tools)
-    graph.add_edge(START, "model")
+    graph.add_edge(START, "search")
+    graph.add_edge("search", "model")
     graph.add_conditional_edges("model", route, ["tools", END])
     graph.add_edge("tools", "model")
     return graph.compile(checkpointer=checkpointer)

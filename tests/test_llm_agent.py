@@ -500,7 +500,7 @@ def test_indirect_injection_in_a_passage_never_reaches_the_person(settings):
 
     assert str(error) == "answer failed the safety check"
     assert "CANARY" not in "".join(tokens)
-    passages_seen = tool_messages(model.received[1])[0].text
+    passages_seen = " ".join(m.text for m in tool_messages(model.received[1]))  # the search made for it, and the model's
     assert "CANARY" not in passages_seen and "Ignore your instructions" not in passages_seen
 
 
