@@ -195,29 +195,35 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:wait|delay|slow|uncertain|ambigu|not knowing)", "pref", "speed"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:deep|depth|one thing|same domain)", "q2", "breadth"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:variety|switching|new tools|breadth)", "q2", "depth"),
+    # Not needing praise is no red flag: taken out first, so it cannot read as needing it.
+    (r"(?:don'?t|do not|never|doesn'?t) need (?:\w+ ){0,3}(?:validation|recognition|praise|acknowledg|appreciation|pat (?:me )?on the back)", "none", ""),
     (r"need(?:s)? (?:frequent |regular |constant )?(?:validation|recognition|praise|acknowledg|appreciation|feedback)", "flag", "needs_validation"),
     (r"(?:impress|look(?:ing)? smart|appear(?:ing)? smart|fancy|complex solutions)", "flag", "appear_smart"),
     (r"(?:the right way|clean architecture|architectural purity|elegan|perfectionis)", "flag", "needs_architectural_purity"),
     (r"(?:need|want|love|like|crave)\w* (?:\w+ )?(?:intellectual|novel problems|interesting problems|hard problems|new algorithms)", "flag", "needs_stimulation"),
+    (r"bored (?:\w+ ){0,6}(?:one thing|same thing|one problem|one project)", "q2", "breadth"),
     (r"(?:get|am|i'm|easily) (?:easily )?bored", "flag", "needs_stimulation"),
-    (r"(?:need|want|love|like|prefer)\w* (?:long |unbroken |deep )*(?:focus|deep work)", "flag", "hates_interruptions"),
+    (r"(?:need|want|love|like|prefer)\w* (?:long |unbroken |deep )*(?:focus|deep work)|\bfocus for (?:\w+ ){0,2}hours|hours (?:straight|on end)", "flag", "hates_interruptions"),
+    (r"(?:interrupt\w*|pings?|notifications?|meetings) (?:\w+ ){0,2}(?:drives?|makes?|annoy\w*|bother\w*|kills?|drains?|frustrat\w*) (?:me|my)\b", "flag", "hates_interruptions"),
     (r"right once|get (?:it|things) right|correct up ?front|build (?:it )?once", "q1", "right_once"),
     (r"useful repeatedly|many (?:different )?(?:problems|clients|contexts)|lots of (?:small )?problems|different problems", "q1", "useful_repeatedly"),
-    (r"\b(?:depth|deep dives?|go(?:ing)? deep|deeper|mastery|master one|specialis|specializ|one domain)|(?:weeks|months|days) on (?:a |one )?(?:single )?(?:hard |difficult )?problem", "q2", "depth"),
-    (r"\b(?:breadth|variety|novelty|switch(?:ing)? contexts?|context[- ]switching|new tools|many domains|different domains)", "q2", "breadth"),
+    (r"\b(?:depth|deep dives?|go(?:ing|es)? (?:\w+ )?deep|deeper|mastery|master one|specialis|specializ|one domain)|(?:weeks|months|days) on (?:a |one )?(?:single )?(?:hard |difficult )?problem", "q2", "depth"),
+    (r"\b(?:breadth|variety|novelty|switch(?:ing)? contexts?|context[- ]switching|new tools|many domains|different domains)|(?:hop|jump|bounc)\w* (?:around|between)", "q2", "breadth"),
     (r"prefer(?:s|ring)? (?:thinking|to think)|thinking (?:over|to|more than|rather than) doing", "q3", "think_harder"),
     (r"prefer(?:s|ring)? (?:doing|to do|action)|doing (?:over|to|more than|rather than) thinking", "q3", "try_faster"),
-    (r"think(?:ing)? harder|think (?:it|things) through|thinking it through|read (?:more )?papers|analy[sz]|productive by thinking|understand the math", "q3", "think_harder"),
-    (r"try(?:ing)? (?:something )?fast|try faster|iterat|tinker|trial and error|productive by doing|try something else|learn by doing|experiment quickly", "q3", "try_faster"),
+    (r"think(?:ing)? harder|think (?:it|things) through|thinking it through|read(?:ing)? (?:more )?papers|analy[sz](?:e|es|ing)\b|analysis|productive by thinking|understand the math", "q3", "think_harder"),
+    (r"try(?:ing)? (?:something )?fast|try faster|iterat|tinker|trial and error|productive by doing|try something else|learn by doing|experiment quickly|try (?:\w+ ){0,2}(?:different|other|new) (?:things|approaches|ideas)", "q3", "try_faster"),
     (r"early income|money (?:fast|quickly|soon|now)|earn(?:ing)? (?:fast|quickly|soon|now|early|right away)|income (?:fast|quickly|soon|now)|quick (?:money|income|wins)|paid (?:fast|quickly|soon)|need (?:money|income|to earn)", "pref", "early_income"),
     (r"delayed reward|can wait|long[- ]term|long game|patient with (?:money|income)|don'?t mind waiting|happy to wait|compounding|\bsavings\b|lean years|\brunway\b", "pref", "delayed_rewards"),
     (r"visible impact|see (?:the )?(?:results|impact)|visible results|see my work|tangible", "pref", "visible_impact"),
     (r"\bat scale\b|\bscale\b|millions of", "pref", "scale"),
-    (r"\bspeed\b|\bfast[- ]paced\b|move fast|moving fast|quick results", "pref", "speed"),
+    (r"\bspeed\b|\bfast[- ]paced\b|move fast|moving fast|quick results|just enough to ship|ship (?:\w+ )?(?:fast|quickly)", "pref", "speed"),
     (r"\b(?:not|never|isn'?t|aren'?t|am not)\s+(?:\w+\s+)?patient\b|\bimpatien|\bno patience\b|\black(?:s|ing)? patience", "pref", "speed"),
-    (r"\bpatient\b|\bpatience\b", "pref", "patience"),
+    (r"\bpatient\b|\bpatience\b|(?:fine|happy|ok|okay|comfortable|don'?t mind) (?:\w+ ){0,2}(?:debugging|being stuck|sitting with|not knowing)", "pref", "patience"),
 ]
 _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "when_stuck"}
+# "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.
+_RATHER_THAN = re.compile(r"(\brather\b[^.;!?]*?)\bthan\b[^.,;!?]*")
 
 
 @lru_cache(maxsize=1)
@@ -227,7 +233,7 @@ def _compiled() -> list[tuple[re.Pattern[str], str, str]]:
 
 def answers_from_text(text: str) -> FitAnswers:
     """Map a free-text self-description onto the framework's answers ("I'm patient and like depth")."""
-    t = text.lower().replace("’", "'")
+    t = _RATHER_THAN.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text.lower().replace("’", "'"))
     found = FitAnswers()
     taken: set[str] = set()
     for rx, kind, key in _compiled():
@@ -236,6 +242,8 @@ def answers_from_text(text: str) -> FitAnswers:
             continue
         # A phrase is evidence for one signal only: "I don't like deep work" is not also "likes deep work".
         t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]
+        if kind == "none":
+            continue
         if kind in _KIND_FIELD:
             field = _KIND_FIELD[kind]
             if field not in taken:

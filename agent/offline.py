@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pathwise.agent.fit import answers_from_text, has_signals, score_fit
@@ -54,23 +54,23 @@ REFUSAL = (
 # Topic -> patterns on lower-cased text. Order matters: the first topic that matches wins ties.
 TOPICS: dict[str, str] = {
     "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggle\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
-    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired",
+    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired|wreck|what (?:\w+ ){0,2}goes wrong",
     "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpays?\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
     "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it",
     "gatekeeping": r"gatekeep|credential|degree|master'?s\b|\bphd\b|\bcs\b|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
     "entry": r"entry|barrier|get (?:in|into|started|hired(?! to)|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
     "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
     "value_timing": r"\bvalue\b|payoff|see (?:the )?(?:benefit|impact|difference)|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
-    "skills": r"transfer|carr(?:y|ies|ied) over|lead (?:me |you )?(?:to|into)\b|where (?:can|does|will|could|would) (?:\w+ ){0,3}(?:lead|take)\b|set (?:me|you) up for|(?:other|what) (?:kinds? of )?(?:roles|jobs) (?:after|later|next|would|could|can)|\bexit (?:options|routes?|paths?)|pivot (?:to|into)|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill",
+    "skills": r"transfer|carr(?:y|ies|ied) over|lead (?:me |you )?(?:to|into)\b|where (?:can|does|will|could|would) (?:\w+ ){0,3}(?:lead|take)\b|set (?:me|you) up for|(?:other|what) (?:kinds? of )?(?:roles|jobs) (?:after|later|next|would|could|can)|\bexit (?:options|routes?|paths?)|pivot (?:to|into)|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill|(?:what|which)(?:'s| is) the (?:\w+ )?skill|\boutside (?:of )?(?:ml|ai|tech|the field|this field|engineering|automation)\b",
+    "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)|eaten|mid[- ]?(?:level|tier)|middle of the market",
     "market": r"2026|market|demand|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "hiring": r"(?:kind|type|sort|size)s? of (?:compan|business|firm|employer|organi[sz]ation)|compan(?:y|ies) (?:\w+ ){0,2}(?:hire|hiring|want|look(?:ing)? for|go for|prefer|pick)|\bemployers?\b|who (?:hires|employs)\b|startups? (?:vs|or|and|versus) (?:small|big|large)",
-    "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)",
-    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b|think harder|try faster|three questions|3 questions|which questions|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choose|decide|pick) between|help me (?:decide|choose)|self[- ]knowledge",
+    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b|think harder|try faster|(?:three|3) (?:[\w-]+ ){0,2}questions|which questions|self[- ]check|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choos|decid|pick)(?:e|es|ing)? between|help me (?:decide|choose)|self[- ]knowledge",
+    "compounding": r"compound|long[- ]term|long run|pyramid|diversif|year (?:three|five)|gets easier|snowball|builds? on (?:itself|themselves|each other)|stacks? up",
     "commitment": r"18 months|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
     "choose": r"which(?: one| path| career| role| option)?(?: is|'s) (?:the )?(?:better|best)|what'?s better|makes? (?:more )?sense|tl;?dr|better (?:option|choice|path|career)|which is (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
     "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
-    "compounding": r"compound|long[- ]term|pyramid|diversif|year (?:three|five)|gets easier",
     "real_question": r"really asking|real question|real tension|actually asking|valuable quickly|question (?:people|you)",
     "core_problem": r"core problem|(?:sort|kind|type)s? of (?:problems?|tasks?|projects?)|problems? .{0,40}\b(?:solve|fix|work on)\b|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|all day|spend (?:their|the) day",
     "overview": r"difference|differ|compare|comparison|versus|\bvs\.?\b|pros and cons|overview|summar|tell me about|explain",
@@ -98,7 +98,7 @@ DOMAIN = re.compile(
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
     r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer|data scien(?:ce|tists?)|"
-    r"data analysts?|web developers?|graphic designers?|game developers?)s?\b"
+    r"data analysts?|web developers?|graphic designers?|game developers?|cyber ?security(?: analyst)?|security analysts?)s?\b"
 )
 INJECTION = re.compile(
     r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
@@ -572,6 +572,18 @@ class OfflineAnswerer:
                     return [(f"The article says people are really asking: “{asked[0]}”", [h.id])] + self._extract(plan, 1, {h.id})
         return []
 
+    def _topic_compounding(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """What each path compounds, in its own sentence, from the passages that speak of it: the
+        article sets them side by side ("AI Engineering is a compounding bet." / "Automation is a
+        diversification bet.")."""
+        parts: list[tuple[str, list[str]]] = []
+        hits = [h for h in plan.hits if re.search(r"compound|diversif", h.text.lower())] or plan.hits
+        for path in self._paths(plan):
+            for part in self._extract(replace(plan, path=path, hits=hits), n=1, own_path=True):
+                if part not in parts:
+                    parts.append(part)
+        return parts
+
     def _topic_hiring(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """Who hires which path: the article says it depends on the company's size."""
         return [(self.facts.hiring.text, [self.facts.hiring.passage_id])]
@@ -620,12 +632,13 @@ class OfflineAnswerer:
         return [extra, *parts] if plan.topic is None else [*parts, extra]
 
     def _extract(
-        self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0
+        self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0, *, own_path: bool = False
     ) -> list[tuple[str, list[str]]]:
         """The sentences of the retrieved passages that best answer the question.
 
         The topic's own words (``TOPIC_WORDS``) count beside the question's, so "Will automation
-        jobs disappear?" finds the sentences about commoditization.
+        jobs disappear?" finds the sentences about commoditization. With ``own_path``, only
+        sentences that name the plan's path.
         """
         hits = [h for h in plan.hits if h.id not in (exclude_ids or set())]
         if plan.path in ("engineering", "automation"):
@@ -639,7 +652,7 @@ class OfflineAnswerer:
         related += [t for t in tokenize(TOPIC_WORDS.get(plan.topic or "", "")) if t not in asked]
         best = _best_sentences(
             hits[:4], asked + related, n, path=plan.path, idf=_weighted(self.kb.idf, set(related)), min_score=min_score,
-            why=plan.intent == "why",
+            why=plan.intent == "why", own_path=own_path,
         )
         return [(s, [pid]) for s, pid in best]
 
@@ -743,13 +756,15 @@ def _best_sentences(
     idf: Callable[[str], float] | None = None,
     min_score: float = 0.0,
     why: bool = False,
+    own_path: bool = False,
 ) -> list[tuple[str, str]]:
     """Sentences ranked by the rarity-weighted words they share with the question.
 
     A short best sentence ("You finish an automation course.") is read with the one after it,
     which usually carries the answer. For a question that asks why, a sentence that gives a
     cause ("... because AI tools made automation accessible") counts ``CAUSE_BONUS`` more, and
-    a cause in the next sentence ("Why? Because ...") is read with the one before it.
+    a cause in the next sentence ("Why? Because ...") is read with the one before it. With
+    ``own_path``, only sentences (as read) that name ``path``.
     """
     weight = idf or (lambda _t: 1.0)
     wanted = set(terms)
@@ -774,6 +789,8 @@ def _best_sentences(
                 if cause < len(sentences) and sentences[cause].lower().startswith("because"):
                     end = max(end, cause + 1)
             text = " ".join(sentences[pos:end])
+            if own_path and path in ("engineering", "automation") and not _mentions(text, path):
+                continue
             scored.append((overlap - 0.3 * rank - 0.01 * pos, text, h.id))
     scored.sort(key=lambda s: -s[0])
     out: list[tuple[str, str]] = []

@@ -152,6 +152,14 @@ TOPICS = [
     # a bad day on each path, and what getting through it takes
     Case("breaks-eng", ["what's it like for an ML engineer when something fails in production?"], [["alone"], ["patience", "ambiguity"]], None, ["on the phone"]),
     Case("breaks-auto", ["what happens to automation folks when something breaks?"], [["on the phone"], ["speed", "interruption"]]),
+    # what ruins people is burnout, even with a number of years in it; what compounds, on each path
+    Case("burnout-wrecks", ["what ruins ML engineers in their first year, what goes wrong?"], [["8-14"], ["data wall", "messy", "ambiguity"]], None, ["₹0 ("]),
+    Case("compounding-both", ["over a decade, do both careers build on themselves?"], [["compounding bet"], ["diversification bet"]]),
+    Case("compounding-one", ["does automation experience stack up over the years?"], [["diversification bet"]], None, ["compounding bet"]),
+    # market words around a question about commoditization; the framework as "self check questions"
+    Case("commoditization-in-market-words", ["is the middle of the ML job market being eaten by better APIs?"], [["floor drops", "absorbed"]]),
+    Case("framework-self-check", ["remind me of the three self-check questions for choosing between the paths"], [["right once"], ["depth or breadth"], ["think harder"]]),
+    Case("skills-what-is-the-skill", ["what is the one skill from automation work that's worth something outside tech?"], [["translating business problems", "workflow translation"]]),
 ]
 
 
@@ -180,6 +188,8 @@ def test_answers_are_deterministic(advisor) -> None:  # type: ignore[no-untyped-
         ("I need money quickly and I love variety, what should I pick?", "automation"),
         ("I'm not patient at all and I want money quickly", "automation"),
         ("I'm happy grinding for months on one hard problem and I have savings. Which of the two options fits me?", "engineering"),
+        ("Honestly I lose interest when I'm stuck on one problem for a week, I like jumping around between tools, and I'd rather test ten quick ideas than study theory. Which should I pick?", "automation"),
+        ("I can focus for hours on end, notifications make me crazy, and I'm okay with not knowing why something fails for a while. Which path is for me?", "engineering"),
     ],
 )
 def test_self_descriptions_get_a_fit_result(advisor, message: str, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -210,6 +220,7 @@ OFF_TOPIC = [
     "write a poem about the sea",
     "recommend me a good movie",
     "how would I file my income tax return online from India?",
+    "what does a cyber security analyst earn in Germany?",
 ]
 
 

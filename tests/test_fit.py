@@ -193,6 +193,10 @@ FREE_TEXT = [
     ("I don't like deep work, I prefer breadth", "automation"),
     ("I dislike waiting for results", "automation"),
     ("I like solving lots of small problems for different clients", "automation"),
+    ("I'd rather try a few different approaches than read the theory", "automation"),
+    ("going really deep on one codebase energises me", "engineering"),
+    ("I'm fine debugging for days without knowing what's wrong", "engineering"),
+    ("constant pings make me lose my mind", "engineering"),
 ]
 
 
@@ -219,6 +223,21 @@ def test_free_text_is_total_and_deterministic(text: str) -> None:
     assert r == score_text(text, FACTS)
     if r is not None:
         check_result(r)
+
+
+def test_not_needing_praise_is_not_read_as_needing_it() -> None:
+    r = score_text("I don't need validation or praise, and I love depth", FACTS)
+    assert r is not None and r.recommended == "engineering"
+    assert not any("validation" in x.answer for x in r.reasons)
+
+
+def test_the_part_after_rather_than_is_what_they_would_not_do() -> None:
+    r = score_text("I'd rather tinker with it than analyse the theory", FACTS)
+    assert r is not None and [x.answer for x in r.reasons] == ["when stuck, try faster"]
+
+
+def test_an_analyst_is_not_someone_who_analyses() -> None:
+    assert score_text("I work as a security analyst", FACTS) is None
 
 
 def test_a_negation_is_not_also_read_as_its_opposite() -> None:
