@@ -53,10 +53,10 @@ REFUSAL = (
 
 # Topic -> patterns on lower-cased text. Order matters: the first topic that matches wins ties.
 TOPICS: dict[str, str] = {
-    "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggle\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
-    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired|wreck|what (?:\w+ ){0,2}goes wrong",
-    "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpays?\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b",
-    "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash)|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it",
+    "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggl(?:e|es|ing)\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
+    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired|wreck|what (?:\w+ ){0,2}goes wrong|\bfried\b|(?:lose|losing|run(?:s|ning)? out of) steam|hits? a wall",
+    "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpays?\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b|\bctc\b|\bpackage\b|earning potential|pay ceiling",
+    "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash|blows? up|dies|goes down)|bad day|fire ?drill|outage|in prod\b|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it",
     "gatekeeping": r"gatekeep|credential|degree|master'?s\b|\bphd\b|\bcs\b|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
     "entry": r"entry|barrier|get (?:in|into|started|hired(?! to)|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
     "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
@@ -65,14 +65,14 @@ TOPICS: dict[str, str] = {
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)|eaten|mid[- ]?(?:level|tier)|middle of the market",
     "market": r"2026|market|demand|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "hiring": r"(?:kind|type|sort|size)s? of (?:compan|business|firm|employer|organi[sz]ation)|compan(?:y|ies) (?:\w+ ){0,2}(?:hire|hiring|want|look(?:ing)? for|go for|prefer|pick)|\bemployers?\b|who (?:hires|employs)\b|startups? (?:vs|or|and|versus) (?:small|big|large)",
-    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b|think harder|try faster|(?:three|3) (?:[\w-]+ ){0,2}questions|which questions|self[- ]check|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choos|decid|pick)(?:e|es|ing)? between|help me (?:decide|choose)|self[- ]knowledge",
-    "compounding": r"compound|long[- ]term|long run|pyramid|diversif|year (?:three|five)|gets easier|snowball|builds? on (?:itself|themselves|each other)|stacks? up",
-    "commitment": r"18 months|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
+    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b(?! with| to\b)|think harder|try faster|(?:three|3) (?:[\w-]+ ){0,2}questions|which questions|self[- ]check|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choos|decid|pick)(?:e|es|ing)? between|help me (?:decide|choose)|self[- ]knowledge",
+    "compounding": r"compound|long[- ]term|long run|pyramid|diversif|year (?:three|five)|gets? (?:\w+ )?easier|builds? up\b|snowball|builds? on (?:itself|themselves|each other)|stacks? up",
+    "commitment": r"18 months|pick(?:ing|s)? up the other|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
     "choose": r"which(?: one| path| career| role| option)?(?: is|'s) (?:the )?(?:better|best)|what'?s better|makes? (?:more )?sense|tl;?dr|better (?:option|choice|path|career)|which is (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
     "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
     "real_question": r"really asking|real question|real tension|actually asking|valuable quickly|question (?:people|you)",
-    "core_problem": r"core problem|(?:sort|kind|type)s? of (?:problems?|tasks?|projects?)|problems? .{0,40}\b(?:solve|fix|work on)\b|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|all day|spend (?:their|the) day",
+    "core_problem": r"core problem|(?:sort|kind|type)s? of (?:problems?|tasks?|projects?|requests?|meetings?|work\b)|requests? (?:do|does|would|will) (?:they|you|an?)|typical (?:day|week|task|project|request)|day in the life|(?:concrete |real |an )examples? of (?:the |their |a )?(?:work|tasks?|projects?|requests?|problems?)|problems? .{0,40}\b(?:solve|fix|work on)\b|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|all day|spend (?:their|the) day",
     "overview": r"difference|differ|compare|comparison|versus|\bvs\.?\b|pros and cons|overview|summar|tell me about|explain",
 }
 
@@ -98,7 +98,7 @@ DOMAIN = re.compile(
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
     r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer|data scien(?:ce|tists?)|"
-    r"data analysts?|web developers?|graphic designers?|game developers?|cyber ?security(?: analyst)?|security analysts?)s?\b"
+    r"data analysts?|web developers?|graphic designers?|game developers?|cyber ?security(?: analyst)?|security analysts?|data engineers?|ux designers?|devops engineers?)s?\b"
 )
 INJECTION = re.compile(
     r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
@@ -117,6 +117,11 @@ CODE_HELP = re.compile(
     r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql)s?\b|"
     r"\btraceback \(most recent|\b(?:typeerror|syntaxerror|nameerror|valueerror|keyerror|indexerror|attributeerror|"
     r"nullpointerexception|segmentation fault)\b"
+)
+# Which product to buy or use is not a career question, however much it mentions AI.
+PRODUCT_CHOICE = re.compile(
+    r"\b(?:which|what(?:'s| is)?(?: the)?|best) (?:\w+ ){0,2}(?:llms?|chatbots?|laptops?|gpus?|ides?)\b|"
+    r"\b(?:which|best|better)\b.{0,60}\b(?:claude|chatgpt|gpt|gemini|llama|copilot|cursor)\b"
 )
 GREETING = re.compile(r"^(hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|ok(?:ay)?|cool|great)\b[\s!.,?]*$")
 ENGINEERING = re.compile(r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder")
@@ -167,19 +172,25 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     ``vague`` also reads words that name no number ("starting out" -> 0-6, "senior" -> 48+).
     """
     t = text.lower().replace("–", "-").replace("—", "-")
+    t = re.sub(r"(?<=\d)\s*(?:yrs?|yr)\b|\byrs?\b", " years", t)  # "4+ yrs in"
+    t = re.sub(r"\b(?:mos|mths?)\b", "months", t)
+    t = re.sub(r"\b(?:a|one) year and a half\b", "18 months", t)
     if m := re.search(rf"months?\s+(\d+)\s*(?:-|to|and)\s*(\d+)", t):
         return int(m.group(1)), int(m.group(2))
     if m := re.search(rf"(?:between\s+)?(?:years?\s+)?{_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+years?", t) or re.search(
         rf"years?\s+{_NUM}\s*(?:-|to|and|through)\s*{_NUM}", t
     ):
         a, b = _n(m.group(1)), _n(m.group(2))
-        return int((a - 1) * 12) if a >= 1 else 0, int(b * 12)
+        # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
+        return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
     if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)", t) or re.search(
         rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t
     ):
         m = _first_groups(m)
         n = _n(m[0])
         return int(n * 12 if m[1].startswith("year") else n), None
+    if m := re.search(rf"(?:after|beyond|past)\s+(?:the\s+)?(?:{_ORD}\s+year|year\s+{_NUM}\b)", t):  # "past year 3"
+        return int(_n(m.group(1) or m.group(2)) * 12), None
     if m := re.search(rf"(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t):
         n = _n(m.group(1))
         return 0, int(n * 12 if m.group(2).startswith("year") else n)
@@ -267,10 +278,11 @@ class OfflineAnswerer:
             return Plan(text=text, intent="injection"), new
         if GREETING.match(t.strip()):
             return Plan(text=text, intent="greeting"), new
-        if CODE_HELP.search(t):
+        if CODE_HELP.search(t) or PRODUCT_CHOICE.search(t):
             return Plan(text=text, intent="offtopic"), new
 
-        topic = detect_topic(t)
+        # "Just did an ML bootcamp. Why do junior postings keep rejecting me?": what is asked decides.
+        topic = detect_topic(_asking_part(t)) or detect_topic(t)
         path = detect_path(t)
         period = parse_period(t)
         words = len(t.split())
@@ -473,7 +485,18 @@ class OfflineAnswerer:
         return [*parts[:1], *leads] if leads else parts
 
     def _topic_core_problem(self, plan: Plan) -> list[tuple[str, list[str]]]:
-        return self._row_topic(plan, "core problem")
+        """The table's row, the article's scene of each path at work ("An AI Engineer debugs why
+        model accuracy dropped..." / "Can you make it so our support team doesn't have to..."),
+        then, for one path, a sentence that speaks to the question's own words, if one does."""
+        row, *extra = self._row_topic(plan, "core problem") or [None]
+        parts = [row] if row else []
+        for path in self._paths(plan):
+            scene = next((h for h in self.kb.get(self.facts.scene_ids) if _mentions(_sentences(h.text)[0], path)), None)
+            if scene is not None:
+                parts.append((" ".join(_sentences(scene.text)[:2]), [scene.id]))
+        if plan.path in (None, "both"):  # two scenes say enough
+            return parts
+        return parts + [e for e in extra if all(e[1] != p[1] for p in parts)]
 
     def _topic_suits(self, plan: Plan) -> list[tuple[str, list[str]]]:
         t = plan.text.lower()
@@ -582,6 +605,10 @@ class OfflineAnswerer:
             for part in self._extract(replace(plan, path=path, hits=hits), n=1, own_path=True):
                 if part not in parts:
                     parts.append(part)
+        if plan.path in ("engineering", "automation") and parts:  # one path: what the question asks of its bet
+            said, other = set(_sentences(parts[0][0])), "automation" if plan.path == "engineering" else "engineering"
+            more = [p for p in self._extract(replace(plan, hits=hits), n=3) if not said & set(_sentences(p[0]))]
+            parts += [p for p in more if not _mentions(p[0], other)][:1]
         return parts
 
     def _topic_hiring(self, plan: Plan) -> list[tuple[str, list[str]]]:

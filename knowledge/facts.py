@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pathwise.knowledge.article import ParsedArticle, Passage
 from pathwise.errors import StoreError
@@ -87,6 +87,8 @@ class FactSheet(BaseModel):
     recommendations: dict[str, Quote]  # path -> "Choose ... if you want ..."
     verdict: Quote  # "Neither is better. They compound different things."
     hiring: Quote  # who hires which path: "This flips depending on company size. A startup ..."
+    # The article's scenes of each path at work: "An AI Engineer debugs why ...", "An Automation Specialist is in a different meeting."
+    scene_ids: list[str] = Field(default_factory=list)
 
     def income(self, path: str) -> list[IncomeBand]:
         return [b for b in self.incomes if b.path == path]
@@ -227,6 +229,7 @@ def build_facts(article: ParsedArticle) -> FactSheet:
 
     vp, vm = _find(ps, r"Neither is better\.[^.]*\.")
     hp, hm = _find(ps, r"[^.\n]*depending on company size\.[^\n]*")
+    scenes = [p.id for p in ps if re.match(r"An (?:AI Engineer|Automation Specialist)\b", p.text)]
 
     return FactSheet(
         incomes=incomes,
@@ -238,6 +241,7 @@ def build_facts(article: ParsedArticle) -> FactSheet:
         recommendations=recs,
         verdict=Quote(text=vm.group(0), passage_id=vp.id),
         hiring=Quote(text=hm.group(0).strip(), passage_id=hp.id),
+        scene_ids=scenes,
     )
 
 

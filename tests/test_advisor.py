@@ -160,6 +160,20 @@ TOPICS = [
     Case("commoditization-in-market-words", ["is the middle of the ML job market being eaten by better APIs?"], [["floor drops", "absorbed"]]),
     Case("framework-self-check", ["remind me of the three self-check questions for choosing between the paths"], [["right once"], ["depth or breadth"], ["think harder"]]),
     Case("skills-what-is-the-skill", ["what is the one skill from automation work that's worth something outside tech?"], [["translating business problems", "workflow translation"]]),
+    # everyday words: salary slang and abbreviated periods, getting fried, bad days in prod
+    Case("income-ctc-abbreviated", ["typical CTC for an ML engineer 4+ yrs in?"], [["₹20-50L"]], None, ["₹0 ("]),
+    Case("income-past-year-n", ["what do automation consultants bill once they're past year 3?"], [["variable consulting"]], None, ["₹10-30k"]),
+    Case("burnout-fried", ["when do ML engineers get fried?"], [["8-14"]]),
+    Case("burnout-steam", ["around when do automation specialists run out of steam?"], [["18-24"]]),
+    Case("breaks-bad-day", ["describe a bad day for an automation freelancer when a client's zap dies"], [["on the phone"]]),
+    Case("breaks-in-prod", ["what's it like when an ML pipeline blows up in prod?"], [["alone"]]),
+    # the asking part of a story decides the topic; "struggles" are red flags; "stuck with" is commitment
+    Case("story-asks-entry", ["Finished a deep learning bootcamp last month. Why won't junior roles even call me back?"], [["2+ years", "production"]]),
+    Case("red-flags-struggles", ["who struggles in AI engineering?"], [["frequent validation"]]),
+    Case("commitment-stuck-with", ["after I've stuck with automation for a while, should I pick up the other path too?"], [["18 months"]], None, ["think harder"]),
+    # what each path is like at work: the article's scenes
+    Case("core-scenes", ["what kind of requests land on an automation specialist's desk?"], [["zoho", "copy data"]]),
+    Case("compounding-easier", ["will ML engineering get any easier after a few years?"], [["compounding bet"], ["easier"]]),
 ]
 
 
@@ -221,6 +235,8 @@ OFF_TOPIC = [
     "recommend me a good movie",
     "how would I file my income tax return online from India?",
     "what does a cyber security analyst earn in Germany?",
+    "is becoming a UX designer a smarter move than either?",
+    "which LLM is best for writing emails, Gemini or ChatGPT?",
 ]
 
 
@@ -388,3 +404,24 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith(("PATHWISE_", "OPENAI_"))}
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("once they're 4+ yrs in", (48, None)),
+        ("past year 3", (36, None)),
+        ("around the 1.5-2 year mark", (18, 24)),
+        ("and after a year and a half or so?", (18, None)),
+        ("years 2-3", (12, 36)),  # whole years as the article counts them
+    ],
+)
+def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None]) -> None:
+    from pathwise.agent.offline import parse_period
+
+    assert parse_period(text) == period
+
+
+def test_a_question_that_names_two_models_is_not_a_product_choice(advisor) -> None:  # type: ignore[no-untyped-def]
+    turn = ask(advisor, "how much of what companies need can GPT-4 or Claude handle already?")
+    assert turn.in_scope and "80%" in turn.answer, turn.answer

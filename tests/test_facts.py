@@ -167,6 +167,14 @@ def test_commitment_and_recommendations_are_verbatim(facts: FactSheet, passages:
     assert in_passage(facts.verdict.text, passages[facts.verdict.passage_id])
 
 
+def test_the_scenes_of_each_path_at_work_are_found(facts: FactSheet, passages: dict[str, Passage]) -> None:
+    openings = [passages[i].text.split(".")[0] for i in facts.scene_ids]
+    assert openings == [
+        "An AI Engineer debugs why model accuracy dropped after deployment or why inference latency spiked",
+        "An Automation Specialist is in a different meeting",
+    ]
+
+
 def test_every_figure_in_a_fact_is_in_its_passage(facts: FactSheet, passages: dict[str, Passage]) -> None:
     """Whatever the fact type, each number it quotes is written in the passage it cites."""
     checked = 0
@@ -188,6 +196,7 @@ def test_every_fact_points_at_a_stored_passage(facts: FactSheet, kb) -> None:  #
     ids |= {r.passage_id for r in facts.table} | {f.passage_id for f in facts.red_flags}
     ids |= {pid for q in facts.questions for pid in q.passage_ids}
     ids |= {facts.commitment.passage_id, facts.verdict.passage_id, facts.hiring.passage_id} | {q.passage_id for q in facts.recommendations.values()}
+    ids |= set(facts.scene_ids)
     stored = {h.id for h in kb.get(sorted(ids))}
     assert stored == ids
 
