@@ -139,6 +139,8 @@ FIT_ASK = re.compile(
 )
 CAUSE = re.compile(r"\bbecause\b|\bdue to\b|\bthat's why\b|\bwhich is why\b|\bcaused by\b")
 CAUSE_BONUS = 2.0
+QUANTITY = re.compile(r"\bhow (?:much|many|long)\b|\bwhat (?:\w+ ){0,4}(?:pay|paid|cost|charge|save)")
+FIGURE_BONUS = 2.0
 # A further sentence must score this share of the best one's: below it, it is about something else
 # ("why haven't AI engineer roles grown?" then "They learn some ML ..."). 0.4 to 0.5 keep every
 # gold set's facts and citations; 0.6 loses some.
@@ -360,6 +362,8 @@ class OfflineAnswerer:
             base = swapped if swapped != base else f"{base} {label}"
         rest = FOLLOWUP_CUE.sub("", text.lower())
         rest = re.sub(r"(?i)\b(ai engineers?|ml engineers?|automation specialists?|automation|ai engineering|engineering|the other (?:one|path)|for|about|of|them|it|that)\b", " ", rest)
+        # "does the same thing happen on the automation side?": words that only point back
+        rest = re.sub(r"(?i)\b(same|things?|happens?|side|too|also|true|case|appl(?:y|ies)|holds?|specifically|get|you)\b", " ", rest)
         extra = " ".join(w for w in re.findall(r"[\w₹'-]+", rest) if len(w) > 2)
         return f"{base} {extra}".strip()
 
@@ -650,7 +654,9 @@ class OfflineAnswerer:
         # first project?": the question's own words say what it is after, not the story before it.
         asked = self._rare_words(_asking_part(plan.query or plan.text))
         specific = sorted((asked if len(asked) >= 2 else self._rare_words(plan.query or plan.text)) - said)
-        best = _best_sentences(plan.hits[:1], specific, 1, idf=self.kb.idf, min_score=SPECIFIC_MIN_SCORE)
+        best = _best_sentences(
+            plan.hits[:1], specific, 1, idf=self.kb.idf, min_score=SPECIFIC_MIN_SCORE, quantity=bool(QUANTITY.search(_asking_part(plan.text).lower()))
+        )
         if not best:
             return parts
         extra = (best[0][0], [best[0][1]])
@@ -675,6 +681,9 @@ class OfflineAnswerer:
         # With one path asked about, its name says nothing about which sentence answers.
         skip = PATH_WORDS if plan.path in ("engineering", "automation") else frozenset()
         asked = [t for t in tokenize(plan.query or plan.text) if t not in skip]
+        asking = set(tokenize(_asking_part(plan.text)))
+        if not plan.followup and len(asking) >= 3:  # a story, then the question: the story's words count as synonyms do
+            asked = [t for t in asked if t in asking]
         related = [t for t in tokenize(plan.query or plan.text, expand=True) if t not in asked and t not in skip]
         related += [t for t in tokenize(TOPIC_WORDS.get(plan.topic or "", "")) if t not in asked]
         best = _best_sentences(
@@ -784,6 +793,7 @@ def _best_sentences(
     min_score: float = 0.0,
     why: bool = False,
     own_path: bool = False,
+    quantity: bool = False,
 ) -> list[tuple[str, str]]:
     """Sentences ranked by the rarity-weighted words they share with the question.
 
@@ -791,7 +801,8 @@ def _best_sentences(
     which usually carries the answer. For a question that asks why, a sentence that gives a
     cause ("... because AI tools made automation accessible") counts ``CAUSE_BONUS`` more, and
     a cause in the next sentence ("Why? Because ...") is read with the one before it. With
-    ``own_path``, only sentences (as read) that name ``path``.
+    ``own_path``, only sentences (as read) that name ``path``. For a question after a
+    quantity ("how much did the agency pay?"), a sentence with a number counts ``FIGURE_BONUS`` more.
     """
     weight = idf or (lambda _t: 1.0)
     wanted = set(terms)
@@ -818,6 +829,8 @@ def _best_sentences(
             text = " ".join(sentences[pos:end])
             if own_path and path in ("engineering", "automation") and not _mentions(text, path):
                 continue
+            if quantity and re.search(r"₹|\b\d", text):  # a figure, not the 8 of n8n; scored as read, with it
+                overlap = max(overlap, sum(weight(t) for t in wanted & set(tokenize(text)))) + FIGURE_BONUS
             scored.append((overlap - 0.3 * rank - 0.01 * pos, text, h.id))
     scored.sort(key=lambda s: -s[0])
     out: list[tuple[str, str]] = []

@@ -174,6 +174,11 @@ TOPICS = [
     # what each path is like at work: the article's scenes
     Case("core-scenes", ["what kind of requests land on an automation specialist's desk?"], [["zoho", "copy data"]]),
     Case("compounding-easier", ["will ML engineering get any easier after a few years?"], [["compounding bet"], ["easier"]]),
+    # a question for an amount prefers the sentence that gives one; the story's words count less than the question's
+    Case("quantity-sentence", ["in the part where someone finishes an automation course, how much does the agency pay?"], [["₹15,000"]]),
+    Case("story-words-count-less", ["I built a transformer from scratch in a course. What do junior job ads actually ask for?"], [["2+ years", "deployed models", "mlops"]]),
+    # a follow-up's words that only point back ("the same thing", "that side") do not steer the search
+    Case("fu-same-thing-other-side", ["is ML engineering being commoditized?", "is the same thing true on the automation side?"], [["template", "stay relevant"]]),
 ]
 
 
