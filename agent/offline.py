@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pathwise.knowledge.base import KnowledgeBase
     from pathwise.knowledge.types import Hit
 
+IN_PASSAGE_MIN_SCORE = 2.5  # a word of the question, in a passage already chosen ("what does debugging look like?")
 EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs beside a table row
 # A word this rare in the store (BM25 idf; 2.5 is about 1 passage in 15 of the article) is a
 # specific of the question: "agency", "startups", "meetings".
@@ -53,21 +54,21 @@ REFUSAL = (
 
 # Topic -> patterns on lower-cased text. Order matters: the first topic that matches wins ties.
 TOPICS: dict[str, str] = {
-    "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggl(?:e|es|ing)\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out",
-    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired|wreck|what (?:\w+ ){0,2}goes wrong|\bfried\b|(?:lose|losing|run(?:s|ning)? out of) steam|hits? a wall",
-    "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpays?\b(?! off)|\bpaid\b(?! off)|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b|\bctc\b|\bpackage\b|earning potential|pay ceiling",
+    "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggl(?:e|es|ing)\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out|(?:gonna|going to|will (?:that|this|it)) hurt me|(?:is|would) (?:that|this|it) (?:be )?(?:a )?(?:problem|an issue)|hold me back",
+    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|(?<!up )the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired|wreck|what (?:\w+ ){0,2}goes wrong|\bfried\b|(?:lose|losing|run(?:s|ning)? out of) steam|hits? a wall",
+    "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpays?\b(?! off)|\b(?:get|gets|getting|got|be|are|is|was|were|well|better|poorly|badly) paid\b|\bpaid (?:well|more|less|much|per|by|for|in)\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b|\bctc\b|\bpackage\b|earning potential|pay ceiling",
     "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash|blows? up|dies|goes down)|bad day|fire ?drill|outage|in prod\b|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it",
-    "gatekeeping": r"gatekeep|credential|degree|master'?s\b|\bphd\b|\bcs\b|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
+    "gatekeeping": r"gatekeep|credential|degree|\bm\.?tech\b|\bb\.?tech\b|\bmba\b|\bm\.?sc\b|qualifications?\b|(?:my|academic|educational?) background|master'?s\b|\bphd\b|\bcs\b|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
     "entry": r"entry|barrier|get (?:in|into|started|hired(?! to)|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
     "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
     "value_timing": r"\bvalue\b|payoff|see (?:the )?(?:benefit|impact|difference)|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
-    "skills": r"transfer|carr(?:y|ies|ied) over|lead (?:me |you )?(?:to|into)\b|where (?:can|does|will|could|would) (?:\w+ ){0,3}(?:lead|take)\b|set (?:me|you) up for|(?:other|what) (?:kinds? of )?(?:roles|jobs) (?:after|later|next|would|could|can)|\bexit (?:options|routes?|paths?)|pivot (?:to|into)|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill|(?:what|which)(?:'s| is) the (?:\w+ )?skill|\boutside (?:of )?(?:ml|ai|tech|the field|this field|engineering|automation)\b",
+    "skills": r"transfer|carr(?:y|ies|ied) over|lead (?:me |you )?(?:to|into)\b|where (?:can|does|will|could|would) (?:\w+ ){0,3}(?:lead|take)\b|set (?:me|you) up for|(?:other|what) (?:kinds? of )?(?:roles|jobs) (?:after|later|next|would|could|can)|\bexit (?:options|routes?|paths?)|(?:roles|jobs|doors|options) (?:\w+ ){0,4}open(?:s)? up|open(?:s)? (?:up )?(?:doors|roles|options)|want to move on|pivot (?:to|into)|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill|(?:what|which)(?:'s| is) the (?:\w+ )?skill|\boutside (?:of )?(?:ml|ai|tech|the field|this field|engineering|automation)\b",
     "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)|eaten|mid[- ]?(?:level|tier)|middle of the market",
-    "market": r"2026|market|demand|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
+    "market": r"2026|market|demand|room (?:left )?for|saturat|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
     "hiring": r"(?:kind|type|sort|size)s? of (?:compan|business|firm|employer|organi[sz]ation)|compan(?:y|ies) (?:\w+ ){0,2}(?:hire|hiring|want|look(?:ing)? for|go for|prefer|pick)|\bemployers?\b|who (?:hires|employs)\b|startups? (?:vs|or|and|versus) (?:small|big|large)",
-    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b(?! with| to\b)|think harder|try faster|(?:three|3) (?:[\w-]+ ){0,2}questions|which questions|self[- ]check|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choos|decid|pick)(?:e|es|ing)? between|help me (?:decide|choose)|self[- ]knowledge",
+    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b(?! with| to\b)|unstuck|think harder|try faster|(?:three|3) (?:[\w-]+ ){0,2}questions|which questions|self[- ]check|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choos|decid|pick)(?:e|es|ing)? between|help me (?:decide|choose)|self[- ]knowledge",
     "compounding": r"compound|long[- ]term|long run|pyramid|diversif|year (?:three|five)|gets? (?:\w+ )?easier|builds? up\b|snowball|builds? on (?:itself|themselves|each other)|stacks? up",
-    "commitment": r"18 months|pick(?:ing|s)? up the other|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
+    "commitment": r"18 months|pick(?:ing|s)? up (?:the other|automation|ml|ai engineering|engineering)|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
     "choose": r"which(?: one| path| career| role| option)?(?: is|'s) (?:the )?(?:better|best)|what'?s better|makes? (?:more )?sense|tl;?dr|better (?:option|choice|path|career)|which is (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
     "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
     "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
@@ -98,7 +99,7 @@ DOMAIN = re.compile(
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
     r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer|data scien(?:ce|tists?)|"
-    r"data analysts?|web developers?|graphic designers?|game developers?|cyber ?security(?: analyst)?|security analysts?|data engineers?|ux designers?|devops engineers?)s?\b"
+    r"data analysts?|web developers?|graphic designers?|game developers?|cyber ?security(?: analyst)?|security analysts?|data engineers?|ux designers?|devops engineers?|prompt engineer(?:s|ing)?)s?\b"
 )
 INJECTION = re.compile(
     r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
@@ -125,6 +126,7 @@ PRODUCT_CHOICE = re.compile(
 )
 GREETING = re.compile(r"^(hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|ok(?:ay)?|cool|great)\b[\s!.,?]*$")
 ENGINEERING = re.compile(r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder")
+ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
 AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|the other (?:one|path)|make\.com")
 BOTH = re.compile(r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either")
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career)\b|the opposite|the alternative|\bvice versa\b")
@@ -157,7 +159,7 @@ NUMBER_WORDS = {
     "half": 0.5,
 }
 _NUM = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|thirty-six|forty-eight|a|an|half)"
-_ORD = r"(\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth)"
+_ORD = r"((?<![\d.])\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth)"
 
 
 def _n(word: str) -> float:
@@ -221,6 +223,7 @@ def _first_groups(m: re.Match[str]) -> tuple[str, str]:
 def detect_path(text: str) -> str | None:
     t = text.lower()
     eng, auto = bool(ENGINEERING.search(t)), bool(AUTOMATION.search(t))
+    eng = eng or (not auto and bool(ENGINEERING_TOOLS.search(t)))
     if BOTH.search(t) or (eng and auto):
         return "both"
     return "engineering" if eng else "automation" if auto else None
@@ -313,9 +316,11 @@ class OfflineAnswerer:
 
         fit_answers = answers_from_text(t)
         # A self-description gets a fit score, unless it is a question that only mentions the
-        # asker's plans ("where can automation experience lead if I don't want ... forever?").
+        # asker's plans ("where can automation experience lead if I don't want ... forever?"), or
+        # asks whether a trait is a red flag on one path ("... is that gonna hurt me in ML?").
         describes_self = FIRST_PERSON.search(t) and has_signals(fit_answers)
-        if describes_self and (FIT_ASK.search(t) or not QUESTION_OPENING.match(t)):
+        flag_question = topic == "red_flags" and path in ("engineering", "automation") and not FIT_ASK.search(t)
+        if describes_self and not flag_question and (FIT_ASK.search(t) or not QUESTION_OPENING.match(t)):
             plan = Plan(text=text, intent="fit", topic="fit", path=path, fit=score_fit(fit_answers, self.facts))
             new.topic, new.path = "fit", None
             return plan, new
@@ -530,7 +535,8 @@ class OfflineAnswerer:
             name = "AI Engineering" if path == "engineering" else "Automation"
             listed = " ".join(f"({i}) {f.flag}" for i, f in enumerate(flags, 1))
             parts.append((f"You'll struggle with {name} if: {listed}", [f.passage_id for f in flags]))
-        return parts
+        # "I always reach for the fanciest model": what the article says of that trait.
+        return parts + self._extract(plan, n=1, min_score=EXTRA_MIN_SCORE)
 
     def _topic_framework(self, plan: Plan) -> list[tuple[str, list[str]]]:
         qs = self.facts.questions
@@ -548,7 +554,7 @@ class OfflineAnswerer:
         it asks about the framework as a whole."""
         if re.search(r"framework|questions", plan.text.lower()):
             return None
-        asked = self._rare_words(plan.query or plan.text)
+        asked = self._rare_words(re.sub(r"(?i)\bunstuck\b", "stuck", plan.query or plan.text))
         matching = [q for q in self.facts.questions if asked & set(tokenize(q.question))]
         return matching[0] if len(matching) == 1 else None
 
@@ -583,7 +589,10 @@ class OfflineAnswerer:
                         who = "an AI Engineer" if path == "engineering" else "an Automation Specialist"
                         # ...and what getting through it takes ("This takes patience and ...").
                         takes = [t for t in sentences[i + 2 :] if t.lower().startswith("this takes")][:1]
-                        parts.append((f"For {who}: " + " ".join([*sentences[i : i + 2], *takes]), [h.id]))
+                        shown = [*sentences[i : i + 2], *takes]
+                        asked = set(tokenize(_asking_part(plan.text))) - PATH_WORDS
+                        more = [t for t in _best_sentences([h], sorted(asked), 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE) if t[0] not in shown]
+                        parts.append((f"For {who}: " + " ".join(shown + [t[0] for t in more]), [h.id]))
                         break
                 else:
                     continue
@@ -762,9 +771,10 @@ def _band_text(b: IncomeBand) -> str:
 
 
 def _asking_part(text: str) -> str:
-    """The last sentence of a message of several, where people put what they ask after what they tell."""
+    """The last sentence of a message of several, where people put what they ask after what they
+    tell; the whole message when it asks more than once ("Is X true? What pays then?")."""
     parts = _sentences(text)
-    return parts[-1] if len(parts) > 1 else text
+    return parts[-1] if len(parts) > 1 and not any(p.endswith("?") for p in parts[:-1]) else text
 
 
 def _sentences(text: str) -> list[str]:

@@ -90,7 +90,12 @@ def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             base = word[: -len(suffix)]
-            return base + "y" if suffix in ("ies", "ied") else base
+            if suffix in ("ies", "ied"):
+                return base + "y"
+            # "debugging" is "debug", "stopped" "stop"; "spelling" stays "spell"
+            if suffix.startswith(("ing", "ed")) and re.search(r"([^aeioulsz])\1$", base):
+                return base[:-1]
+            return base
     return word
 
 

@@ -179,6 +179,14 @@ TOPICS = [
     Case("story-words-count-less", ["I built a transformer from scratch in a course. What do junior job ads actually ask for?"], [["2+ years", "deployed models", "mlops"]]),
     # a follow-up's words that only point back ("the same thing", "that side") do not steer the search
     Case("fu-same-thing-other-side", ["is ML engineering being commoditized?", "is the same thing true on the automation side?"], [["template", "stay relevant"]]),
+    # a trait asked about one path is a red-flag question; degrees by name; roles a path opens up
+    Case("red-flag-trait-one-path", ["I always pick the most complex model to impress people. Is that going to hurt me as an ML engineer?"], [["appearing smart"]], None, ["From what you said"]),
+    Case("gatekeeping-btech", ["I have a B.Tech, does my academic background matter to small business clients?"], [["nervous", "trust", "reverse credentialism"]]),
+    Case("skills-opens-up", ["what jobs does AI engineering experience open up later on?"], [["architecture roles", "infrastructure roles"]]),
+    Case("framework-unstuck", ["how do automation people get unstuck?"], [["try something else"]], None, ["think more carefully"]),
+    Case("commitment-pick-up-by-name", ["is it worth picking up automation after a year and a half of ML?"], [["18 months"]]),
+    Case("market-room-for-paid", ["is there room left for paid automation freelancers now that interns use zapier?"], [["accessible", "exploded", "middle ground"]], None, ["₹"]),
+    Case("path-by-tools", ["I know PyTorch and backprop; what do junior roles want?"], [["2+ years", "deployed models", "production"]], None, ["Low/medium"]),
 ]
 
 
@@ -209,6 +217,7 @@ def test_answers_are_deterministic(advisor) -> None:  # type: ignore[no-untyped-
         ("I'm happy grinding for months on one hard problem and I have savings. Which of the two options fits me?", "engineering"),
         ("Honestly I lose interest when I'm stuck on one problem for a week, I like jumping around between tools, and I'd rather test ten quick ideas than study theory. Which should I pick?", "automation"),
         ("I can focus for hours on end, notifications make me crazy, and I'm okay with not knowing why something fails for a while. Which path is for me?", "engineering"),
+        ("I'll happily spend a week on one bug to understand exactly why, I'm fine with low pay early if it builds into something, and constant calls drive me up the wall. Which suits me?", "engineering"),
     ],
 )
 def test_self_descriptions_get_a_fit_result(advisor, message: str, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -242,6 +251,7 @@ OFF_TOPIC = [
     "what does a cyber security analyst earn in Germany?",
     "is becoming a UX designer a smarter move than either?",
     "which LLM is best for writing emails, Gemini or ChatGPT?",
+    "should I become a prompt engineer instead?",
 ]
 
 
@@ -419,9 +429,10 @@ def _base_env() -> dict[str, str]:
         ("around the 1.5-2 year mark", (18, 24)),
         ("and after a year and a half or so?", (18, None)),
         ("years 2-3", (12, 36)),  # whole years as the article counts them
+        ("say I do 1.5 yrs of ML first", None),  # a length of time, not the fifth year
     ],
 )
-def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None]) -> None:
+def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:
     from pathwise.agent.offline import parse_period
 
     assert parse_period(text) == period

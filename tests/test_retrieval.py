@@ -133,6 +133,13 @@ def test_contractions_leave_no_fragments_behind(text: str, tokens: list[str]) ->
     assert tokenize(text) == tokens
 
 
+def test_a_doubled_consonant_before_a_suffix_is_one_stem() -> None:
+    from pathwise.knowledge.lexical import tokenize
+
+    assert tokenize("debugging stopped planning") == tokenize("debug stop plan")
+    assert tokenize("spelling missing") == ["spell", "miss"]
+
+
 # -- a table row and the paragraphs it summarises ---------------------------------------------
 @pytest.mark.parametrize(
     ("question", "paragraph", "row"),
