@@ -499,8 +499,9 @@ class OfflineAnswerer:
         then, for one path, a sentence that speaks to the question's own words, if one does."""
         row, *extra = self._row_topic(plan, "core problem") or [None]
         parts = [row] if row else []
+        scenes = self.kb.get(self.facts.scene_ids)
         for path in self._paths(plan):
-            scene = next((h for h in self.kb.get(self.facts.scene_ids) if _mentions(_sentences(h.text)[0], path)), None)
+            scene = next((h for h in scenes if _mentions(_sentences(h.text)[0], path)), None)
             if scene is not None:
                 parts.append((" ".join(_sentences(scene.text)[:2]), [scene.id]))
         if plan.path in (None, "both"):  # two scenes say enough
