@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pathwise.agent import guards
 from pathwise.agent.fit import FitAnswers, score_fit
 from pathwise.agent.models import FitResult, StreamEvent, Turn
-from pathwise.agent.offline import OfflineAnswerer
+from pathwise.agent.offline import OfflineAnswerer, search_query
 from pathwise.agent.sessions import SessionStore, clean_session_id
 from pathwise.errors import InputError, LLMUnavailable
 
@@ -147,8 +147,9 @@ class Advisor:
             if self.llm is not None:
                 log.info("refused an attempt to change the advisor's instructions without calling the model")
         else:
-            # A follow-up ("and for automation?") is searched for in its standalone form.
-            query = self.offline.understand(text, state, in_scope=True)[0].query or text
+            # Searched as offline answers search: a follow-up ("and for automation?") in its
+            # standalone form, with its topic's words in the article's vocabulary.
+            query = search_query(self.offline.understand(text, state, in_scope=True)[0])
             try:
                 for event in self.llm.stream(sid, text, query=query):
                     if event.kind == "turn":

@@ -441,3 +441,29 @@ def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] 
 def test_a_question_that_names_two_models_is_not_a_product_choice(advisor) -> None:  # type: ignore[no-untyped-def]
     turn = ask(advisor, "how much of what companies need can GPT-4 or Claude handle already?")
     assert turn.in_scope and "80%" in turn.answer, turn.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("what does a fire drill look like for an automation person?", "reading changelog docs"),
+        ("ML engineering experience, what other jobs does it open up?", "architecture roles"),
+        ("should I keep my options open and do a bit of both for now?", "pick one for 18 months minimum"),
+    ],
+)
+def test_the_model_is_given_the_passages_offline_answers_would_search(kb, tmp_path: Path, model_cache: Path, question: str, passage: str) -> None:  # type: ignore[no-untyped-def]
+    """The agent's search before the model's first call adds the question's topic words, as the
+    offline answerer's search does: the question alone does not find these passages."""
+    from fake_openai import say, scripted_model
+
+    from pathwise.agent.advisor import Advisor
+    from pathwise.agent.llm import LLMAgent
+
+    settings = Settings(home=tmp_path, cache_dir=model_cache)
+    model = scripted_model(say("Noted."))
+    Advisor(kb, settings=settings, llm=LLMAgent(kb, model, settings=settings)).reply("s", question)
+
+    [received] = model.received
+    given = " ".join(m.text for m in received if m.type == "tool")
+    assert passage in given
+    assert not any(passage in h.text for h in kb.search(question, 5))  # the question alone does not find it
