@@ -147,11 +147,12 @@ class Advisor:
             if self.llm is not None:
                 log.info("refused an attempt to change the advisor's instructions without calling the model")
         else:
-            # Searched as offline answers search: a follow-up ("and for automation?") in its
-            # standalone form, with its topic's words in the article's vocabulary.
-            query = search_query(self.offline.understand(text, state, in_scope=True)[0])
+            # The reading of a question the model answers in scope; searched as offline answers
+            # search: a follow-up ("and for automation?") in its standalone form, with its topic's
+            # words in the article's vocabulary.
+            in_scope_reading = self.offline.understand(text, state, in_scope=True)
             try:
-                for event in self.llm.stream(sid, text, query=query):
+                for event in self.llm.stream(sid, text, query=search_query(in_scope_reading[0])):
                     if event.kind == "turn":
                         turn = event.turn
                     else:
@@ -164,7 +165,10 @@ class Advisor:
                 turn = None
             # After a model's answer the offline reading only moves the session's topic along: the
             # model has judged the scope, so the store is not searched a second time.
-            plan, new_state = self.offline.understand(text, state, in_scope=None if turn is None else turn.in_scope)
+            if turn is not None and turn.in_scope:
+                plan, new_state = in_scope_reading
+            else:
+                plan, new_state = self.offline.understand(text, state, in_scope=None if turn is None else False)
         if turn is None:
             turn = self.offline.answer(plan, new_state)
             if self.llm is not None and hasattr(self.llm, "record_offline_turn"):
