@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from pathwise.agent.fit import answers_from_text, has_signals, score_fit
+from pathwise.agent.fit import OTHER, answers_from_text, has_signals, score_fit
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
@@ -301,7 +301,7 @@ class OfflineAnswerer:
         if followup:
             topic = topic or state.topic
             if OTHER_PATH.search(t) and state.path in ("engineering", "automation"):
-                path = "automation" if state.path == "engineering" else "engineering"
+                path = OTHER[state.path]
             path = path or state.path
             if period is None and state.period is not None:  # "and AI engineers?" keeps "after 4 years"
                 period = (state.period, state.period_end)
@@ -483,7 +483,7 @@ class OfflineAnswerer:
         leads = []
         for path in self._paths(plan):
             for h in plan.hits[:6]:
-                if not _mentions(h.text, path) or _mentions(h.text, "automation" if path == "engineering" else "engineering"):
+                if not _mentions(h.text, path) or _mentions(h.text, OTHER[path]):
                     continue
                 sentences = _sentences(h.text)
                 at = next((i for i, s in enumerate(sentences) if TRANSFERS.search(s)), None)
@@ -581,6 +581,7 @@ class OfflineAnswerer:
     def _topic_breaks(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """What a bad day looks like on each path: the passages after each burnout point."""
         parts = []
+        asked = sorted(set(tokenize(_asking_part(plan.text))) - PATH_WORDS)
         for path in self._paths(plan):
             detail = self.kb.get(self.facts.burnout_of(path).detail_passage_ids)
             for h in detail:
@@ -591,8 +592,7 @@ class OfflineAnswerer:
                         # ...and what getting through it takes ("This takes patience and ...").
                         takes = [t for t in sentences[i + 2 :] if t.lower().startswith("this takes")][:1]
                         shown = [*sentences[i : i + 2], *takes]
-                        asked = set(tokenize(_asking_part(plan.text))) - PATH_WORDS
-                        more = [t for t in _best_sentences([h], sorted(asked), 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE) if t[0] not in shown]
+                        more = [t for t in _best_sentences([h], asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE) if t[0] not in shown]
                         parts.append((f"For {who}: " + " ".join(shown + [t[0] for t in more]), [h.id]))
                         break
                 else:
@@ -620,9 +620,9 @@ class OfflineAnswerer:
                 if part not in parts:
                     parts.append(part)
         if plan.path in ("engineering", "automation") and parts:  # one path: what the question asks of its bet
-            said, other = set(_sentences(parts[0][0])), "automation" if plan.path == "engineering" else "engineering"
+            said = set(_sentences(parts[0][0]))
             more = [p for p in self._extract(replace(plan, hits=hits), n=3) if not said & set(_sentences(p[0]))]
-            parts += [p for p in more if not _mentions(p[0], other)][:1]
+            parts += [p for p in more if not _mentions(p[0], OTHER[plan.path])][:1]
         return parts
 
     def _topic_hiring(self, plan: Plan) -> list[tuple[str, list[str]]]:
@@ -685,8 +685,7 @@ class OfflineAnswerer:
         """
         hits = [h for h in plan.hits if h.id not in (exclude_ids or set())]
         if plan.path in ("engineering", "automation"):
-            other = "automation" if plan.path == "engineering" else "engineering"
-            preferred = [h for h in hits if _mentions(h.text, plan.path) or not _mentions(h.text, other)]
+            preferred = [h for h in hits if _mentions(h.text, plan.path) or not _mentions(h.text, OTHER[plan.path])]
             hits = preferred or hits
         # With one path asked about, its name says nothing about which sentence answers.
         skip = PATH_WORDS if plan.path in ("engineering", "automation") else frozenset()
