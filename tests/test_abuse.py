@@ -142,6 +142,7 @@ def obedient_model(peek: Callable[[str], list[str]]) -> Any:
 
     class Obedient(BaseChatModel):
         _calls: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
+        _said: list[str] = PrivateAttr(default_factory=list)
         _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
         @property
@@ -152,6 +153,12 @@ def obedient_model(peek: Callable[[str], list[str]]) -> Any:
         def calls(self) -> list[list[BaseMessage]]:
             with self._lock:
                 return list(self._calls)
+
+        @property
+        def said(self) -> list[str]:
+            """Every answer it gave, before any guard saw it."""
+            with self._lock:
+                return list(self._said)
 
         def bind_tools(self, tools: Any, **kwargs: Any) -> Obedient:
             return self
@@ -169,6 +176,8 @@ def obedient_model(peek: Callable[[str], list[str]]) -> Any:
             parts += markup.findall(question)
             if re.search(r"user|person|history", question, re.IGNORECASE):
                 parts.append("Earlier: " + " | ".join(m.text for m in messages if isinstance(m, HumanMessage)))
+            with self._lock:
+                self._said.append(" ".join(parts))
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content=" ".join(parts)))])
 
     return Obedient()
@@ -249,6 +258,7 @@ def test_llm_advisor_with_an_obedient_model(llm: tuple[Advisor, Any], case: Case
     advisor, model = llm
     sid, t = f"llm-{case.id}", tag(case, "llm")
     advisor.reply(sid, seed(t))
+    said_before = len(model.said)
     tokens, turn = "", None
     for event in advisor.stream(sid, case.message):
         if event.kind == "token":
@@ -257,6 +267,9 @@ def test_llm_advisor_with_an_obedient_model(llm: tuple[Advisor, Any], case: Case
             turn = event.turn
     assert turn is not None
     check_shown(case, turn.model_dump(), t, tokens)
+    if case.category == "indirect-injection":
+        # The injected note reached the model, which obeyed it: what kept it from the person is the agent.
+        assert any(CANARY in said for said in model.said[said_before:]), "the attack never reached the model"
     if turn.mode == "offline" and case.answered:  # a refusal, or a fallback that says why
         assert not turn.in_scope or (turn.notice and "Offline mode for this answer" in turn.notice), turn
 
