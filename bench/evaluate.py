@@ -38,6 +38,54 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+class ConvTurn(BaseModel):
+    message: str
+    kind: str
+    expect: list[list[str]] = []
+    passage: str | list[str] | None = None
+    path: str | None = None
+
+    @property
+    def spans(self) -> list[str]:
+        return [self.passage] if isinstance(self.passage, str) else list(self.passage or [])
+
+
+class Conversation(BaseModel):
+    """A whole conversation judged turn by turn (the shared ``dev_convs.jsonl`` format)."""
+
+    id: str
+    persona: str = ""
+    turns: list[ConvTurn]
+
+
+def is_conversation_file(path: Path) -> bool:
+    """Whether a gold file holds conversations (turns are objects) rather than cases (turns are text)."""
+    try:
+        first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "")
+        turns = json.loads(first).get("turns") if first else None
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return False
+    return bool(turns) and isinstance(turns[0], dict)
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the conversation set {path}: {exc}") from exc
+    out = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(Conversation.model_validate_json(line))
+        except ValidationError as exc:
+            raise InputError(f"{path} line {n} is not a conversation: {exc.errors()[0]['msg']}") from exc
+    if not out:
+        raise InputError(f"{path} has no conversations")
+    return out
+
+
 def load_cases(path: Path | None) -> list[Case]:
     if path is None:
         raw = resources.files("pathwise.bench").joinpath("data", "dev.jsonl").read_text(encoding="utf-8")
@@ -208,6 +256,57 @@ def eval_answers(advisor: Advisor, cases: list[Case]) -> dict[str, Any]:
         "mode": advisor.mode,
     }
     failures = [v for v in verdicts if any(v.get(k) is False for k in ("fact", "citation", "offtopic", "adversarial", "fit"))]
+    return {"summary": summary, "failures": failures}
+
+
+def eval_conversations(advisor: Advisor, conversations: list[Conversation]) -> dict[str, Any]:
+    """Every turn sent as the next message of its conversation's session, judged on its own.
+
+    A fact turn is a first turn when it opens the conversation, a follow-up otherwise. A fact
+    turn answered out of scope is a wrong refusal: the worst failure, counted on its own.
+    """
+    verdicts: list[dict[str, Any]] = []
+    words, latencies = [], []
+    for conv in conversations:
+        session = f"eval-{conv.id}"
+        for n, gold in enumerate(conv.turns):
+            turn = advisor.reply(session, gold.message)
+            latencies.append(turn.latency_ms)
+            v: dict[str, Any] = {"id": f"{conv.id}#{n + 1}", "kind": gold.kind, "message": gold.message, "answer": turn.answer}
+            if gold.kind == "fact":
+                words.append(len(turn.answer.split()))
+                v["position"] = "first" if n == 0 else "followup"
+                v["fact"] = all(any(contains(turn.answer, s) for s in group) for group in gold.expect)
+                v["refused"] = turn.in_scope is False
+                if gold.spans:
+                    v["citation"] = any(contains(c.text, span) for c in turn.citations for span in gold.spans)
+            elif gold.kind == "offtopic":
+                v["offtopic"] = turn.in_scope is False
+            elif gold.kind == "fit":
+                v["fit"] = turn.fit is not None and turn.fit.recommended == gold.path
+            verdicts.append(v)
+
+    def rate(key: str, position: str | None = None) -> float | None:
+        vals = [v[key] for v in verdicts if key in v and (position is None or v.get("position") == position)]
+        return round(sum(vals) / len(vals), 3) if vals else None
+
+    fits = [v["fit"] for v in verdicts if "fit" in v]
+    summary = {
+        "conversations": len(conversations),
+        "turns": len(verdicts),
+        "fact_turns": sum(1 for v in verdicts if "fact" in v),
+        "facts": rate("fact"),
+        "facts_first": rate("fact", "first"),
+        "facts_followup": rate("fact", "followup"),
+        "citations": rate("citation"),
+        "offtopic": rate("offtopic"),
+        "fit": f"{sum(fits)}/{len(fits)}" if fits else None,
+        "wrong_refusals": sum(1 for v in verdicts if v.get("refused")),
+        "median_words": statistics.median(words) if words else 0,
+        "p50_latency_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
+        "mode": advisor.mode,
+    }
+    failures = [v for v in verdicts if v.get("refused") or any(v.get(k) is False for k in ("fact", "citation", "offtopic", "fit"))]
     return {"summary": summary, "failures": failures}
 
 

@@ -276,8 +276,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pathwise.bench.evaluate import dump, eval_answers, eval_retrieval, follow_up_condenser, load_cases
+    from pathwise.bench.evaluate import dump, eval_answers, eval_retrieval, follow_up_condenser, is_conversation_file, load_cases
 
+    if args.set and is_conversation_file(Path(args.set)):
+        return _eval_conversations(args)
     cases = load_cases(Path(args.set) if args.set else None)
     if args.retrieval:
         kb = _kb()
@@ -308,6 +310,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"  {'p50 latency':<12} {s['p50_latency_ms']} ms")
     for f in result["failures"]:
         print(f"  FAIL {f['id']}: {f['answer'][:120]}")
+    return 0
+
+
+def _eval_conversations(args: argparse.Namespace) -> int:
+    from pathwise.bench.evaluate import dump, eval_conversations, load_conversations
+
+    conversations = load_conversations(Path(args.set))
+    if args.retrieval:
+        raise InputError("--retrieval scores question sets; a conversation file is scored by its answers")
+    result = eval_conversations(_advisor(args.offline, durable=False), conversations)
+    if args.json:
+        print(dump(result))
+        return 0
+    s = result["summary"]
+    print(f"conversations: {s['conversations']}, {s['turns']} turns, {s['fact_turns']} fact turns ({s['mode']} mode)")
+    for key in ("facts", "facts_first", "facts_followup", "citations", "offtopic", "fit", "wrong_refusals"):
+        value = s[key]
+        shown = "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"  {key.replace('_', ' '):<16} {shown}")
+    print(f"  {'median words':<16} {s['median_words']}")
+    print(f"  {'p50 latency':<16} {s['p50_latency_ms']} ms")
+    for f in result["failures"]:
+        why = "REFUSED" if f.get("refused") else "FAIL"
+        print(f"  {why} {f['id']} [{f['kind']}] {f['message'][:70]!r} -> {f['answer'][:110]}")
     return 0
 
 

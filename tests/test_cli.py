@@ -402,3 +402,33 @@ def test_a_read_only_data_dir_is_one_line(tmp_path: Path, monkeypatch: pytest.Mo
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: pathwise" in capsys.readouterr().out
+
+
+CONVERSATION = {"id": "c-1", "persona": "a tester", "turns": [
+    {"message": "When do automation people burn out?", "kind": "fact", "expect": [["18-24"]], "passage": "break at months 18-24"},
+    {"message": "And AI engineers?", "kind": "fact", "expect": [["8-14"]], "passage": ["hit the wall at months 8-14"]},
+    {"message": "Best pizza in Naples?", "kind": "offtopic"},
+]}
+
+
+def test_eval_scores_a_conversation_file_turn_by_turn(shared: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gold = tmp_path / "convs.jsonl"
+    gold.write_text(json.dumps(CONVERSATION) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "eval", "--offline", "--json", "--set", str(gold))
+    assert code == 0
+    summary = json.loads(out)["summary"]
+    assert (summary["conversations"], summary["turns"], summary["fact_turns"]) == (1, 3, 2)
+    assert summary["facts_first"] == 1.0 and summary["facts_followup"] == 1.0
+    assert summary["offtopic"] == 1.0 and summary["wrong_refusals"] == 0
+    code, out, _ = run(capsys, "eval", "--offline", "--set", str(gold))
+    assert code == 0 and "facts followup   1.000" in out and "wrong refusals   0" in out
+
+
+def test_eval_counts_a_refused_fact_turn_as_a_wrong_refusal(shared: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    refused = {"id": "c-2", "turns": [{"message": "Best pizza in Naples?", "kind": "fact", "expect": [["pizza"]]}]}
+    gold = tmp_path / "convs.jsonl"
+    gold.write_text(json.dumps(refused) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "eval", "--offline", "--json", "--set", str(gold))
+    assert code == 0
+    result = json.loads(out)
+    assert result["summary"]["wrong_refusals"] == 1 and result["failures"][0]["refused"] is True
