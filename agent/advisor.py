@@ -195,14 +195,35 @@ class _Quarantined:
     def facts(self) -> FactSheet:
         return self._kb.facts
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        return self._clean(self._kb.search(query, k))
+    def search(self, query: str, k: int = 5, *, vector: Any = None) -> list[Hit]:
+        return self._clean(self._kb.search(query, k, vector=vector))
 
     def get(self, ids: list[str]) -> list[Hit]:
         return self._clean(self._kb.get(ids))
 
     def idf(self, term: str) -> float:
         return self._kb.idf(term)
+
+    def embed(self, text: str) -> Any:
+        return self._kb.embed(text)
+
+    def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[Any]:
+        return self._kb.neighbours(vector, k, traits=traits)
+
+    def embed_many(self, texts: list[str]) -> Any:
+        return self._kb.embed_many(texts)
+
+    def adjacent(self, ids: list[str]) -> list[str]:
+        return self._kb.adjacent(ids)
+
+    def passage_topics(self, ids: list[str]) -> dict[str, float]:
+        return self._kb.passage_topics(ids)
+
+    def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[Any], float]:
+        return self._kb.lexical_neighbours(text, k)
+
+    def sentence_similarity(self, text: str, hits: list[Hit], vector: Any = None) -> dict[str, float]:
+        return self._kb.sentence_similarity(text, hits, vector)
 
     def _clean(self, hits: list[Hit]) -> list[Hit]:
         out = []
@@ -232,4 +253,6 @@ def _durable_checkpointer(home: Path) -> Any:
 def _exchange(text: str, turn: Turn, plan: Any) -> Any:
     from pathwise.agent.sessions import Exchange
 
-    return Exchange(user=text, answer=turn.answer, topic=plan.topic, path=plan.path, mode=turn.mode)
+    return Exchange(
+        user=text, answer=turn.answer, topic=plan.topic, path=plan.path, mode=turn.mode, cited=[c.id for c in turn.citations]
+    )

@@ -184,6 +184,7 @@ def mirror(answers: FitAnswers) -> FitAnswers:
 
 
 # -- free text -----------------------------------------------------------------------------
+_NEG_AFTER = r"(?:bores?|drains?|kills?|exhausts?|wears? (?:me )?out|frustrates?|annoys?) me\b"
 _NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
 
 # (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
@@ -194,6 +195,9 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:hack|duct tape|messy|shortcuts?|compromis)", "flag", "needs_architectural_purity"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:wait|delay|slow|uncertain|ambigu|not knowing)", "pref", "speed"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:deep|depth|one thing|same domain)", "q2", "breadth"),
+    # The same dislike said after the thing: "going deep on one thing for weeks bores me".
+    (rf"(?:deep|depth|one thing|same domain|one problem)\W+(?:\w+\W+){{0,4}}{_NEG_AFTER}", "q2", "breadth"),
+    (rf"(?:variety|switching|new tools|breadth|context[- ]switching)\W+(?:\w+\W+){{0,4}}{_NEG_AFTER}", "q2", "depth"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:variety|switching|new tools|breadth)", "q2", "depth"),
     # Not needing praise is no red flag: taken out first, so it cannot read as needing it.
     (r"(?:don'?t|do not|never|doesn'?t) need (?:\w+ ){0,3}(?:validation|recognition|praise|acknowledg|appreciation|pat (?:me )?on the back)", "none", ""),
@@ -267,3 +271,25 @@ def score_text(text: str, facts: FactSheet | None = None) -> FitResult | None:
     """A fit result for a self-description, or None when it says nothing the framework uses."""
     answers = answers_from_text(text)
     return score_fit(answers, facts) if has_signals(answers) else None
+
+
+def fit_by_example(path: str, facts: FactSheet | None = None) -> FitResult:
+    """A recommendation from the people a self-description reads most like, when the framework's
+    sums find nothing to score: one point, behind the article's own "Choose ... if you want" line."""
+    facts = facts or bundled_facts()
+    quote = facts.recommendations[path].text
+    reason = Reason(
+        signal="similar_profile",
+        answer=f"what you describe reads like the people the article sends to {PATH_LABEL[path]}",
+        path=path,  # type: ignore[arg-type]
+        points=SIGNAL_POINTS,
+        quote=quote,
+    )
+    scores = {"engineering": 0.0, "automation": 0.0, path: SIGNAL_POINTS}
+    return FitResult(
+        recommended=path,  # type: ignore[arg-type]
+        scores=scores,
+        reasons=[reason],
+        margin=MARGIN,
+        caveat=f"Tell me more (what recharges you, what you do when stuck) for a firmer answer. Whichever you choose, the article's hard advice is to {facts.commitment.text}.",
+    )

@@ -1,20 +1,23 @@
-"""The offline answerer: understands a question with rules, answers from the fact sheet and
-retrieved passages, cites what it used. No model, no clock, no randomness.
+"""The offline answerer: answers a read message from the fact sheet and retrieved passages,
+cites what it used. No model, no clock, no randomness.
 
-``understand`` turns a message plus the session's state into a ``Plan`` (topic, path, period,
-intent), resolving follow-ups ("and for automation?", "why?", "what about after 4 years?").
-``answer`` turns a plan into a short, cited ``Turn``.
+``understand`` reads a message with the conversation (``agent/reading.py``) into a ``Plan``;
+``answer`` turns the plan into a short, cited ``Turn``: a topic's facts from the fact sheet,
+the best sentences of the passages found, or, for a follow-up, what the last answer's
+passages and their neighbours say that it did not.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from pathwise.agent.fit import OTHER, answers_from_text, has_signals, score_fit
+from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
+from pathwise.agent.reading import ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, search_query
+from pathwise.agent.reading import sentences as _sentences
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
 from pathwise.knowledge.lexical import tokenize
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
     from pathwise.knowledge.base import KnowledgeBase
     from pathwise.knowledge.types import Hit
 
+__all__ = ["OfflineAnswerer", "Plan", "search_query"]
+
+
 IN_PASSAGE_MIN_SCORE = 2.5  # a word of the question, in a passage already chosen ("what does debugging look like?")
 EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs beside a table row
 # A word this rare in the store (BM25 idf; 2.5 is about 1 passage in 15 of the article) is a
@@ -30,17 +36,13 @@ EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs bes
 RARE_IDF = 2.5
 SPECIFIC_MIN_SCORE = 3.5
 OVERVIEW_WORDS = 60  # how much of a passage answers a question the comparison table does not
-OFF_TOPIC_SIMILARITY = 0.40
-# A topic word ("recommend", "how much") in a message with no career words needs at least this much
-# support from the article: "Recommend me a good movie" scores 0.16, "Tell me about the framework" 0.20.
-TOPIC_WORD_SIMILARITY = 0.19
-SILENT_SIMILARITY = 0.45  # an on-topic-sounding question with no topic and no passage this close: the article is silent  # MiniLM cosine of the best passage below which a question is not about the article
 
 SCOPE = (
     "I can only help with choosing between AI Engineer and AI Automation Specialist, from one 2026 article: "
     "income by period, burnout, entry barriers, gatekeeping, the 2026 market, red flags, and its three-question "
     "framework. Ask me about those, or describe yourself and I'll score your fit."
 )
+ACK = "Glad that helps. Ask me anything else about the two paths, or tell me about yourself and I'll score your fit."
 SILENT = (
     "The article doesn't cover that. It compares AI Engineer and AI Automation Specialist on income by period, "
     "burnout, entry barriers, gatekeeping, the 2026 market, red flags and a three-question framework."
@@ -50,95 +52,8 @@ REFUSAL = (
     "from the article, for example income, burnout, or which path fits a person."
 )
 
-# -- understanding ------------------------------------------------------------------------
 
-# Topic -> patterns on lower-cased text. Order matters: the first topic that matches wins ties.
-TOPICS: dict[str, str] = {
-    "red_flags": r"red flags?|warning signs?|\bsigns? (?:i|i'd|i'm|you|you'd|that)\b|miserable|not cut out|\bstruggl(?:e|es|ing)\b|\bavoid\b|not for (?:me|everyone)|wrong fit|personality|traits?\b|not (?:be )?(?:a )?(?:good )?(?:fit|suited)|who should(?:n't| not)|shouldn'?t (?:choose|pick|go)|bad fit|wash(?:es)? out|(?:gonna|going to|will (?:that|this|it)) hurt me|(?:is|would) (?:that|this|it) (?:be )?(?:a )?(?:problem|an issue)|hold me back",
-    "burnout": r"burn(?:ed|t|ing)?[- ]?out|burnout|\bburn\b|\bquit|give up|hit the wall|(?<!up )the wall\b|exhaust|drain|break(?:s)? (?:people|down)|when do (?:people|they|most) (?:fail|break)|breaking point|tired|wreck|what (?:\w+ ){0,2}goes wrong|\bfried\b|(?:lose|losing|run(?:s|ning)? out of) steam|hits? a wall",
-    "income": r"\bearn|income|take[- ]home|(?:do|does|did|will|can|could|would|should)\s+(?:i|you|they|we|an?|the)?\s*[\w\s]{0,30}?\bmake\b(?=\s*(?:$|[?.!,;]|per\b|in\b|a (?:year|month)|each\b|every\b|at\b|after\b|during\b|when\b|as\b|on\b|monthly|yearly|annually|early|later|now|initially|to start|starting|first))|\bmake\b.{0,25}\b(?:money|nothing|anything|much|any|a living)|\bsalar|salar|money|\bpays?\b(?! off)|\b(?:get|gets|getting|got|be|are|is|was|were|well|better|poorly|badly) paid\b|\bpaid (?:well|more|less|much|per|by|for|in)\b|₹|lakh|rupee|how much|compensation|\brates?\b|wage|make a living|financ|\bcash\b|profit|\blpa\b|\bctc\b|\bpackage\b|earning potential|pay ceiling",
-    "breaks": r"(?:when|if) (?:\w+ ){0,3}(?:breaks?|fails?|stops?|goes wrong|crash|blows? up|dies|goes down)|bad day|fire ?drill|outage|in prod\b|breaks? in production|in production|on the phone|\balone\b|debug|fix(?:ing)? it",
-    "gatekeeping": r"gatekeep|credential|degree|\bm\.?tech\b|\bb\.?tech\b|\bmba\b|\bm\.?sc\b|qualifications?\b|(?:my|academic|educational?) background|master'?s\b|\bphd\b|\bcs\b|self[- ]taught|college|universit|diploma|cs grad|overqualif|bootcamp|certificat",
-    "entry": r"entry|barrier|get (?:in|into|started|hired(?! to)|a job)|break into|how hard|difficult to (?:start|get)|beginner|junior|postings?|job ads?|requirements?|experience (?:do|does|is|are)|ask for|qualif|\btough\b|land (?:a|my|the|your)? ?(?:first )?(?:\w+ )?(?:job|client|gig|role)s?|first gigs?|start(?:ing)? out|\bproof\b|first clients?|get (?:\w+ )?clients|portfolio",
-    "feedback": r"feedback|find out (?:if|whether)|(?:know|tell|see) (?:if|whether) (?:\w+ ){0,3}works?\b",
-    "value_timing": r"\bvalue\b|payoff|see (?:the )?(?:benefit|impact|difference)|front[- ]loaded|back[- ]loaded|results? show|see (?:the )?results|impact show|pay(?:s|ing)? off|paid off",
-    "skills": r"transfer|carr(?:y|ies|ied) over|lead (?:me |you )?(?:to|into)\b|where (?:can|does|will|could|would) (?:\w+ ){0,3}(?:lead|take)\b|set (?:me|you) up for|(?:other|what) (?:kinds? of )?(?:roles|jobs) (?:after|later|next|would|could|can)|\bexit (?:options|routes?|paths?)|(?:roles|jobs|doors|options) (?:\w+ ){0,4}open(?:s)? up|open(?:s)? (?:up )?(?:doors|roles|options)|want to move on|pivot (?:to|into)|(?:which|what) abilit|skills? (?:that )?(?:last|carry|matter)|valuable skill|thinking style|which skill|what skill|(?:what|which)(?:'s| is) the (?:\w+ )?skill|\boutside (?:of )?(?:ml|ai|tech|the field|this field|engineering|automation)\b",
-    "commoditization": r"commodit|template|replace|obsolete|disappear|go away|\bdie\b|dying|extinct|future[- ]proof|job security|\bsafe\b|take (?:over|my job)|absorbed|automated away|floor drops|barbell|foundation models?|api(?:s)? (?:took|replace)|eaten|mid[- ]?(?:level|tier)|middle of the market",
-    "market": r"2026|market|demand|room (?:left )?for|saturat|grow|grown|\bopenings?\b|blow(?:n|ing)? up|\bboom|predicted|future|outlook|trend|hiring|in 2023|job market|opportunit|exploded",
-    "hiring": r"(?:kind|type|sort|size)s? of (?:compan|business|firm|employer|organi[sz]ation)|compan(?:y|ies) (?:\w+ ){0,2}(?:hire|hiring|want|look(?:ing)? for|go for|prefer|pick)|\bemployers?\b|who (?:hires|employs)\b|startups? (?:vs|or|and|versus) (?:small|big|large)",
-    "framework": r"framework|questions? (?:should|to|do|can|would) (?:i|you|we) ask|ask (?:myself|yourself)|figure out (?:which|what|if)|\bstuck\b(?! with| to\b)|unstuck|think harder|try faster|(?:three|3) (?:[\w-]+ ){0,2}questions|which questions|self[- ]check|how (?:do|should|can) i (?:decide|choose|pick)|how (?:am i|do i|should i|can i|would i|to) (?:\w+ ){0,3}(?:decide|choose|pick)|(?:choos|decid|pick)(?:e|es|ing)? between|help me (?:decide|choose)|self[- ]knowledge",
-    "compounding": r"compound|long[- ]term|long run|pyramid|diversif|year (?:three|five)|gets? (?:\w+ )?easier|builds? up\b|snowball|builds? on (?:itself|themselves|each other)|stacks? up",
-    "commitment": r"18 months|pick(?:ing|s)? up (?:the other|automation|ml|ai engineering|engineering)|\bcommit|at the same time|simultaneous|keep (?:my |your )?options open|(?:also |then )(?:learns?|gets? good at|picks? up|understands?) |stick (?:with|to)|focus on one|how long should i|both|straddle|combine|cross[- ]pollinat|pick one|switch (?:later|paths?)|do (?:them )?both|learns? ml|ml fundamentals|deadly|irreplaceable|go deep",
-    "choose": r"which(?: one| path| career| role| option)?(?: is|'s) (?:the )?(?:better|best)|what'?s better|makes? (?:more )?sense|tl;?dr|better (?:option|choice|path|career)|which is (?:more|better)|(?:when )?should (?:i|you|someone|somebody|anyone|one|people|a person) (?:choose|pick|go)|choose (?:ai )?(?:engineering|automation)|which (?:one|path|career) should|recommend|verdict|bottom line|conclusion",
-    "suits": r"suit|best for|good fit|fit for|good for\b|right for|well[- ]suited|does well|do well|cut out for|who is (?:it|this) for|type of person|kind of person|thrive|recharge|energi[sz]|depth|breadth|patient thinkers|doers",
-    "tools": r"tools?\b|n8n|zapier|make\.com|pytorch|tensorflow|course|syllabus|what (?:do|should) (?:i|you) learn|tech stack|learn first",
-    "real_question": r"really asking|real question|real tension|actually asking|valuable quickly|question (?:people|you)",
-    "core_problem": r"core problem|(?:sort|kind|type)s? of (?:problems?|tasks?|projects?|requests?|meetings?|work\b)|requests? (?:do|does|would|will) (?:they|you|an?)|typical (?:day|week|task|project|request)|day in the life|(?:concrete |real |an )examples? of (?:the |their |a )?(?:work|tasks?|projects?|requests?|problems?)|problems? .{0,40}\b(?:solve|fix|work on)\b|what do (?:they|ai engineers|automation specialists|engineers|specialists) (?:do|work on)|day[- ]to[- ]day|daily work|job like|work on|what (?:is|does) (?:an? )?(?:ai engineer|automation specialist)|all day|spend (?:their|the) day",
-    "overview": r"difference|differ|compare|comparison|versus|\bvs\.?\b|pros and cons|overview|summar|tell me about|explain",
-}
-
-# Words the article uses for each topic, added to a question's search and used to pick sentences.
-TOPIC_WORDS: dict[str, str] = {
-    "market": "in 2026 roles haven't grown as fast as expected demand exploded",
-    "commoditization": "commoditization template floor drops absorbed barbell relevant commoditized",
-    "gatekeeping": "credentialism degree filter self-taught handicap reverse over-qualification",
-    "skills": "transferable skill thinking systems translating transfers",
-    "compounding": "compounding bet diversification pyramid year easier",
-    "commitment": "straddle both committing pick one 18 months minimum cross-pollinate deep combine",
-    "tools": "know n8n make zapier langchain pytorch transformer course",
-    "real_question": "asking valuable quickly lasts tension",
-    "breaks": "breaks alone phone production",
-}
 PATH_WORDS = frozenset(tokenize("ai ml engineer engineers engineering automation specialist specialists"))
-
-# Words that show a message is about the article's world even when no topic matches.
-DOMAIN = re.compile(
-    r"\bai\b|engineer|automat|\bml\b|machine learning|career|path|model|workflow|zapier|n8n|llm|gpt|prompt engineer|"
-    r"freelanc|client|upwork|job|role|specialist|\bskills?\b"
-)
-OTHER_CAREERS = re.compile(
-    r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
-    r"actor|musician|pharmacist|civil engineer|mechanical engineer|banker|police|soldier|farmer|data scien(?:ce|tists?)|"
-    r"data analysts?|web developers?|graphic designers?|game developers?|cyber ?security(?: analyst)?|security analysts?|data engineers?|ux designers?|devops engineers?|prompt engineer(?:s|ing)?)s?\b"
-)
-INJECTION = re.compile(
-    r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
-    r"disregard (?:all |any |the |your |previous |prior )*(?:rules|instructions|guidelines)|"
-    r"(?:system|hidden|initial|original) (?:prompt|instructions|message)|reveal (?:your |the )?(?:prompt|instructions|rules)|"
-    r"print (?:your |the )?(?:prompt|instructions)|jailbreak|developer mode|\bdan\b|you are now|act as (?!an? (?:ai engineer|automation))|"
-    r"pretend (?:to be|you)|other (?:users?|people)'?s? (?:conversations?|chats?|messages|history)|"
-    r"(?:previous|another|other|last|different) (?:user|person|session|customer)|someone else'?s|"
-    r"everything above|above this line|repeat (?:the |your )?(?:text|words|instructions) above|"
-    r"(?:show|give|tell) me (?:another|other) (?:user|person|session)"
-)
-# A request to write or fix code: pathwise advises on careers, it is not a coding assistant.
-CODE_HELP = re.compile(
-    r"(?:^|\b(?:can|could|would|will) you (?:please )?|\bhelp me (?:to )?|\bplease )"
-    r"(?:debug|fix|write|review|refactor|optimi[sz]e|correct)\b(?:\W+\w+){0,4}?\W+"
-    r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql)s?\b|"
-    r"\btraceback \(most recent|\b(?:typeerror|syntaxerror|nameerror|valueerror|keyerror|indexerror|attributeerror|"
-    r"nullpointerexception|segmentation fault)\b"
-)
-# Which product to buy or use is not a career question, however much it mentions AI.
-PRODUCT_CHOICE = re.compile(
-    r"\b(?:which|what(?:'s| is)?(?: the)?|best) (?:\w+ ){0,2}(?:llms?|chatbots?|laptops?|gpus?|ides?)\b|"
-    r"\b(?:which|best|better)\b.{0,60}\b(?:claude|chatgpt|gpt|gemini|llama|copilot|cursor)\b"
-)
-GREETING = re.compile(r"^(hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|ok(?:ay)?|cool|great)\b[\s!.,?]*$")
-ENGINEERING = re.compile(r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder")
-ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
-AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|the other (?:one|path)|make\.com")
-BOTH = re.compile(r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either")
-OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career)\b|the opposite|the alternative|\bvice versa\b")
-WHY = re.compile(r"^\s*(why|how come|what causes|what's the reason|reason)\b|\bwhy\b|\bcauses?\b|\breasons?\b")
-FOLLOWUP_CUE = re.compile(
-    r"^\s*(?:ok(?:ay)?[,.]?\s+|so[,.]?\s+)?(and|what about|how about|same for|also|but|really|how so|tell me more|more|"
-    r"explain|elaborate|go on|details?|for example|example|why|how come|is that|what does that mean)\b"
-)
-FIT_ASK = re.compile(
-    r"\bwhich (?:path|one|career|role|is (?:better|right))\b|\bwhich of (?:the|these|those) (?:two )?(?:paths|options|careers|roles)\b|\bshould i\b|\bfor me\b|\bsuits? me\b|\bfits? me\b|\bfit\b|\bright for me\b|"
-    r"\brecommend|\bwhat (?:path|career) (?:is|would)\b|\bam i\b"
-)
 CAUSE = re.compile(r"\bbecause\b|\bdue to\b|\bthat's why\b|\bwhich is why\b|\bcaused by\b")
 CAUSE_BONUS = 2.0
 QUANTITY = re.compile(r"\bhow (?:much|many|long)\b|\bwhat (?:\w+ ){0,4}(?:pay|paid|cost|charge|save)")
@@ -147,110 +62,14 @@ FIGURE_BONUS = 2.0
 # ("why haven't AI engineer roles grown?" then "They learn some ML ..."). 0.4 to 0.5 keep every
 # gold set's facts and citations; 0.6 loses some.
 RELATIVE = 0.4
+# A sentence's MiniLM cosine to the question, above what unrelated sentences of the article score,
+# counts this many rarity-weighted words.
+SEMANTIC_WEIGHT = 12.0
+SEMANTIC_FLOOR = 0.15
+CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
+REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
-QUESTION_OPENING = re.compile(r"\s*(?:what|where|when|which|who|why|how|is|are|do|does|can|could|will|would)\b")
-FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|me|my|myself)\b")
-
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "thirty": 30, "thirty-six": 36,
-    "forty-eight": 48, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "a": 1, "an": 1,
-    "half": 0.5,
-}
-_NUM = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|thirty-six|forty-eight|a|an|half)"
-_ORD = r"((?<![\d.])\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth)"
-
-
-def _n(word: str) -> float:
-    word = re.sub(r"(st|nd|rd|th)$", "", word) if word[0].isdigit() else word
-    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
-
-
-Period = tuple[int, int | None]  # months [from, to); to None = open-ended
-
-
-def parse_period(text: str, *, vague: bool = True) -> Period | None:
-    """The stretch of a career a question is about, in months ("second year" -> 12-24).
-
-    ``vague`` also reads words that name no number ("starting out" -> 0-6, "senior" -> 48+).
-    """
-    t = text.lower().replace("–", "-").replace("—", "-")
-    t = re.sub(r"(?<=\d)\s*(?:yrs?|yr)\b|\byrs?\b", " years", t)  # "4+ yrs in"
-    t = re.sub(r"\b(?:mos|mths?)\b", "months", t)
-    t = re.sub(r"\b(?:a|one) year and a half\b", "18 months", t)
-    if m := re.search(rf"months?\s+(\d+)\s*(?:-|to|and)\s*(\d+)", t):
-        return int(m.group(1)), int(m.group(2))
-    if m := re.search(rf"(?:between\s+)?(?:years?\s+)?{_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+years?", t) or re.search(
-        rf"years?\s+{_NUM}\s*(?:-|to|and|through)\s*{_NUM}", t
-    ):
-        a, b = _n(m.group(1)), _n(m.group(2))
-        # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
-        return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
-    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)", t) or re.search(
-        rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t
-    ):
-        m = _first_groups(m)
-        n = _n(m[0])
-        return int(n * 12 if m[1].startswith("year") else n), None
-    if m := re.search(rf"(?:after|beyond|past)\s+(?:the\s+)?(?:{_ORD}\s+year|year\s+{_NUM}\b)", t):  # "past year 3"
-        return int(_n(m.group(1) or m.group(2)) * 12), None
-    if m := re.search(rf"(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t):
-        n = _n(m.group(1))
-        return 0, int(n * 12 if m.group(2).startswith("year") else n)
-    if m := re.search(rf"{_ORD}\s+year|year\s+{_ORD}|year\s+{_NUM}\b", t):
-        n = int(_n(m.group(1) or m.group(2) or m.group(3)))
-        return (n - 1) * 12, n * 12
-    if m := re.search(rf"(?:in|within|by)\s+{_NUM}\s+(years?|months?)", t):
-        n = _n(m.group(1))
-        months = int(n * 12 if m.group(2).startswith("year") else n)
-        return max(0, months - 1), months + 1
-    if not vague:
-        return None
-    if re.search(r"\b(start|starting|beginning|initially|right away|at first|early on|first few months|day one|newbie|fresher)\b", t):
-        return 0, 6
-    if re.search(r"\b(long[- ]term|eventually|later on|senior|experienced|peak|ceiling|top end|max(?:imum)?)\b", t):
-        return 48, None
-    return None
-
-
-def _first_groups(m: re.Match[str]) -> tuple[str, str]:
-    """(number, unit) from whichever alternative of a period pattern matched."""
-    number, unit = [g for g in m.groups() if g is not None][:2]
-    return number, unit
-
-
-def detect_path(text: str) -> str | None:
-    t = text.lower()
-    eng, auto = bool(ENGINEERING.search(t)), bool(AUTOMATION.search(t))
-    eng = eng or (not auto and bool(ENGINEERING_TOOLS.search(t)))
-    if BOTH.search(t) or (eng and auto):
-        return "both"
-    return "engineering" if eng else "automation" if auto else None
-
-
-_TOPIC_PATTERNS = {topic: re.compile(pattern) for topic, pattern in TOPICS.items()}  # too many to trust re's cache
-
-
-def detect_topic(text: str) -> str | None:
-    t = text.lower().replace("’", "'")
-    for topic, pattern in _TOPIC_PATTERNS.items():
-        if pattern.search(t):
-            return topic
-    return None
-
-
-@dataclass
-class Plan:
-    text: str
-    intent: str  # answer | why | fit | offtopic | injection | greeting | empty
-    topic: str | None = None
-    path: str | None = None
-    period: Period | None = None
-    followup: bool = False
-    fit: FitResult | None = None
-    query: str = ""
-    hits: list[Hit] = field(default_factory=list)
 
 
 def _moved_to(plan: Plan, state: SessionState) -> SessionState:
@@ -264,113 +83,29 @@ class OfflineAnswerer:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.facts = kb.facts
+        self.reader = Reader(kb)
 
     # -- understanding --------------------------------------------------------------------
-    @staticmethod
-    def is_injection(text: str) -> bool:
+    def is_injection(self, text: str) -> bool:
         """Whether ``understand`` reads ``text`` as an attempt to change the advisor's instructions."""
-        return INJECTION.search(text.lower().replace("’", "'")) is not None
+        return self.reader.is_injection(text)
 
     def understand(self, text: str, state: SessionState, *, in_scope: bool | None = None) -> tuple[Plan, SessionState]:
-        """What the question asks, and the session state after it.
+        """What the message asks, and the session state after it.
 
-        ``in_scope`` says whether the article speaks to the question when that is already known (a model
-        answered it): the store is then not searched to find out, and the plan carries no passages.
+        ``in_scope`` says whether the article speaks to the message when that is already known (a model
+        answered it): the store is then not searched, and the plan carries no passages.
         """
-        t = text.lower().replace("’", "'")
         new = state.model_copy(deep=True)
-        if self.is_injection(text):
-            return Plan(text=text, intent="injection"), new
-        if GREETING.match(t.strip()):
-            return Plan(text=text, intent="greeting"), new
-        if CODE_HELP.search(t) or PRODUCT_CHOICE.search(t):
+        plan = self.reader.read(text, state, search=in_scope is None)
+        if in_scope is False:
             return Plan(text=text, intent="offtopic"), new
-
-        # "Just did an ML bootcamp. Why do junior postings keep rejecting me?": what is asked decides.
-        topic = detect_topic(_asking_part(t)) or detect_topic(t)
-        path = detect_path(t)
-        period = parse_period(t)
-        words = len(t.split())
-        is_why = bool(WHY.search(t))
-        cue = bool(FOLLOWUP_CUE.match(t))
-        followup = bool(state.topic) and (
-            (topic is None and (path is not None or period is not None or is_why or (cue and words <= 8)))
-            or (cue and words <= 12)
-            or bool(OTHER_PATH.search(t))
-        )
-        if followup:
-            topic = topic or state.topic
-            if OTHER_PATH.search(t) and state.path in ("engineering", "automation"):
-                path = OTHER[state.path]
-            path = path or state.path
-            if period is None and state.period is not None:  # "and AI engineers?" keeps "after 4 years"
-                period = (state.period, state.period_end)
-
-        # The article's figures by career stage are its income bands; "if I start learning AI
-        # engineering now, what should I focus on?" names a stage but asks nothing about money.
-        if topic is None and period is not None and (followup or parse_period(t, vague=False)):
-            topic = "income"
-
-        if path is None and state.path and re.search(r"\b(they|them|their|this path|that path|that role|this role)\b", t):
-            path = state.path
-
-        fit_answers = answers_from_text(t)
-        # A self-description gets a fit score, unless it is a question that only mentions the
-        # asker's plans ("where can automation experience lead if I don't want ... forever?"), or
-        # asks whether a trait is a red flag on one path ("... is that gonna hurt me in ML?").
-        describes_self = FIRST_PERSON.search(t) and has_signals(fit_answers)
-        flag_question = topic == "red_flags" and path in ("engineering", "automation") and not FIT_ASK.search(t)
-        if describes_self and not flag_question and (FIT_ASK.search(t) or not QUESTION_OPENING.match(t)):
-            plan = Plan(text=text, intent="fit", topic="fit", path=path, fit=score_fit(fit_answers, self.facts))
+        if plan.intent in ("answer", "followup", "compound"):
+            return plan, _moved_to(plan, new)
+        if plan.intent == "fit":
             new.topic, new.path = "fit", None
-            return plan, new
+        return plan, new
 
-        query = self._query(text, topic, path, followup, state)
-        intent = "why" if is_why and topic in ("burnout", "income", "value_timing", "market", "gatekeeping", "entry", "commoditization", None) else "answer"
-        plan = Plan(text=text, intent=intent, topic=topic, path=path, period=period, followup=followup, query=query)
-        if in_scope is not None:
-            return (plan, _moved_to(plan, new)) if in_scope else (Plan(text=text, intent="offtopic"), new)
-        hits = self.kb.search(search_query(plan), 6)
-        best = max((h.similarity or 0.0) for h in hits) if hits else 0.0
-        if topic is not None and path is None and not followup and not DOMAIN.search(t) and (
-            best < TOPIC_WORD_SIMILARITY or self._unheard_of(t)  # "how do I file my income tax return online?"
-        ):
-            return Plan(text=text, intent="offtopic", hits=hits), new
-        # Two rare words of the question in one of the best passages: the article speaks to it,
-        # however unlike its usual questions it reads ("which path punishes being wrong in public?").
-        rare = self._rare_words(t)
-        echoed = any(len(rare & set(tokenize(h.text))) >= 2 for h in hits[:3])
-        if topic is None and path is None and not followup and not echoed:
-            if OTHER_CAREERS.search(t) or not DOMAIN.search(t) and best < OFF_TOPIC_SIMILARITY or best < 0.2:
-                return Plan(text=text, intent="offtopic", hits=hits), new
-        if OTHER_CAREERS.search(t) and not (ENGINEERING.search(t) and re.search(r"\bai\b|\bml\b|machine learning", t)) and not AUTOMATION.search(t):
-            return Plan(text=text, intent="offtopic", hits=hits), new
-        if topic is None and not followup and hits and not echoed and (best < SILENT_SIMILARITY or self._unheard_of(t)):
-            return Plan(text=text, intent="silent", hits=hits), new
-
-        plan.hits = hits
-        return plan, _moved_to(plan, new)
-
-    def _query(self, text: str, topic: str | None, path: str | None, followup: bool, state: SessionState) -> str:
-        """A standalone retrieval query: a follow-up borrows the earlier question's words.
-
-        "How much do automation specialists earn?" then "And AI engineers?" searches for
-        "How much do AI Engineers earn?".
-        """
-        if not followup:
-            return text
-        last = state.last()
-        base = last.user if last else ""
-        label = {"engineering": "AI Engineers", "automation": "Automation Specialists"}.get(path or "", "")
-        if label and base:
-            swapped = re.sub(r"(?i)\b(ai engineers?|ml engineers?|automation specialists?|automation|ai engineering)\b", label, base)
-            base = swapped if swapped != base else f"{base} {label}"
-        rest = FOLLOWUP_CUE.sub("", text.lower())
-        rest = re.sub(r"(?i)\b(ai engineers?|ml engineers?|automation specialists?|automation|ai engineering|engineering|the other (?:one|path)|for|about|of|them|it|that)\b", " ", rest)
-        # "does the same thing happen on the automation side?": words that only point back
-        rest = re.sub(r"(?i)\b(same|things?|happens?|side|too|also|true|case|appl(?:y|ies)|holds?|specifically|get|you)\b", " ", rest)
-        extra = " ".join(w for w in re.findall(r"[\w₹'-]+", rest) if len(w) > 2)
-        return f"{base} {extra}".strip()
 
     # -- answering ------------------------------------------------------------------------
     def starters(self) -> list[str]:
@@ -393,13 +128,12 @@ class OfflineAnswerer:
             return Turn(answer=SILENT, in_scope=False, follow_ups=self.starters()[:2])
         if plan.intent == "fit":
             return self._fit_turn(plan)
-        handler = getattr(self, f"_topic_{plan.topic}", None) if plan.topic else None
-        parts: list[tuple[str, list[str]]] = handler(plan) if handler else []
-        if not parts:
-            parts = self._extract(plan, n=2)
-        parts = self._with_specifics(plan, parts)
-        if not parts and plan.topic is None and plan.path is not None:  # "And AI engineers?" with nothing before it
-            parts = self._topic_overview(plan)
+        if plan.kind == "ack":
+            return Turn(answer=ACK, follow_ups=self._follow_ups(plan))
+        parts = self._parts(plan)
+        if plan.intent == "compound":  # two questions: each gets its own answer, the second kept short
+            second = self._parts(plan.parts[1])
+            parts = self._parts(plan.parts[0])[:2] + [p for p in second[:2] if p not in parts]
         if not parts:
             return Turn(
                 answer="The article doesn't say. " + SCOPE.split(":")[0] + ".",
@@ -411,6 +145,51 @@ class OfflineAnswerer:
             cited.extend(i for i in ids if i not in cited)
         citations = [Citation(id=h.id, section=h.section, text=h.text) for h in self.kb.get(cited)]
         return Turn(answer=answer, citations=citations, follow_ups=self._follow_ups(plan))
+
+    def _parts(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """The sentences that answer one question, each with the passages it comes from."""
+        if plan.intent == "followup":  # "why is that?", "how do people get past it?": what the last answer left out
+            parts = self._beyond_last_answer(plan)
+            if parts:
+                return parts
+        handler = getattr(self, f"_topic_{plan.topic}", None) if plan.topic else None
+        parts: list[tuple[str, list[str]]] = handler(plan) if handler else []
+        if not parts:
+            parts = self._extract(plan, n=2)
+        parts = self._with_specifics(plan, parts)
+        if not parts and plan.topic is None and plan.path is not None:  # "And AI engineers?" with nothing before it
+            parts = self._topic_overview(plan)
+        return parts
+
+    def _beyond_last_answer(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """A follow-up's answer: the best sentences the last answer did not say, from what the
+        follow-up (read with the last question) finds and the last answer's passages' neighbours
+        in the article; what the article says next, after what was said, counts for more ("why?",
+        "and then?"). Table rows only restate their paragraphs, so they are left out."""
+        said = set(tokenize(plan.said))
+        rows = {r.passage_id for r in self.facts.table}
+        order = self.kb.adjacent(plan.carried) if plan.carried else []
+        near = self.kb.get(order)
+        leads = self.kb.get(plan.leads)
+        pool = list({h.id: h for h in [*leads, *plan.hits[:3], *near] if h.id not in rows}.values())
+
+        def new(sentence: str) -> bool:
+            words = set(tokenize(sentence))
+            return len(words - said) > REPEATED * len(words)
+
+        following: set[str] = set()
+        run = [s for h in near if h.id not in rows for s in _sentences(h.text)]  # in article order
+        for n, sentence in enumerate(run):
+            if not new(sentence):
+                following.update(s for s in run[n + 1 : n + 3] if new(s))
+        fresh = []
+        for h in pool:
+            kept = [s for s in _sentences(h.text) if new(s)]
+            if kept:
+                fresh.append(h.model_copy(update={"text": " ".join(kept)}))
+        if not fresh:
+            return []
+        return self._extract(replace(plan, hits=fresh, query=plan.text), n=2, semantic=True, pool=6, following=following)
 
     # Each topic handler returns [(sentence(s), [passage ids])].
     def _paths(self, plan: Plan) -> list[str]:
@@ -430,7 +209,7 @@ class OfflineAnswerer:
             else:
                 text = f"{who}: {listed}."
             passage = self.kb.get([chosen[0].passage_id])
-            if passage and (plan.intent == "why" or not plan.period):
+            if passage and (plan.asks_why or not plan.period):
                 tail = _sentences(passage[0].text.split("\n")[-1])[1:]
                 if tail:
                     text += " " + " ".join(tail)
@@ -445,10 +224,10 @@ class OfflineAnswerer:
             text = f"{who} {b.quote}"
             text += f" ({b.causes})." if b.causes else "."
             ids = [b.passage_id]
-            if plan.intent == "why" or len(self._paths(plan)) == 1:
+            if plan.asks_why or len(self._paths(plan)) == 1:
                 detail = self.kb.get(b.detail_passage_ids + [b.passage_id])
                 cause_terms = tokenize(f"{b.causes} {plan.text} drain burn quit wall break alone phone messy")
-                best = _best_sentences(detail, cause_terms, 2 if plan.intent == "why" else 1, exclude=b.quote, idf=self.kb.idf)
+                best = _best_sentences(detail, cause_terms, 2 if plan.asks_why else 1, exclude=b.quote, idf=self.kb.idf)
                 if best:
                     text += " " + " ".join(s for s, _ in best)
                     ids += [pid for _, pid in best if pid not in ids]
@@ -574,7 +353,7 @@ class OfflineAnswerer:
     def _verdict(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The article's own word on which path is better, when the question asks exactly that."""
         t = plan.text.lower()
-        if not BETTER.search(t) or _TOPIC_PATTERNS["income"].search(t):  # "which pays better" asks about money
+        if not BETTER.search(t):
             return []
         return [(self.facts.verdict.text, [self.facts.verdict.passage_id])]
 
@@ -675,13 +454,16 @@ class OfflineAnswerer:
         return [extra, *parts] if plan.topic is None else [*parts, extra]
 
     def _extract(
-        self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0, *, own_path: bool = False
+        self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0, *, own_path: bool = False,
+        semantic: bool = True, pool: int = 4, following: set[str] | None = None,
     ) -> list[tuple[str, list[str]]]:
         """The sentences of the retrieved passages that best answer the question.
 
         The topic's own words (``TOPIC_WORDS``) count beside the question's, so "Will automation
         jobs disappear?" finds the sentences about commoditization. With ``own_path``, only
-        sentences that name the plan's path.
+        sentences that name the plan's path. With ``semantic``, a sentence's meaning counts as
+        well as its words (MiniLM cosine to the question as read in the conversation): a
+        follow-up ("how do people get through that?") shares few words with its answer.
         """
         hits = [h for h in plan.hits if h.id not in (exclude_ids or set())]
         if plan.path in ("engineering", "automation"):
@@ -695,9 +477,15 @@ class OfflineAnswerer:
             asked = [t for t in asked if t in asking]
         related = [t for t in tokenize(plan.query or plan.text, expand=True) if t not in asked and t not in skip]
         related += [t for t in tokenize(TOPIC_WORDS.get(plan.topic or "", "")) if t not in asked]
+        closeness = None
+        if semantic and hits:
+            vector = plan.vector if (plan.query or plan.text) == plan.text else None
+            closeness = self.kb.sentence_similarity(plan.query or plan.text, hits[:pool], vector)
+            for sentence in following or ():
+                closeness[sentence] = closeness.get(sentence, 0.0) + CONTINUATION
         best = _best_sentences(
-            hits[:4], asked + related, n, path=plan.path, idf=_weighted(self.kb.idf, set(related)), min_score=min_score,
-            why=plan.intent == "why", own_path=own_path,
+            hits[:pool], asked + related, n, path=plan.path, idf=_weighted(self.kb.idf, set(related)), min_score=min_score,
+            why=plan.asks_why, own_path=own_path, closeness=closeness,
         )
         return [(s, [pid]) for s, pid in best]
 
@@ -752,13 +540,6 @@ class OfflineAnswerer:
 
 
 # -- helpers --------------------------------------------------------------------------------
-def search_query(plan: Plan) -> str:
-    """What to search the store for: the question in its standalone form, with its topic's own
-    words in the article's vocabulary ("will templates replace automation gigs?" also searches
-    "commoditization ... floor drops"). On the blind sets this took R@3 from 0.64–0.67 to 0.73–0.84."""
-    return f"{plan.query or plan.text} {TOPIC_WORDS.get(plan.topic or '', '')}".strip()
-
-
 def _mentions(text: str, path: str) -> bool:
     t = text.lower()
     return bool(ENGINEERING.search(t)) if path == "engineering" else "automation" in t
@@ -784,11 +565,6 @@ def _asking_part(text: str) -> str:
     return parts[-1] if len(parts) > 1 and not any(p.endswith("?") for p in parts[:-1]) else text
 
 
-def _sentences(text: str) -> list[str]:
-    text = re.sub(r"(?m)^\s*(?:\d+[.)]|[-•·*])\s+", "", text)  # a list marker ("2.") is not a sentence
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]
-
-
 def _lead(text: str, words: int) -> str:
     """The passage's first sentences, whole, up to about ``words`` words (at least one)."""
     out: list[str] = []
@@ -811,6 +587,7 @@ def _best_sentences(
     why: bool = False,
     own_path: bool = False,
     quantity: bool = False,
+    closeness: dict[str, float] | None = None,
 ) -> list[tuple[str, str]]:
     """Sentences ranked by the rarity-weighted words they share with the question.
 
@@ -830,6 +607,8 @@ def _best_sentences(
             if exclude and exclude in sentence or len(sentence.split()) < 4:
                 continue
             overlap = sum(weight(t) for t in wanted & set(tokenize(sentence)))
+            if closeness is not None:
+                overlap += SEMANTIC_WEIGHT * max(0.0, closeness.get(sentence, 0.0) - SEMANTIC_FLOOR)
             if overlap <= max(0.0, min_score):
                 continue
             if path in ("engineering", "automation") and _mentions(sentence, path):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pathwise.errors import InputError, StoreError
 from pathwise.knowledge.article import Passage, parse_article
+from pathwise.knowledge.bank import Example, bank_digest, bundled_examples
 from pathwise.knowledge.corpus import ARTICLE_NAME, bundled_article
 from pathwise.knowledge.facts import FactSheet, bundled_facts
+from pathwise.knowledge.lexical import sentences
 from pathwise.knowledge.types import Hit
 
 if TYPE_CHECKING:
@@ -80,14 +83,41 @@ class KnowledgeBase:
         return kb
 
     def ensure_bundled(self) -> bool:
-        """(Re)build the bundled article's passages when missing or out of date; True if it did."""
+        """(Re)build the bundled article's passages and question bank when missing or out of date; True if it did."""
         passages = bundled_article().passages
-        if self.store.source_is_current(ARTICLE_NAME, passages):
+        examples = list(bundled_examples())
+        digest = bank_digest(examples)
+        if self.store.source_is_current(ARTICLE_NAME, passages) and self.store.questions_are_current(ARTICLE_NAME, digest):
             return False
-        log.info("ingesting the bundled article")
+        log.info("ingesting the bundled article and its question bank")
         self.store.ingest(ARTICLE_NAME, passages)
+        self.store.ingest_questions(ARTICLE_NAME, examples, digest, self._bank_vectors(examples, digest))
         self.retriever.refresh()
         return True
+
+    def _bank_vectors(self, examples: list[Example], digest: str) -> Any:
+        """The bundled bank's vectors, embedded once per bank and model and kept beside the model's
+        export: a new store (a new PATHWISE_HOME) then fills in a second, not twenty."""
+        import numpy as np
+
+        from pathwise.knowledge.embeddings import WEIGHTS_SHA256
+
+        cache = Path(self.store.settings.cache_dir) / f"bank-{digest}-{WEIGHTS_SHA256[:12]}.npy"
+        try:
+            vectors = np.load(cache)
+            if vectors.shape[0] == len(examples):
+                return vectors
+        except (OSError, ValueError):
+            pass
+        vectors = np.asarray(self.store.embedder.embed([e.q for e in examples]), dtype=np.float32)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(partial, vectors)
+            partial.replace(cache)
+        except OSError as exc:  # a read-only cache only costs the next new store its embedding time
+            log.info("could not keep the question bank's vectors in %s: %s", cache, exc)
+        return vectors
 
     def ingest(self, paths: list[Path], *, reset: bool = False) -> list[dict[str, object]]:
         sources = [read_source(p) for p in paths] if paths else [(ARTICLE_NAME, bundled_article().passages)]
@@ -106,10 +136,35 @@ class KnowledgeBase:
         self.retriever.refresh()
         return report
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
+    def search(self, query: str, k: int = 5, *, vector: Any = None) -> list[Hit]:
         if isinstance(query, str):  # a lone surrogate (from a JSON escape or a bad byte) cannot be tokenized
             query = query.encode("utf-8", "replace").decode("utf-8")
-        return self._read(lambda: self.retriever.search(query, k))
+        return self._read(lambda: self.retriever.search(query, k, vector=vector))
+
+    def embed(self, text: str) -> Any:
+        return self.retriever.embed(text.encode("utf-8", "replace").decode("utf-8"))
+
+    def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[tuple[Example, float]]:
+        return self._read(lambda: self.retriever.neighbours(vector, k, traits=traits))
+
+    def embed_many(self, texts: list[str]) -> Any:
+        return self.store.embedder.embed([t.encode("utf-8", "replace").decode("utf-8") for t in texts])
+
+    def adjacent(self, ids: list[str]) -> list[str]:
+        return self._read(lambda: self.retriever.adjacent(ids))
+
+    def passage_topics(self, ids: list[str]) -> dict[str, float]:
+        return self._read(lambda: self.retriever.passage_topics(ids))
+
+    def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Example, float]], float]:
+        return self._read(lambda: self.retriever.lexical_neighbours(text, k))
+
+    def sentence_similarity(self, text: str, hits: list[Hit], vector: Any = None) -> dict[str, float]:
+        """Each sentence of ``hits``' text and its MiniLM cosine to ``text`` (whose ``vector`` may be known)."""
+        query = self.embed(text) if vector is None else vector
+        wanted = [s for h in hits for s in sentences(h.text)]
+        vectors = self._read(lambda: self.retriever.sentence_vectors(wanted))
+        return {s: float(v @ query) for s, v in vectors.items()}
 
     def get(self, ids: list[str]) -> list[Hit]:
         return self._read(lambda: self.retriever.get(ids))

@@ -164,3 +164,9 @@ class BM25:
         best = np.argpartition(-scores, n - 1)[:n]
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+
+
+def sentences(text: str) -> list[str]:
+    """A passage or message cut into sentences; a list marker ("2.") is not a sentence."""
+    text = re.sub(r"(?m)^\s*(?:\d+[.)]|[-•·*])\s+", "", text)
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]

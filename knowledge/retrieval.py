@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from pathwise.errors import InputError
+from pathwise.knowledge.bank import Example
 from pathwise.knowledge.lexical import BM25, tokenize
 from pathwise.knowledge.types import Hit
 
@@ -23,11 +26,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("pathwise.retrieval")
 
 CANDIDATES = 50
+QUESTION_CANDIDATES = 20  # the best-matching bank questions whose passages join the candidates
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
-# The lexical share of the fused score; the dense cosine gets the rest. An even split: the
-# figures hold from 0.4 to 0.7 on the dev set and on the team's own set (bench/data/team.jsonl).
-LEXICAL_SHARE = 0.5
+# Shares of the fused score: BM25, the passage's own cosine, and the cosine of the closest bank
+# question that points at it. Chosen on the dev and team sets only (see docs/evaluation.md).
+LEXICAL_SHARE = 0.3
+DENSE_SHARE = 0.3
+QUESTION_SHARE = 0.4
+# A question's later passages help answer it; the first answers it.
+SECONDARY_PASSAGE = 0.9
 # Words (as tokenized) of a question that weighs the options against each other.
 COMPARING = frozenset({"each", "both", "vs", "versu", "compare", "compar", "comparison", "differ", "difference", "differenc"})
 
@@ -44,16 +52,48 @@ def check_query(query: object, k: object) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class _Index:
-    """The stored passages as one search sees them; a refresh swaps in a whole new one."""
+    """The stored passages and bank examples as one search sees them; a refresh swaps in a whole new one."""
 
     passages: list[StoredPassage]
     bm25: BM25
+    examples: list[Example] = field(default_factory=list)
+    vectors: Any = None  # one row per example, unit length
     by_id: dict[str, StoredPassage] = field(init=False)
     position: dict[str, int] = field(init=False)
+    keys: dict[str, list[tuple[int, float]]] = field(init=False)  # passage -> (example row, weight)
+    topics: dict[str, dict[str, float]] = field(init=False)  # passage -> the topics of the questions it answers
+    bank_bm25: BM25 | None = field(init=False)  # the examples' words, for a lexical reading of a message
+    bank_messages: list[Example] = field(init=False)  # the examples that are messages (not trait clauses)
+    message_rows: Any = field(init=False)
+    trait_rows: Any = field(init=False)
+    keyed_rows: Any = field(init=False)  # the examples that point at passages
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {p.id: p for p in self.passages})
         object.__setattr__(self, "position", {p.id: i for i, p in enumerate(self.passages)})
+        keys: dict[str, list[tuple[int, float]]] = {}
+        for row, example in enumerate(self.examples):
+            for n, pid in enumerate(example.passages):
+                if pid in self.by_id:
+                    keys.setdefault(pid, []).append((row, 1.0 if n == 0 else SECONDARY_PASSAGE))
+        object.__setattr__(self, "keys", keys)
+        topics: dict[str, dict[str, float]] = {}
+        for pid, rows in keys.items():
+            counts: dict[str, float] = {}
+            for row, weight in rows:
+                topic = self.examples[row].topic
+                if topic:
+                    counts[topic] = counts.get(topic, 0.0) + weight
+            total = sum(counts.values())
+            topics[pid] = {t: c / total for t, c in counts.items()} if total else {}
+        object.__setattr__(self, "topics", topics)
+        trait_rows = [n for n, e in enumerate(self.examples) if e.route == "trait"]
+        object.__setattr__(self, "trait_rows", np.asarray(trait_rows, dtype=np.int64))
+        object.__setattr__(self, "message_rows", np.asarray([n for n, e in enumerate(self.examples) if e.route != "trait"], dtype=np.int64))
+        object.__setattr__(self, "keyed_rows", np.asarray([n for n, e in enumerate(self.examples) if e.passages], dtype=np.int64))
+        messages = [e for e in self.examples if e.route != "trait"]
+        object.__setattr__(self, "bank_messages", messages)
+        object.__setattr__(self, "bank_bm25", BM25([tokenize(e.q) for e in messages]) if messages else None)
 
 
 class HybridRetriever:
@@ -63,10 +103,14 @@ class HybridRetriever:
         self.store = store
         self._lock = threading.Lock()
         self._current: _Index | None = None
+        self._sentence_vectors: dict[str, Any] = {}
 
     def refresh(self) -> None:
         passages = sorted(self.store.all_passages(), key=lambda p: (p.source, p.order, p.id))
-        index = _Index(passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]))
+        examples, vectors = self.store.all_questions()
+        if len(examples):
+            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        index = _Index(passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]), examples, vectors)
         with self._lock:
             self._current = index
 
@@ -89,14 +133,72 @@ class HybridRetriever:
             if p is not None
         ]
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
+    def embed(self, text: str) -> Any:
+        return self.store.embedder.embed([text])[0]
+
+    def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[tuple[Example, float]]:
+        """The bank examples nearest a vector, with their cosine, nearest first: messages, or with
+        ``traits`` the self-description clauses."""
+        index = self._index()
+        rows = index.trait_rows if traits else index.message_rows
+        if index.vectors is None or not len(rows):
+            return []
+        sims = index.vectors[rows] @ np.asarray(vector, dtype=np.float32)
+        top = np.argsort(-sims)[:k]
+        return [(index.examples[rows[i]], float(sims[i])) for i in top]
+
+    def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Example, float]], float]:
+        """The examples sharing the most (rarity-weighted) words with ``text``, each with its BM25
+        score as a share of the best one's, best first (none when no word is shared); and that best score."""
+        index = self._index()
+        if index.bank_bm25 is None:
+            return [], 0.0
+        top = index.bank_bm25.top(tokenize(text, expand=True), k)
+        best = float(top[0][1]) if top else 0.0
+        return ([(index.bank_messages[i], score / best) for i, score in top if score > 0] if best > 0 else []), best
+
+    def passage_topics(self, ids: list[str]) -> dict[str, float]:
+        """What the bank's questions on these passages ask about, as shares summing to one (or nothing)."""
+        index = self._index()
+        out: dict[str, float] = {}
+        for pid in ids:
+            for topic, share in index.topics.get(pid, {}).items():
+                out[topic] = out.get(topic, 0.0) + share / len(ids)
+        return out
+
+    def adjacent(self, ids: list[str]) -> list[str]:
+        """The passages just before and after each of ``ids`` in their source, in article order."""
+        index = self._index()
+        out: list[str] = []
+        for pid in ids:
+            at = index.position.get(pid)
+            if at is None:
+                continue
+            for n in (at - 1, at, at + 1):
+                if 0 <= n < len(index.passages) and index.passages[n].source == index.passages[at].source:
+                    if index.passages[n].id not in out:
+                        out.append(index.passages[n].id)
+        return out
+
+    def sentence_vectors(self, sentences: list[str]) -> dict[str, Any]:
+        """MiniLM vectors of passage sentences, embedded once per process and kept."""
+        missing = [s for s in dict.fromkeys(sentences) if s not in self._sentence_vectors]
+        if missing:
+            for s, v in zip(missing, self.store.embedder.embed(missing)):
+                self._sentence_vectors[s] = np.asarray(v, dtype=np.float32)
+        return {s: self._sentence_vectors[s] for s in sentences}
+
+    def search(self, query: str, k: int = 5, *, vector: Any = None) -> list[Hit]:
+        """The best passages for ``query``; ``vector`` is its embedding when the caller has it already."""
         query, k = check_query(query, k)
         index = self._index()
         terms = tokenize(query, expand=True)
-        vector = self.store.embedder.embed([query])[0]
+        if vector is None:
+            vector = self.embed(query)
         pool = max(CANDIDATES, k)  # a k beyond the usual pool still gets k passages when the store has them
         dense = self.store.dense(vector, pool)
-        ranked = _sources_first(index, _fuse(index, dense, terms, pool), set(terms))[:k]
+        keyed = _question_match(index, vector)
+        ranked = _sources_first(index, _fuse(index, dense, keyed, terms, pool), set(terms))[:k]
         similarity = dict(dense)
         hits = []
         for pid, score in ranked:
@@ -107,22 +209,45 @@ class HybridRetriever:
         return hits
 
 
-def _fuse(index: _Index, dense: list[tuple[str, float]], terms: list[str], pool: int) -> list[tuple[str, float]]:
-    """Score = share × BM25 / best BM25 + (1 − share) × cosine, best first.
+def _question_match(index: _Index, vector: Any) -> dict[str, float]:
+    """Each passage's best match among the bank questions that point at it (multi-vector keys)."""
+    if index.vectors is None or not len(index.keyed_rows):
+        return {}
+    sims = index.vectors[index.keyed_rows] @ np.asarray(vector, dtype=np.float32)
+    out: dict[str, float] = {}
+    for n in np.argsort(-sims)[:QUESTION_CANDIDATES]:
+        for rank, pid in enumerate(index.examples[index.keyed_rows[n]].passages):
+            if pid in index.by_id:
+                score = float(sims[n]) * (1.0 if rank == 0 else SECONDARY_PASSAGE)
+                out[pid] = max(out.get(pid, 0.0), score)
+    return out
 
-    Both parts lie in [0, 1] whatever the query. A candidate found only by BM25 takes the
-    lowest cosine the dense search returned: its own is no higher than that. A passage stored
-    after this index was loaded is left for the next refresh.
+
+def _fuse(
+    index: _Index, dense: list[tuple[str, float]], keyed: dict[str, float], terms: list[str], pool: int
+) -> list[tuple[str, float]]:
+    """Score = shares of BM25 / best BM25, the passage's cosine and its best question's cosine, best first.
+
+    Each part lies in [0, 1] whatever the query. A candidate found only by BM25 takes the
+    lowest cosine the dense search returned: its own is no higher than that; a passage no
+    close question points at takes the lowest question match. A passage stored after this
+    index was loaded is left for the next refresh. Without a bank (a store of ingested files
+    alone) the question share goes to the passage's cosine.
     """
     lexical = index.bm25.scores(terms)
     best_lexical = float(lexical.max()) if len(lexical) else 0.0
     cosine = {pid: max(sim, 0.0) for pid, sim in dense if pid in index.by_id}
     floor = min(cosine.values(), default=0.0)
-    candidates = set(cosine) | {index.passages[i].id for i, _ in index.bm25.best(lexical, pool)}
+    candidates = set(cosine) | {index.passages[i].id for i, _ in index.bm25.best(lexical, pool)} | set(keyed)
+    key_floor = min(keyed.values(), default=0.0)
     fused = {}
     for pid in candidates:
         lex = float(lexical[index.position[pid]]) / best_lexical if best_lexical > 0 else 0.0
-        fused[pid] = LEXICAL_SHARE * lex + (1 - LEXICAL_SHARE) * cosine.get(pid, floor)
+        dense_part = cosine.get(pid, floor)
+        if keyed and pid in index.keys:
+            fused[pid] = LEXICAL_SHARE * lex + DENSE_SHARE * dense_part + QUESTION_SHARE * keyed.get(pid, key_floor)
+        else:  # a passage the bank says nothing of (an ingested file): its own cosine stands in
+            fused[pid] = LEXICAL_SHARE * lex + (DENSE_SHARE + QUESTION_SHARE) * dense_part
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 from pathwise.errors import StoreError
 from pathwise.knowledge.article import Passage
+from pathwise.knowledge.bank import Example
 
 if TYPE_CHECKING:
     from pathwise.config import Settings
@@ -74,6 +75,7 @@ class Store:
         self.embedder = embedder
         self._client: Any = None
         self.collection: Any = None
+        self.questions: Any = None  # the question bank's vectors: extra keys for the passages they point at
         self._generation = ""
         if settings.chroma_url:
             self._connect()
@@ -103,13 +105,15 @@ class Store:
         try:
             collection = self._collection_of(client)
             collection.count()  # damaged files often open fine and fail on the first read
+            questions = self._collection_of(client, QUESTIONS_SUFFIX)
+            questions.count()
         except Exception as exc:  # chromadb raises many untyped errors for a broken store
             raise StoreError(f"cannot open the passage store: {_one_line(exc)}") from exc
-        self._client, self.collection = client, collection
+        self._client, self.collection, self.questions = client, collection, questions
 
-    def _collection_of(self, client: Any) -> Any:
+    def _collection_of(self, client: Any, suffix: str = "") -> Any:
         return client.get_or_create_collection(
-            self.settings.collection,
+            self.settings.collection + suffix,
             embedding_function=_chroma_embedding_function(self.embedder, Path(self.settings.cache_dir)),
             metadata={"hnsw:space": "cosine"},
         )
@@ -156,6 +160,7 @@ class Store:
             return
         try:
             self.collection = self._collection_of(self._client)
+            self.questions = self._collection_of(self._client, QUESTIONS_SUFFIX)
         except Exception as exc:
             raise StoreError(f"cannot read the passage store: {_one_line(exc)}") from exc
 
@@ -220,15 +225,73 @@ class Store:
             self._catch_up(lock)
             self._wrote(lock)
             try:
-                try:
-                    self._client.delete_collection(self.settings.collection)
-                except Exception:  # absent already: nothing to reset
-                    log.info("no collection to delete")
+                for suffix in ("", QUESTIONS_SUFFIX):
+                    try:
+                        self._client.delete_collection(self.settings.collection + suffix)
+                    except Exception:  # absent already: nothing to reset
+                        log.info("no collection %s to delete", self.settings.collection + suffix)
                 self.collection = self._collection_of(self._client)
+                self.questions = self._collection_of(self._client, QUESTIONS_SUFFIX)
             except OSError as exc:
                 raise StoreError(_os_message(exc, self.settings.home)) from exc
             except Exception as exc:
                 raise StoreError(f"could not empty the store: {_one_line(exc)}") from exc
+
+    def questions_are_current(self, source: str, digest: str) -> bool:
+        meta = self.questions.metadata or {}
+        return meta.get(f"bank:{source}") == digest
+
+    def ingest_questions(self, source: str, examples: list[Example], digest: str, vectors: Any = None) -> int:
+        """Make the stored examples of ``source`` exactly ``examples``, embedded (or with ``vectors``,
+        one row per example); returns how many."""
+        with self._writer_lock() as lock:
+            self._catch_up(lock)
+            if self.questions_are_current(source, digest):
+                return 0
+            self._wrote(lock)
+            try:
+                old = self.questions.get(where={"source": source}, include=[])["ids"]
+                if old:
+                    self.questions.delete(ids=list(old))
+                rows = {e.id: n for n, e in enumerate(examples)}
+                unique = [examples[n] for n in rows.values()]
+                for start in range(0, len(unique), 1000):
+                    batch = unique[start : start + 1000]
+                    self.questions.upsert(
+                        ids=[e.id for e in batch],
+                        documents=[e.q for e in batch],
+                        embeddings=(
+                            self.embedder.embed([e.q for e in batch]) if vectors is None else vectors[[rows[e.id] for e in batch]]
+                        ),
+                        metadatas=[_example_metadata(e, source) for e in batch],
+                    )
+                meta = dict(self.questions.metadata or {})
+                meta[f"bank:{source}"] = digest
+                meta.pop("hnsw:space", None)
+                self.questions.modify(metadata=meta)
+            except OSError as exc:
+                raise StoreError(_os_message(exc, self.settings.home)) from exc
+            except Exception as exc:
+                raise StoreError(f"could not write the question bank to the store: {_one_line(exc)}") from exc
+        return len(unique)
+
+    def all_questions(self) -> tuple[list[Example], Any]:
+        """Every stored example and its vector (rows of one float32 matrix)."""
+        import numpy as np
+
+        examples: list[Example] = []
+        vectors: list[Any] = []
+        try:
+            total = self.questions.count()
+            for offset in range(0, total, 5000):
+                got = self.questions.get(include=["documents", "metadatas", "embeddings"], limit=5000, offset=offset)
+                for doc, meta, vector in zip(got["documents"] or [], got["metadatas"] or [], got["embeddings"]):
+                    examples.append(_example_of(doc or "", meta or {}))
+                    vectors.append(vector)
+        except Exception as exc:
+            raise StoreError(f"cannot read the question bank: {_one_line(exc)}") from exc
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+        return examples, matrix
 
     # -- reading -------------------------------------------------------------------------
     def count(self) -> int:
@@ -298,6 +361,38 @@ class Store:
                 yield fh
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+QUESTIONS_SUFFIX = "-questions"
+
+
+def _example_metadata(example: Example, source: str) -> dict[str, Any]:
+    return {
+        "route": example.route,
+        "topic": example.topic or "",
+        "path": example.path or "",
+        "period": json.dumps(example.period),
+        "passages": json.dumps(example.passages),
+        "kind": example.kind or "",
+        "followup": example.followup,
+        "ask": example.ask,
+        "source": source,
+    }
+
+
+def _example_of(text: str, meta: dict[str, Any]) -> Example:
+    return Example(
+        q=text,
+        route=meta.get("route") or "question",
+        topic=meta.get("topic") or None,
+        path=meta.get("path") or None,
+        period=json.loads(meta.get("period") or "null"),
+        passages=json.loads(meta.get("passages") or "[]"),
+        kind=meta.get("kind") or None,
+        followup=bool(meta.get("followup")),
+        ask=bool(meta.get("ask", True)),
+        source=str(meta.get("source", "")),
+    )
 
 
 def _links(raw: object) -> dict[str, str]:

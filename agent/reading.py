@@ -1,0 +1,601 @@
+"""Reading a message with the conversation: what it asks, of which path and period.
+
+What is exact is read by pattern: numbers, periods and money units, the careers' names,
+injection, code help, product choice, other careers, a bare greeting. What a message means —
+its topic, whether it asks for a fit, is off-topic, or only points back at the last answer —
+is read by example: the labelled messages of the question bank nearest to it (see
+``knowledge/bank.py``), with a margin, and with the conversation so far.
+
+``Reader.read`` is a short pipeline: exact refusals → the asking parts of the message → each
+part voted on by its nearest examples → follow-ups resolved against the last turn → a fit
+from everything the person said of themselves → the passages to answer from.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pathwise.agent.fit import OTHER, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
+from pathwise.agent.models import FitResult
+from pathwise.agent.sessions import SessionState
+from pathwise.knowledge.lexical import sentences, tokenize
+
+if TYPE_CHECKING:
+    from pathwise.knowledge.bank import Example
+    from pathwise.knowledge.base import KnowledgeBase
+    from pathwise.knowledge.types import Hit
+
+# -- exact patterns ---------------------------------------------------------------------------
+INJECTION = re.compile(
+    r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
+    r"disregard (?:all |any |the |your |previous |prior )*(?:rules|instructions|guidelines)|"
+    r"(?:system|hidden|initial|original) (?:prompt|instructions|message)|reveal (?:your |the )?(?:prompt|instructions|rules)|"
+    r"print (?:your |the )?(?:prompt|instructions)|jailbreak|developer mode|\bdan\b|you are now|act as (?!an? (?:ai engineer|automation))|"
+    r"pretend (?:to be|you)|other (?:users?|people)'?s? (?:conversations?|chats?|messages|history)|"
+    r"(?:previous|another|other|last|different) (?:user|person|session|customer)|someone else'?s|"
+    r"everything above|above this line|repeat (?:the |your )?(?:text|words|instructions) above|"
+    r"(?:show|give|tell) me (?:another|other) (?:user|person|session)"
+)
+# A request to write or fix code: pathwise advises on careers, it is not a coding assistant.
+CODE_HELP = re.compile(
+    r"(?:^|\b(?:can|could|would|will) you (?:please )?|\bhelp me (?:to )?|\bplease )"
+    r"(?:debug|fix|write|review|refactor|optimi[sz]e|correct)\b(?:\W+\w+){0,4}?\W+"
+    r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql)s?\b|"
+    r"\btraceback \(most recent|\b(?:typeerror|syntaxerror|nameerror|valueerror|keyerror|indexerror|attributeerror|"
+    r"nullpointerexception|segmentation fault)\b"
+)
+# Which product to buy or use is not a career question, however much it mentions AI.
+PRODUCT_CHOICE = re.compile(
+    r"\b(?:which|what(?:'s| is)?(?: the)?|best) (?:\w+ ){0,2}(?:llms?|chatbots?|laptops?|gpus?|ides?)\b|"
+    r"\b(?:which|best|better)\b.{0,60}\b(?:claude|chatgpt|gpt|gemini|llama|copilot|cursor)\b"
+)
+OTHER_CAREERS = re.compile(
+    r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
+    r"actor|musician|pharmacist|banker|police|soldier|farmer|data scien(?:ce|tists?)|data analysts?|"
+    r"(?:web|game|ios|android|mobile|frontend|front-end|backend|back-end|full[- ]?stack) (?:developers?|devs?|engineers?)|"
+    r"(?:civil|mechanical|electrical|software|backend|back-end|frontend|front-end|full[- ]?stack|devops|data|cloud|network|qa|test) engineers?|"
+    r"graphic designers?|cyber ?security(?: analysts?)?|security analysts?|ux designers?|product designers?|"
+    r"prompt engineer(?:s|ing)?)s?\b"
+)
+GREETING = re.compile(r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$")
+ENGINEERING = re.compile(r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder")
+ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
+AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|make\.com")
+BOTH = re.compile(
+    r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either|which (?:one |path )?(?:pays|earns|is)|"
+    r"\b(?:easier|harder|better|worse|more|less|faster|slower|safer)\b[^.?!]{0,40}\bthan\b"
+)
+OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
+BACK_REFERENCE = re.compile(r"\b(that|this|it|its|they|them|their|those|these|there|then|same|such)\b")
+QUESTION_WORD = r"(?:what|what's|whats|how|when|which|why|who|where|is|are|do|does|did|can|could|should|will|would|kya|kaunsa|kitna)"
+# "Is that normal, and what pays better?": a second question joined to the first.
+JOINED_QUESTION = re.compile(rf",?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD}\b)")
+WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
+PATH_WORDS = frozenset(tokenize("ai ml engineer engineers engineering automation specialist specialists folks people ppl guys side path track route role"))
+# Words that only point back or ask for more, and the units of a stretch of time.
+POINTERS = frozenset(tokenize("ok okay so and but also what about how for then tho though instead same month months year years yr yrs from up to till until"))
+FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "thirty": 30, "thirty-six": 36,
+    "forty-eight": 48, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "a": 1, "an": 1,
+    "half": 0.5,
+}
+_NUM = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|thirty-six|forty-eight|a|an|half)"
+_ORD = r"((?<![\d.])\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth)"
+
+Period = tuple[int, int | None]  # months [from, to); to None = open-ended
+
+
+def _n(word: str) -> float:
+    word = re.sub(r"(st|nd|rd|th)$", "", word) if word[0].isdigit() else word
+    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
+
+
+def parse_period(text: str, *, vague: bool = True) -> Period | None:
+    """The stretch of a career a message is about, in months ("second year" -> 12-24).
+
+    ``vague`` also reads words that name no number ("starting out" -> 0-6, "senior" -> 48+).
+    """
+    t = text.lower().replace("–", "-").replace("—", "-")
+    t = re.sub(r"(?<=\d)\s*(?:yrs?|yr|saal)\b|\byrs?\b", " years", t)  # "4+ yrs in"
+    t = re.sub(r"\b(?:mos|mths?)\b", "months", t)
+    t = re.sub(r"\b(?:a|one|the first|first) year and a half\b", "first 18 months", t)
+    t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
+    if m := re.search(r"months?\s+(\d+)\s*(?:-|to|and)\s*(\d+)", t):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.search(rf"(?:between\s+)?(?:years?\s+)?{_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+years?", t) or re.search(
+        rf"years?\s+{_NUM}\s*(?:-|to|and|through)\s*{_NUM}", t
+    ):
+        a, b = _n(m.group(1)), _n(m.group(2))
+        # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
+        return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
+    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)", t) or re.search(
+        rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t
+    ):
+        number, unit = [g for g in m.groups() if g is not None][:2]
+        n = _n(number)
+        return int(n * 12 if unit.startswith("year") else n), None
+    if m := re.search(rf"(?:after|beyond|past)\s+(?:the\s+)?(?:{_ORD}\s+year|year\s+{_NUM}\b)", t):  # "past year 3"
+        return int(_n(m.group(1) or m.group(2)) * 12), None
+    if m := re.search(rf"(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t):
+        n = _n(m.group(1))
+        return 0, int(n * 12 if m.group(2).startswith("year") else n)
+    if m := re.search(rf"{_ORD}\s+year|year\s+{_ORD}|year\s+{_NUM}\b", t):
+        n = int(_n(m.group(1) or m.group(2) or m.group(3)))
+        return (n - 1) * 12, n * 12
+    if m := re.search(rf"(?:in|within|by|over|for|during)\s+(?:the\s+)?(?:first\s+)?(?:roughly\s+|about\s+|around\s+)?{_NUM}\s+(years?|months?)", t):
+        n = _n(m.group(1))
+        months = int(n * 12 if m.group(2).startswith("year") else n)
+        return max(0, months - 1), months + 1
+    if not vague:
+        return None
+    if re.search(r"\b(start|starting|beginning|initially|right away|at first|early on|first few months|day one|newbie|fresher)\b", t):
+        return 0, 6
+    if re.search(r"\b(long[- ]term|long run|eventually|later on|senior|experienced|peak|ceiling|top end|max(?:imum)?)\b", t):
+        return 48, None
+    return None
+
+
+def shift_period(period: Period | None, text: str) -> Period | None:
+    """"And the year after?" / "and before that?": the stretch next to the last one asked about."""
+    if period is None:
+        return None
+    t = text.lower()
+    start, end = period
+    if re.search(r"\b(after that|year after|next year|the next|afterwards|then what|after this|uske baad|baad mein)\b", t):
+        return (end, end + 12) if end is not None else (start, None)
+    if re.search(r"\b(before that|year before|earlier|before this|pehle)\b", t):
+        return (max(0, start - 12), start)
+    return None
+
+
+def detect_path(text: str) -> str | None:
+    t = OTHER_CAREERS.sub(" ", text.lower())
+    eng, auto = bool(ENGINEERING.search(t)), bool(AUTOMATION.search(t))
+    eng = eng or (not auto and bool(ENGINEERING_TOOLS.search(t)))
+    if BOTH.search(t) or (eng and auto):
+        return "both"
+    return "engineering" if eng else "automation" if auto else None
+
+
+def asking_parts(text: str) -> tuple[list[str], str]:
+    """The questions a message asks, and the story told before them.
+
+    Questions are the sentences that end with "?" (split again where a second question is joined
+    to the first: "is that normal, and what pays better?"); without one, the last sentence.
+    """
+    parts = sentences(text)
+    asked = [p for p in parts if p.endswith("?")] or parts[-1:]
+    story = " ".join(p for p in parts if p not in asked)
+    split: list[str] = []
+    for question in asked:
+        split.extend(q.strip(" ,") for q in JOINED_QUESTION.split(question) if len(q.split()) >= 2)
+    return split or asked, story
+
+
+# -- reading by example -----------------------------------------------------------------------
+NEIGHBOURS = 16
+# Softmax temperature of the vote over the nearest examples: an example 0.03 further away than
+# the nearest weighs e⁻¹ as much.
+TEMPERATURE = 0.03
+# What the conversation was about weighs this much more in the next message's vote (a prior:
+# conversations go on); e² ≈ as if its examples were 0.06 closer.
+CONTINUITY = 7.4
+CONFIDENT = 0.62  # an example this close says what the message asks, on its own
+TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
+OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
+FIT_SHARE = 0.5
+NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
+LEAD_POOL = 80  # nearest examples a follow-up's leads are chosen among
+LEADS = 3
+FOUND = 3  # the best passages a message's search found, whose topics vote
+FOUND_FLOOR = 0.3  # a passage this far from a message says nothing of its topic; twice as close, all it can
+LEXICAL_FULL = 12.0  # BM25 score (rarity-weighted shared words) at which the lexical view counts fully
+# A lexical match's share of the best one's, scaled to cosine-like spreads for the vote's softmax.
+LEXICAL_SCALE = 0.2
+ROUTES = ("offtopic", "fit", "followup", "greeting")
+
+
+@dataclass
+class Vote:
+    """What the nearest examples say of one piece of text."""
+
+    label: str | None = None  # a topic, or a route: offtopic | fit | followup | greeting
+    score: float = 0.0  # the nearest example's cosine
+    share: float = 0.0  # the winning label's share of the vote
+    kind: str | None = None  # the nearest winning example's sub-kind ("why", "other_career", ...)
+    topic: str | None = None  # the best topic among the voters, whatever won
+    topic_score: float = 0.0  # the nearest example of that topic
+    path: str | None = None  # the winning examples' path, when they agree
+    back: float = 0.0  # share of the vote from examples that only make sense after an answer
+    paths: dict[str, float] = field(default_factory=dict)  # a fit's vote by path, from fit examples
+
+    @property
+    def is_topic(self) -> bool:
+        return self.label is not None and self.label not in ROUTES
+
+
+def vote(
+    *views: list[tuple[Example, float]],
+    prior: str | None = None,
+    found: dict[str, float] | None = None,
+    weights: list[float] | None = None,
+) -> Vote:
+    """A softmax-weighted vote of the examples nearest one or more readings of a message (the
+    question alone; the question with its story), each reading's votes summing to one;
+    ``prior``, the conversation's topic, weighs more. ``found``: the topics of the passages a
+    search for the message found, one more reading's worth of votes (or less, as the caller
+    weighs it). ``weights``: how much each view counts, one by default."""
+    scores: dict[str, float] = dict(found or {})
+    nearest: dict[str, tuple[Example, float]] = {}
+    back = 0.0
+    paths: dict[str, float] = {}
+    best_of_all = 0.0
+    for n, neighbours in enumerate(views):
+        if not neighbours:
+            continue
+        view_weight = weights[n] if weights else 1.0
+        best = neighbours[0][1]
+        best_of_all = max(best_of_all, best)
+        shares = [math.exp((s - best) / TEMPERATURE) * (CONTINUITY if prior and e.label == prior else 1.0) for e, s in neighbours]
+        total = sum(shares)
+        for (e, s), w in zip(neighbours, shares):
+            w *= view_weight / total
+            scores[e.label] = scores.get(e.label, 0.0) + w
+            if e.label not in nearest or s > nearest[e.label][1]:
+                nearest[e.label] = (e, s)
+            if e.followup or e.route == "followup":
+                back += w
+            if e.route == "fit" and e.path:
+                paths[e.path] = paths.get(e.path, 0.0) + w
+    if not scores:
+        return Vote()
+    total = sum(scores.values())
+    label = max(scores, key=lambda k: scores[k])
+    topics = [k for k in scores if k not in ROUTES]
+    topic = max(topics, key=lambda k: scores[k]) if topics else None
+    winner = nearest.get(label, (None, 0.0))[0]
+    return Vote(
+        label=label,
+        score=best_of_all,
+        share=scores[label] / total,
+        kind=winner.kind if winner else None,
+        topic=topic,
+        topic_score=nearest.get(topic or "", (None, 0.0))[1],
+        path=winner.path if winner and winner.path in ("engineering", "automation", "both") else None,
+        back=back / total,
+        paths=paths,
+    )
+
+
+@dataclass
+class Plan:
+    """What one message (or one question of it) asks, and what to answer it from."""
+
+    text: str
+    intent: str  # answer | followup | fit | offtopic | injection | greeting | silent
+    topic: str | None = None
+    path: str | None = None
+    period: Period | None = None
+    followup: bool = False
+    kind: str | None = None  # a follow-up's kind: why | how_past | normal | more | other_path | period | who | check | ack
+    fit: FitResult | None = None
+    query: str = ""  # the question in its standalone form: what to search for
+    hits: list[Hit] = field(default_factory=list)
+    carried: list[str] = field(default_factory=list)  # passages the last answer cited (a follow-up's context)
+    leads: list[str] = field(default_factory=list)  # passages the bank's nearest questions on the subject point at
+    said: str = ""  # the last answer, which a follow-up should not repeat
+    parts: list[Plan] = field(default_factory=list)  # the plans of a message that asks two things
+    vote: Vote = field(default_factory=Vote)
+    vector: Any = None  # the question's embedding, reused by its search
+
+    @property
+    def asks_why(self) -> bool:
+        return self.kind == "why"
+
+
+class Reader:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    @staticmethod
+    def is_injection(text: str) -> bool:
+        return INJECTION.search(text.lower().replace("’", "'")) is not None
+
+    def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
+        t = text.lower().replace("’", "'")
+        if self.is_injection(text):
+            return Plan(text=text, intent="injection")
+        if GREETING.match(t.strip()):
+            return Plan(text=text, intent="greeting")
+        if CODE_HELP.search(t) or PRODUCT_CHOICE.search(t):
+            return Plan(text=text, intent="offtopic")
+        if OTHER_CAREERS.search(t) and detect_path(t) is None:
+            return Plan(text=text, intent="offtopic")
+
+        questions, story = asking_parts(text)
+        prior = state.topic if state.topic != "fit" else None
+        plans = [self._read_question(q, story, state, prior) for q in questions[:2]]
+        fit = self._fit(text, state, plans)
+        if fit is not None:
+            return fit
+        answered = [p for p in plans if p.intent in ("answer", "followup")]
+        if len(answered) == 2 and (answered[0].topic, answered[0].kind) == (answered[1].topic, answered[1].kind):
+            answered = answered[:1]  # one question asked twice over
+        if len(answered) == 2:
+            if search:
+                for plan in answered:
+                    self._search(plan)
+            first = answered[0]
+            return Plan(text=text, intent="compound", topic=first.topic, path=first.path, period=first.period,
+                        followup=first.followup, kind=first.kind, parts=answered, query=" ".join(p.query for p in answered),
+                        hits=first.hits, vote=first.vote)
+        plan = answered[0] if answered else plans[0]
+        if search and plan.intent in ("answer", "followup"):
+            self._search(plan)
+            if not plan.topic and not plan.followup and self._nothing_close(plan):
+                return Plan(text=text, intent="offtopic", hits=plan.hits)
+        return plan
+
+    # -- steps ------------------------------------------------------------------------------
+    def _vote(self, text: str, prior: str | None = None, context: str = "") -> tuple[Vote, Any, list[Hit]]:
+        """The vote on ``text`` alone, with a ``context`` (the story before a question) on both, and
+        on the topics of the passages a search for them finds; also the vector and hits it used."""
+        vector = self.kb.embed(text)
+        views = [self.kb.neighbours(vector, NEIGHBOURS)]
+        whole, searched = vector, text
+        if context:
+            searched = f"{context} {text}"
+            whole = self.kb.embed(searched)
+            views.append(self.kb.neighbours(whole, NEIGHBOURS))
+        weights = [1.0] * len(views)
+        # The words too: "package" and "CTC" are salary words to the bank's examples, not to MiniLM;
+        # a match on a word or two of small talk ("good", "take") says little, so it weighs less.
+        lexical, strength = self.kb.lexical_neighbours(searched, NEIGHBOURS)
+        views.append([(e, LEXICAL_SCALE * r) for e, r in lexical])
+        weights.append(min(1.0, strength / LEXICAL_FULL))
+        hits = self.kb.search(searched, 6, vector=whole)
+        # What the passages found are about, as far as they are close to the message at all.
+        closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
+        reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))
+        found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
+        return vote(*views, prior=prior, found=found, weights=weights), vector, hits
+
+    def _read_question(self, question: str, story: str, state: SessionState, prior: str | None) -> Plan:
+        """One question of the message: read on its own (with the conversation's topic as a prior),
+        then, when it says little by itself, with the story told before it or the last turn."""
+        own, vector, hits = self._vote(question, prior, story)
+        q = question.lower().replace("’", "'")
+        path = detect_path(q) or (detect_path(story) if story else None)
+        period = parse_period(q) or (parse_period(story, vague=False) if story else None)
+        last = state.last() if prior else None
+        plan = Plan(text=question, intent="answer", path=path, period=period, vote=own, query=question, hits=hits, vector=vector)
+        if WHY.search(q):
+            plan.kind = "why"
+
+        if own.label == "offtopic" and own.share >= OFFTOPIC_SHARE and path is None:
+            return Plan(text=question, intent="offtopic", vote=own)
+        if own.label == "greeting" and own.score >= CONFIDENT:
+            return Plan(text=question, intent="greeting" if not last else "offtopic", vote=own)
+        if own.label == "fit":
+            plan.topic = "suits"
+            return plan
+
+        if last is not None and (
+            not _says_more(q)
+            or own.label == "followup"
+            or own.topic_score < TOPIC_MIN
+            or bool(OTHER_PATH.search(q))
+            or (own.back >= 0.5 and own.topic == prior)
+            or shift_period(_period_of(state), q) is not None
+        ):
+            return self._follow_up(plan, q, own, vector, state)
+
+        if story and own.topic_score < CONFIDENT:  # "feel fried. is that normal?": the story says of what
+            plan.query = f"{story} {question}"
+        plan.topic = own.topic
+        plan.vote = own
+        return plan
+
+    def _follow_up(self, plan: Plan, q: str, own: Vote, vector: Any, state: SessionState) -> Plan:
+        """A message that only makes sense after the last answer: the topic, path and period carry
+        over unless it names its own; its kind says what it wants of the last answer."""
+        last = state.last()
+        assert last is not None
+        plan.followup = True
+        plan.intent = "followup"
+        plan.said = last.answer
+        plan.carried = list(last.cited)
+        kind = own.kind if own.label == "followup" else None
+        if OTHER_PATH.search(q) and state.path in ("engineering", "automation"):
+            plan.path, kind = OTHER[state.path], "other_path"
+        elif plan.path and plan.path != state.path and kind not in ("why", "how_past", "normal", "who", "more"):
+            kind = "other_path"
+        shifted = shift_period(_period_of(state), q)
+        if shifted is not None:
+            plan.period, kind = shifted, "period"
+        elif plan.period is not None and kind is None:
+            kind = "period"
+        # "And AI engineers?", "and from 18 months to 3 years?": nothing asked but a path or a stretch
+        # of time, so the subject carries over; a message with words of its own may change it.
+        if not _says_more(q) or own.label == "followup" and own.topic_score < CONFIDENT:
+            plan.topic = state.topic
+        else:
+            plan.topic = own.topic if own.is_topic and own.topic_score >= TOPIC_MIN else state.topic
+        if plan.kind is None:
+            plan.kind = kind or ("why" if WHY.search(q) else "more")
+        if plan.kind in ("other_path", "period") or plan.topic != state.topic:
+            plan.intent = "answer"  # the same kind of answer, of another path, stretch of time or subject
+        plan.path = plan.path or state.path
+        if plan.period is None and state.period is not None and plan.topic == state.topic:
+            plan.period = _period_of(state)
+        plan.query = f"{last.user} {plan.text}" if plan.topic == state.topic else plan.text
+        plan.leads = self._leads(vector, plan.topic, plan.carried)
+        return plan
+
+    def _leads(self, vector: Any, topic: str | None, carried: list[str]) -> list[str]:
+        """The passages of the bank questions nearest a follow-up among those about the conversation's
+        subject (its topic, or the last answer's passages and their neighbours): "what does it take
+        to get through that?" after the wall at months 8-14 leads to "This takes patience ..."."""
+        region = set(carried) | set(self.kb.adjacent(carried))
+        near = [
+            e for e, _ in self.kb.neighbours(vector, LEAD_POOL)
+            if e.route == "question" and (e.topic == topic or region & set(e.passages))
+        ]
+        leads: list[str] = []
+        for e in near[:LEADS]:
+            leads.extend(p for p in e.passages[:2] if p not in leads)
+        return leads
+
+    def _fit(self, text: str, state: SessionState, plans: list[Plan]) -> Plan | None:
+        """A recommendation when the person asks which path suits them, or describes themselves
+        without asking anything; everything they said of themselves in the conversation counts."""
+        t = text.lower().replace("’", "'")
+        own = self.profile([text]) if FIRST_PERSON.search(t) else FitAnswers()
+        self_described = has_signals(own)
+        asks = any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans) or (
+            self_described and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans)
+        )
+        statement = self_described and not any(s.endswith("?") for s in sentences(text))
+        if not asks and not statement:
+            return None
+        told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
+        answers = self.profile([*told, text])
+        if has_signals(answers):
+            return Plan(text=text, intent="fit", topic="fit", path=detect_path(t), fit=score_fit(answers))
+        paths = {k: v for p in plans for k, v in p.vote.paths.items()}
+        if asks and paths:
+            lead = max(paths, key=lambda k: paths[k])
+            if paths[lead] >= FIT_AGREEMENT * sum(paths.values()):
+                return Plan(text=text, intent="fit", topic="fit", fit=fit_by_example(lead))
+        return None
+
+    def profile(self, texts: list[str]) -> FitAnswers:
+        """What the person said of themselves, as the framework's answers: each clause matched to the
+        nearest labelled trait clauses (traits.jsonl), then the fit reader's own phrasings for what
+        the examples leave open."""
+        parts = [c for text in texts for c in clauses(text)]
+        found = FitAnswers()
+        if parts:
+            for vector in self.kb.embed_many(parts):
+                signal = _trait(self.kb.neighbours(vector, TRAIT_NEIGHBOURS, traits=True))
+                if signal is not None:
+                    _add_signal(found, signal)
+        patterned = answers_from_text(" . ".join(texts))
+        return FitAnswers(
+            right_once_or_repeatedly=found.right_once_or_repeatedly or patterned.right_once_or_repeatedly,
+            energy_from=found.energy_from or patterned.energy_from,
+            when_stuck=found.when_stuck or patterned.when_stuck,
+            red_flags=sorted(set(found.red_flags) | set(patterned.red_flags)),
+            preferences=sorted(set(found.preferences) | set(patterned.preferences)),
+        )
+
+    def _search(self, plan: Plan) -> None:
+        """The passages to answer from: the standalone question with its topic's words, searched with
+        the question's own vector (the words only steer the lexical side)."""
+        vector = plan.vector if plan.query == plan.text else None
+        plan.hits = self.kb.search(search_query(plan), 6, vector=vector)
+
+    def _nothing_close(self, plan: Plan) -> bool:
+        best = max((h.similarity or 0.0) for h in plan.hits) if plan.hits else 0.0
+        return best < NO_PASSAGE and plan.vote.score < NO_PASSAGE * 2
+
+
+FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
+FIT_AGREEMENT = 0.7
+TRAIT_NEIGHBOURS = 8
+TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses
+TRAIT_SHARE = 0.6
+# Trait labels -> the framework's answers. The opposite of a red flag ("being wrong in public doesn't
+# bother me") is no evidence either way in the article's framework, so it scores nothing.
+TRAIT_SIGNALS: dict[str, tuple[str, str] | None] = {
+    "right_once": ("right_once_or_repeatedly", "right_once"),
+    "useful_repeatedly": ("right_once_or_repeatedly", "useful_repeatedly"),
+    "depth": ("energy_from", "depth"),
+    "breadth": ("energy_from", "breadth"),
+    "think_harder": ("when_stuck", "think_harder"),
+    "try_faster": ("when_stuck", "try_faster"),
+    **{
+        key: ("red_flags", key)
+        for key in (
+            "needs_validation", "hates_being_wrong_in_public", "appear_smart", "needs_architectural_purity",
+            "hates_interruptions", "needs_stimulation",
+        )
+    },
+    **{key: ("preferences", key) for key in ("early_income", "delayed_rewards", "patience", "speed")},
+    "impact_satisfies": ("preferences", "visible_impact"),
+    "no_validation_needed": None,
+    "fine_being_wrong": None,
+    "pragmatic_simple": None,
+    "fine_with_interruptions": None,
+}
+# Where a self-description's clauses part: "I get restless ..., I'd rather ... and my favourite part is ...".
+CLAUSE_BREAK = re.compile(
+    r"[;:]\s+|,\s+(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|plus|also)\s+(?=(?:i|i'm|i'd|i've|my|being|when|going|getting)\b)"
+)
+
+
+def clauses(text: str) -> list[str]:
+    """A self-description cut into clauses of three words or more."""
+    out: list[str] = []
+    for sentence in sentences(text):
+        out.extend(c.strip(" .!?") for c in CLAUSE_BREAK.split(sentence.lower().replace("’", "'")))
+    return [c for c in out if len(c.split()) >= 3]
+
+
+def _trait(neighbours: list[tuple[Example, float]]) -> str | None:
+    """The trait label the nearest trait clauses agree on, if they are close enough and agree."""
+    if not neighbours or neighbours[0][1] < TRAIT_MIN:
+        return None
+    best = neighbours[0][1]
+    weights: dict[str, float] = {}
+    for e, sim in neighbours:
+        weights[e.kind or ""] = weights.get(e.kind or "", 0.0) + math.exp((sim - best) / TEMPERATURE)
+    label = max(weights, key=lambda k: weights[k])
+    return label if weights[label] >= TRAIT_SHARE * sum(weights.values()) else None
+
+
+def _add_signal(answers: FitAnswers, trait: str) -> None:
+    signal = TRAIT_SIGNALS.get(trait)
+    if signal is None:
+        return
+    field_name, value = signal
+    if field_name in ("red_flags", "preferences"):
+        getattr(answers, field_name).append(value)
+    elif getattr(answers, field_name) is None:
+        setattr(answers, field_name, value)
+
+
+def _says_more(text: str) -> bool:
+    """Whether a message asks anything beyond a path or a stretch of time ("And AI engineers?" does not)."""
+    return bool({t for t in tokenize(text) if not t.isdigit()} - PATH_WORDS - POINTERS)
+
+
+def _period_of(state: SessionState) -> Period | None:
+    return (state.period, state.period_end) if state.period is not None else None
+
+
+# Words the article uses for each topic, added to a question's search.
+TOPIC_WORDS: dict[str, str] = {
+    "market": "in 2026 roles haven't grown as fast as expected demand exploded",
+    "commoditization": "commoditization template floor drops absorbed barbell relevant commoditized",
+    "gatekeeping": "credentialism degree filter self-taught handicap reverse over-qualification",
+    "skills": "transferable skill thinking systems translating transfers",
+    "compounding": "compounding bet diversification pyramid year easier",
+    "commitment": "straddle both committing pick one 18 months minimum cross-pollinate deep combine",
+    "tools": "know n8n make zapier langchain pytorch transformer course",
+    "real_question": "asking valuable quickly lasts tension",
+    "breaks": "breaks alone phone production",
+}
+
+
+def search_query(plan: Plan) -> str:
+    """What to search the store for: the question in its standalone form, with its topic's own
+    words in the article's vocabulary ("will templates replace automation gigs?" also searches
+    "commoditization ... floor drops")."""
+    return f"{plan.query or plan.text} {TOPIC_WORDS.get(plan.topic or '', '')}".strip()

@@ -1,0 +1,89 @@
+"""The question bank: labelled example messages that teach the advisor by example.
+
+Two files of package data, one example a line:
+
+- ``question_bank.jsonl``: questions people ask that the bundled article answers, each labelled
+  with the passages that answer it (best first), its topic, path and period. Embedded in a
+  Chroma collection of their own, they are extra keys for their passages (LangChain's
+  multi-vector "hypothetical questions" pattern) and the examples a message's topic is read from.
+- ``routes.jsonl``: messages that call for something other than a passage — off-topic asks,
+  self-descriptions asking for a fit, follow-ups that only point back, greetings.
+- ``traits.jsonl``: clauses people describe themselves with, each labelled with the framework's
+  signal it is evidence of ("I need long uninterrupted stretches" → ``hates_interruptions``).
+
+Add lines to teach; bump ``BANK_VERSION`` when the format changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, field_validator
+
+BANK_VERSION = "1"
+BANK_FILES = ("question_bank.jsonl", "routes.jsonl", "traits.jsonl")
+Route = Literal["question", "offtopic", "fit", "followup", "greeting", "trait"]
+
+
+class Example(BaseModel):
+    """One labelled message."""
+
+    q: str
+    route: Route = "question"
+    passages: list[str] = []
+    topic: str | None = None
+    path: Literal["engineering", "automation", "both"] | None = None
+    period: tuple[int, int | None] | None = None
+    style: str = ""
+    followup: bool = False
+    kind: str | None = None  # a route's sub-kind: "why", "other_career", ...
+    ask: bool = True  # a fit example that asks for a recommendation
+    source: str = ""  # the document a generated question belongs to; "" for the bundled bank
+
+    @field_validator("q")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("an example needs text")
+        return value
+
+    @property
+    def id(self) -> str:
+        return "q" + hashlib.sha256(f"{self.route}\x1f{self.source}\x1f{self.q}".encode()).hexdigest()[:15]
+
+    @property
+    def label(self) -> str:
+        """What the example teaches: its topic for a question, else its route."""
+        return self.topic or "" if self.route == "question" else self.route
+
+
+def _read(name: str) -> str:
+    return resources.files("pathwise.knowledge").joinpath("data", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def bundled_examples() -> tuple[Example, ...]:
+    """Every example of the bundled files, duplicates (same route and text) dropped."""
+    seen: set[str] = set()
+    out = []
+    for name in BANK_FILES:
+        for line in _read(name).splitlines():
+            if not line.strip():
+                continue
+            example = Example.model_validate_json(line)
+            if example.id not in seen:
+                seen.add(example.id)
+                out.append(example)
+    return tuple(out)
+
+
+def bank_digest(examples: tuple[Example, ...] | list[Example]) -> str:
+    """Changes whenever an example or the format does: the stored vectors are then rebuilt."""
+    digest = hashlib.sha256(BANK_VERSION.encode())
+    for example in examples:
+        digest.update(example.model_dump_json().encode())
+    return digest.hexdigest()[:16]
