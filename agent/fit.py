@@ -227,7 +227,7 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
 ]
 _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "when_stuck"}
 # "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.
-_RATHER_THAN = re.compile(r"(\brather\b[^.;!?]*?)\bthan\b[^.,;!?]*")
+RATHER_THAN = re.compile(r"(\brather\b[^.;!?]*?)\bthan\b[^.,;!?]*")
 
 
 @lru_cache(maxsize=1)
@@ -237,7 +237,7 @@ def _compiled() -> list[tuple[re.Pattern[str], str, str]]:
 
 def answers_from_text(text: str) -> FitAnswers:
     """Map a free-text self-description onto the framework's answers ("I'm patient and like depth")."""
-    t = _RATHER_THAN.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text.lower().replace("’", "'"))
+    t = RATHER_THAN.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text.lower().replace("’", "'"))
     found = FitAnswers()
     taken: set[str] = set()
     for rx, kind, key in _compiled():

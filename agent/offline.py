@@ -66,7 +66,8 @@ RELATIVE = 0.4
 # counts this many rarity-weighted words.
 SEMANTIC_WEIGHT = 12.0
 SEMANTIC_FLOOR = 0.15
-CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
+CONTINUATION = 0.2
+CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point  # what the article says right after the last answer, as a cosine bonus
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -447,11 +448,26 @@ class OfflineAnswerer:
             plan.hits[:1], specific, 1, idf=self.kb.idf, min_score=SPECIFIC_MIN_SCORE, quantity=bool(QUANTITY.search(_asking_part(plan.text).lower()))
         )
         if not best:
-            return parts
+            return self._with_closest(plan, parts)
         extra = (best[0][0], [best[0][1]])
         if plan.topic == "overview":  # the specifics say what the question is after: not the whole table
             return [(_lead(plan.hits[0].text, OVERVIEW_WORDS), [plan.hits[0].id])]
         return [extra, *parts] if plan.topic is None else [*parts, extra]
+
+    def _with_closest(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+        """Quote the best-ranked passage's sentence closest in meaning to the question, when the
+        topic's answer left that passage out and the sentence is close enough to be on point: the
+        topic read from examples can be near the question without being its exact subject."""
+        cited = {pid for _, ids in parts for pid in ids}
+        top = [h for h in plan.hits[:1] if h.id not in cited]
+        if not top or plan.vector is None:
+            return parts
+        said = " ".join(text for text, _ in parts)
+        closeness = self.kb.sentence_similarity(plan.query or plan.text, top, plan.vector)
+        best = max(((c, s) for s, c in closeness.items() if s not in said and len(s.split()) >= 6), default=None)
+        if best is None or best[0] < CLOSEST_MIN:
+            return parts
+        return [*parts, (best[1], [top[0].id])] if parts else [(best[1], [top[0].id])]
 
     def _extract(
         self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0, *, own_path: bool = False,
@@ -479,8 +495,7 @@ class OfflineAnswerer:
         related += [t for t in tokenize(TOPIC_WORDS.get(plan.topic or "", "")) if t not in asked]
         closeness = None
         if semantic and hits:
-            vector = plan.vector if (plan.query or plan.text) == plan.text else None
-            closeness = self.kb.sentence_similarity(plan.query or plan.text, hits[:pool], vector)
+            closeness = self.kb.sentence_similarity(plan.query or plan.text, hits[:pool], plan.vector)
             for sentence in following or ():
                 closeness[sentence] = closeness.get(sentence, 0.0) + CONTINUATION
         best = _best_sentences(

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pathwise.agent.fit import OTHER, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
+from pathwise.agent.fit import OTHER, RATHER_THAN, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
 from pathwise.agent.models import FitResult
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.lexical import sentences, tokenize
@@ -58,6 +58,7 @@ OTHER_CAREERS = re.compile(
     r"(?:web|game|ios|android|mobile|frontend|front-end|backend|back-end|full[- ]?stack) (?:developers?|devs?|engineers?)|"
     r"(?:civil|mechanical|electrical|software|backend|back-end|frontend|front-end|full[- ]?stack|devops|data|cloud|network|qa|test) engineers?|"
     r"graphic designers?|cyber ?security(?: analysts?)?|security analysts?|ux designers?|product designers?|"
+    r"product managers?|pm interviews?|"
     r"prompt engineer(?:s|ing)?)s?\b"
 )
 GREETING = re.compile(r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$")
@@ -191,6 +192,8 @@ TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its ow
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 FIT_SHARE = 0.5
 NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
+FAR_PASSAGE = 0.3  # a message this far from every passage...
+FAR_EXAMPLE = 0.42  # ...and from every labelled message is about something else
 LEAD_POOL = 80  # nearest examples a follow-up's leads are chosen among
 LEADS = 3
 FOUND = 3  # the best passages a message's search found, whose topics vote
@@ -302,6 +305,7 @@ class Plan:
 class Reader:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self._traits: dict[str, str | None] = {}  # clause -> its trait, read once per process
 
     @staticmethod
     def is_injection(text: str) -> bool:
@@ -378,7 +382,7 @@ class Reader:
         if WHY.search(q):
             plan.kind = "why"
 
-        if own.label == "offtopic" and own.share >= OFFTOPIC_SHARE and path is None:
+        if path is None and (own.label == "offtopic" and own.share >= OFFTOPIC_SHARE or _far(own, hits)):
             return Plan(text=question, intent="offtopic", vote=own)
         if own.label == "greeting" and own.score >= CONFIDENT:
             return Plan(text=question, intent="greeting" if not last else "offtopic", vote=own)
@@ -476,21 +480,26 @@ class Reader:
         return None
 
     def profile(self, texts: list[str]) -> FitAnswers:
-        """What the person said of themselves, as the framework's answers: each clause matched to the
-        nearest labelled trait clauses (traits.jsonl), then the fit reader's own phrasings for what
-        the examples leave open."""
+        """What the person said of themselves, as the framework's answers: the fit reader's own
+        phrasings, and each clause matched to the nearest labelled trait clauses (traits.jsonl)."""
         parts = [c for text in texts for c in clauses(text)]
+        new = [c for c in dict.fromkeys(parts) if c not in self._traits]
+        if new:  # a conversation's earlier clauses were read on their own turn
+            for clause, vector in zip(new, self.kb.embed_many(new)):
+                self._traits[clause] = _trait(self.kb.neighbours(vector, TRAIT_NEIGHBOURS, traits=True))
+            while len(self._traits) > TRAIT_CACHE:
+                self._traits.pop(next(iter(self._traits)))
         found = FitAnswers()
-        if parts:
-            for vector in self.kb.embed_many(parts):
-                signal = _trait(self.kb.neighbours(vector, TRAIT_NEIGHBOURS, traits=True))
-                if signal is not None:
-                    _add_signal(found, signal)
+        for clause in parts:
+            signal = self._traits.get(clause)
+            if signal is not None:
+                _add_signal(found, signal)
         patterned = answers_from_text(" . ".join(texts))
+        # The fit reader's phrasings know "rather ... than" and "... bores me"; examples fill what they miss.
         return FitAnswers(
-            right_once_or_repeatedly=found.right_once_or_repeatedly or patterned.right_once_or_repeatedly,
-            energy_from=found.energy_from or patterned.energy_from,
-            when_stuck=found.when_stuck or patterned.when_stuck,
+            right_once_or_repeatedly=patterned.right_once_or_repeatedly or found.right_once_or_repeatedly,
+            energy_from=patterned.energy_from or found.energy_from,
+            when_stuck=patterned.when_stuck or found.when_stuck,
             red_flags=sorted(set(found.red_flags) | set(patterned.red_flags)),
             preferences=sorted(set(found.preferences) | set(patterned.preferences)),
         )
@@ -498,8 +507,9 @@ class Reader:
     def _search(self, plan: Plan) -> None:
         """The passages to answer from: the standalone question with its topic's words, searched with
         the question's own vector (the words only steer the lexical side)."""
-        vector = plan.vector if plan.query == plan.text else None
-        plan.hits = self.kb.search(search_query(plan), 6, vector=vector)
+        if plan.query != plan.text:
+            plan.vector = self.kb.embed(plan.query)
+        plan.hits = self.kb.search(search_query(plan), 6, vector=plan.vector)
 
     def _nothing_close(self, plan: Plan) -> bool:
         best = max((h.similarity or 0.0) for h in plan.hits) if plan.hits else 0.0
@@ -509,6 +519,7 @@ class Reader:
 FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
 FIT_AGREEMENT = 0.7
 TRAIT_NEIGHBOURS = 8
+TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses
 TRAIT_SHARE = 0.6
 # Trait labels -> the framework's answers. The opposite of a red flag ("being wrong in public doesn't
@@ -544,7 +555,8 @@ def clauses(text: str) -> list[str]:
     """A self-description cut into clauses of three words or more."""
     out: list[str] = []
     for sentence in sentences(text):
-        out.extend(c.strip(" .!?") for c in CLAUSE_BREAK.split(sentence.lower().replace("’", "'")))
+        plain = RATHER_THAN.sub(r"\1", sentence.lower().replace("’", "'"))  # what they would not do is no trait of theirs
+        out.extend(c.strip(" .!?") for c in CLAUSE_BREAK.split(plain))
     return [c for c in out if len(c.split()) >= 3]
 
 
@@ -569,6 +581,12 @@ def _add_signal(answers: FitAnswers, trait: str) -> None:
         getattr(answers, field_name).append(value)
     elif getattr(answers, field_name) is None:
         setattr(answers, field_name, value)
+
+
+def _far(own: Vote, hits: list[Hit]) -> bool:
+    """Nothing in the article or the bank comes close: "how do I fix a leaking tap?"."""
+    closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
+    return closest < FAR_PASSAGE and own.score < FAR_EXAMPLE
 
 
 def _says_more(text: str) -> bool:

@@ -9,8 +9,10 @@ most questions (``pathwise eval --retrieval``: MRR 0.82 with RRF, see the README
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -104,6 +106,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._current: _Index | None = None
         self._sentence_vectors: dict[str, Any] = {}
+        self._sentence_file: Path | None = None
 
     def refresh(self) -> None:
         passages = sorted(self.store.all_passages(), key=lambda p: (p.source, p.order, p.id))
@@ -181,11 +184,17 @@ class HybridRetriever:
         return out
 
     def sentence_vectors(self, sentences: list[str]) -> dict[str, Any]:
-        """MiniLM vectors of passage sentences, embedded once per process and kept."""
+        """MiniLM vectors of passage sentences, embedded once and kept, in memory and in the model's
+        cache folder (so a new process does not embed the article's sentences again)."""
+        if self._sentence_file is None:
+            self._sentence_file = _sentence_cache(self.store)
+            self._sentence_vectors.update(_load_vectors(self._sentence_file))
         missing = [s for s in dict.fromkeys(sentences) if s not in self._sentence_vectors]
         if missing:
             for s, v in zip(missing, self.store.embedder.embed(missing)):
                 self._sentence_vectors[s] = np.asarray(v, dtype=np.float32)
+            if len(self._sentence_vectors) <= SENTENCE_CACHE:
+                _save_vectors(self._sentence_file, self._sentence_vectors)
         return {s: self._sentence_vectors[s] for s in sentences}
 
     def search(self, query: str, k: int = 5, *, vector: Any = None) -> list[Hit]:
@@ -207,6 +216,33 @@ class HybridRetriever:
             hit.similarity = similarity.get(pid)
             hits.append(hit)
         return hits
+
+
+SENTENCE_CACHE = 20_000  # sentences kept on disk; a store larger than this embeds the rest per process
+
+
+def _sentence_cache(store: Store) -> Path:
+    from pathwise.knowledge.embeddings import WEIGHTS_SHA256
+
+    return Path(store.settings.cache_dir) / f"sentences-{WEIGHTS_SHA256[:12]}.npz"
+
+
+def _load_vectors(path: Path) -> dict[str, Any]:
+    try:
+        with np.load(path) as data:
+            return dict(zip(data["texts"].tolist(), data["vectors"]))
+    except (OSError, ValueError, KeyError):  # none yet, or a partial file another process left
+        return {}
+
+
+def _save_vectors(path: Path, vectors: dict[str, Any]) -> None:
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(partial, texts=np.asarray(list(vectors), dtype=str), vectors=np.stack(list(vectors.values())))
+        partial.replace(path)
+    except OSError as exc:  # a read-only cache costs a new process its embedding time, nothing more
+        log.info("could not keep sentence vectors in %s: %s", path, exc)
 
 
 def _question_match(index: _Index, vector: Any) -> dict[str, float]:
