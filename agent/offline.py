@@ -190,7 +190,8 @@ class OfflineAnswerer:
                 fresh.append(h.model_copy(update={"text": " ".join(kept)}))
         if not fresh:
             return []
-        return self._extract(replace(plan, hits=fresh, query=plan.text), n=2, semantic=True, pool=6, following=following)
+        # What the follow-up itself asks picks the sentences; the conversation already chose where from.
+        return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=2, pool=6, following=following)
 
     # Each topic handler returns [(sentence(s), [passage ids])].
     def _paths(self, plan: Plan) -> list[str]:
@@ -456,10 +457,9 @@ class OfflineAnswerer:
 
     def _with_closest(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         """Quote the best-ranked passage's sentence closest in meaning to the question, when the
-        topic's answer left that passage out and the sentence is close enough to be on point: the
-        topic read from examples can be near the question without being its exact subject."""
-        cited = {pid for _, ids in parts for pid in ids}
-        top = [h for h in plan.hits[:1] if h.id not in cited]
+        topic's answer left it out and it is close enough to be on point: the topic read from
+        examples can be near the question without being its exact subject."""
+        top = plan.hits[:1]
         if not top or plan.vector is None:
             return parts
         said = " ".join(text for text, _ in parts)

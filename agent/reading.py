@@ -295,7 +295,8 @@ class Plan:
     said: str = ""  # the last answer, which a follow-up should not repeat
     parts: list[Plan] = field(default_factory=list)  # the plans of a message that asks two things
     vote: Vote = field(default_factory=Vote)
-    vector: Any = None  # the question's embedding, reused by its search
+    vector: Any = None  # the embedding of ``query``, reused by its search
+    own_vector: Any = None  # the embedding of the question alone
 
     @property
     def asks_why(self) -> bool:
@@ -378,11 +379,12 @@ class Reader:
         path = detect_path(q) or (detect_path(story) if story else None)
         period = parse_period(q) or (parse_period(story, vague=False) if story else None)
         last = state.last() if prior else None
-        plan = Plan(text=question, intent="answer", path=path, period=period, vote=own, query=question, hits=hits, vector=vector)
+        plan = Plan(text=question, intent="answer", path=path, period=period, vote=own, query=question, hits=hits,
+                    vector=vector, own_vector=vector)
         if WHY.search(q):
             plan.kind = "why"
 
-        if path is None and (own.label == "offtopic" and own.share >= OFFTOPIC_SHARE or _far(own, hits)):
+        if path is None and (own.label == "offtopic" and own.share >= OFFTOPIC_SHARE or _far(own, hits) and (last is None or own.label == "offtopic")):
             return Plan(text=question, intent="offtopic", vote=own)
         if own.label == "greeting" and own.score >= CONFIDENT:
             return Plan(text=question, intent="greeting" if not last else "offtopic", vote=own)
@@ -462,13 +464,15 @@ class Reader:
         t = text.lower().replace("’", "'")
         own = self.profile([text]) if FIRST_PERSON.search(t) else FitAnswers()
         self_described = has_signals(own)
+        told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
+        # "So which of the two is for me?" after describing oneself over earlier turns.
+        described_before = bool(told) and any(p.topic in CHOICE_TOPICS or p.vote.label == "fit" for p in plans) and has_signals(self.profile(told))
         asks = any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans) or (
-            self_described and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans)
+            (self_described or described_before) and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans)
         )
         statement = self_described and not any(s.endswith("?") for s in sentences(text))
         if not asks and not statement:
             return None
-        told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
         answers = self.profile([*told, text])
         if has_signals(answers):
             return Plan(text=text, intent="fit", topic="fit", path=detect_path(t), fit=score_fit(answers))
@@ -518,6 +522,7 @@ class Reader:
 
 FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
 FIT_AGREEMENT = 0.7
+CHOICE_TOPICS = ("suits", "choose")  # asking which path, which a fit answers once the person has described themselves
 TRAIT_NEIGHBOURS = 8
 TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses
