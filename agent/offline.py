@@ -66,8 +66,9 @@ RELATIVE = 0.4
 # counts this many rarity-weighted words.
 SEMANTIC_WEIGHT = 12.0
 SEMANTIC_FLOOR = 0.15
-CONTINUATION = 0.2
-CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point  # what the article says right after the last answer, as a cosine bonus
+CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
+LEAD_BONUS = 0.1  # a sentence of a passage the bank's nearest questions on the subject point at
+CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -178,11 +179,11 @@ class OfflineAnswerer:
             words = set(tokenize(sentence))
             return len(words - said) > REPEATED * len(words)
 
-        following: set[str] = set()
+        bonus: dict[str, float] = {s: LEAD_BONUS for h in leads if h.id not in rows for s in _sentences(h.text)}
         run = [s for h in near if h.id not in rows for s in _sentences(h.text)]  # in article order
-        for n, sentence in enumerate(run):
-            if not new(sentence):
-                following.update(s for s in run[n + 1 : n + 3] if new(s))
+        following = {s for n, said_one in enumerate(run) if not new(said_one) for s in run[n + 1 : n + 3] if new(s)}
+        for sentence in following:
+            bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION
         fresh = []
         for h in pool:
             kept = [s for s in _sentences(h.text) if new(s)]
@@ -191,7 +192,7 @@ class OfflineAnswerer:
         if not fresh:
             return []
         # What the follow-up itself asks picks the sentences; the conversation already chose where from.
-        return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=2, pool=6, following=following)
+        return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=2, pool=6, bonus=bonus)
 
     # Each topic handler returns [(sentence(s), [passage ids])].
     def _paths(self, plan: Plan) -> list[str]:
@@ -199,6 +200,7 @@ class OfflineAnswerer:
 
     def _topic_income(self, plan: Plan) -> list[tuple[str, list[str]]]:
         parts = []
+        shown: list[IncomeBand] = []
         for path in self._paths(plan):
             bands = self.facts.income(path)
             chosen = [b for b in bands if _overlaps(b, plan.period)] if plan.period else bands
@@ -211,11 +213,15 @@ class OfflineAnswerer:
             else:
                 text = f"{who}: {listed}."
             passage = self.kb.get([chosen[0].passage_id])
-            if passage and (plan.asks_why or not plan.period):
+            if passage and (plan.asks_why or not plan.period or len(self._paths(plan)) == 1):
                 tail = _sentences(passage[0].text.split("\n")[-1])[1:]
                 if tail:
                     text += " " + " ".join(tail)
             parts.append((text, [chosen[0].passage_id]))
+            shown.extend(b for b in chosen if b.low is not None)
+        bases = sorted({b.basis for b in shown})
+        if len(parts) > 1 and len(bases) > 1:  # like with like: a monthly figure is no yearly one
+            parts.append((f"These figures are not in one unit: the article gives them {_listed(bases)}, so they do not compare directly.", []))
         return parts
 
     def _topic_burnout(self, plan: Plan) -> list[tuple[str, list[str]]]:
@@ -471,7 +477,7 @@ class OfflineAnswerer:
 
     def _extract(
         self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0, *, own_path: bool = False,
-        semantic: bool = True, pool: int = 4, following: set[str] | None = None,
+        semantic: bool = True, pool: int = 4, bonus: dict[str, float] | None = None,
     ) -> list[tuple[str, list[str]]]:
         """The sentences of the retrieved passages that best answer the question.
 
@@ -496,8 +502,8 @@ class OfflineAnswerer:
         closeness = None
         if semantic and hits:
             closeness = self.kb.sentence_similarity(plan.query or plan.text, hits[:pool], plan.vector)
-            for sentence in following or ():
-                closeness[sentence] = closeness.get(sentence, 0.0) + CONTINUATION
+            for sentence, extra in (bonus or {}).items():
+                closeness[sentence] = closeness.get(sentence, 0.0) + extra
         best = _best_sentences(
             hits[:pool], asked + related, n, path=plan.path, idf=_weighted(self.kb.idf, set(related)), min_score=min_score,
             why=plan.asks_why, own_path=own_path, closeness=closeness,
@@ -564,6 +570,11 @@ def _overlaps(band: IncomeBand, period: Period) -> bool:
     lo, hi = period
     band_hi = band.months_to if band.months_to is not None else 10**6
     return band.months_from < (hi if hi is not None else 10**6) and lo < band_hi
+
+
+def _listed(bases: list[str]) -> str:
+    named = [b if b != "not stated" else "with no period stated" for b in bases]
+    return ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
 
 
 def _band_text(b: IncomeBand) -> str:

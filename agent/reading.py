@@ -198,7 +198,8 @@ LEAD_POOL = 80  # nearest examples a follow-up's leads are chosen among
 LEADS = 3
 FOUND = 3  # the best passages a message's search found, whose topics vote
 FOUND_FLOOR = 0.3  # a passage this far from a message says nothing of its topic; twice as close, all it can
-LEXICAL_FULL = 12.0  # BM25 score (rarity-weighted shared words) at which the lexical view counts fully
+LEXICAL_FULL = 12.0
+STORY_WEIGHT = 0.5  # BM25 score (rarity-weighted shared words) at which the lexical view counts fully
 # A lexical match's share of the best one's, scaled to cosine-like spreads for the vote's softmax.
 LEXICAL_SCALE = 0.2
 ROUTES = ("offtopic", "fit", "followup", "greeting")
@@ -353,17 +354,19 @@ class Reader:
         on the topics of the passages a search for them finds; also the vector and hits it used."""
         vector = self.kb.embed(text)
         views = [self.kb.neighbours(vector, NEIGHBOURS)]
+        weights = [1.0]
         whole, searched = vector, text
-        if context:
+        if context:  # the story says of what, the question what is asked: it counts for more
             searched = f"{context} {text}"
             whole = self.kb.embed(searched)
             views.append(self.kb.neighbours(whole, NEIGHBOURS))
-        weights = [1.0] * len(views)
+            weights.append(STORY_WEIGHT)
         # The words too: "package" and "CTC" are salary words to the bank's examples, not to MiniLM;
         # a match on a word or two of small talk ("good", "take") says little, so it weighs less.
-        lexical, strength = self.kb.lexical_neighbours(searched, NEIGHBOURS)
-        views.append([(e, LEXICAL_SCALE * r) for e, r in lexical])
-        weights.append(min(1.0, strength / LEXICAL_FULL))
+        for words, weight in ((text, 1.0), (searched, STORY_WEIGHT)) if context else ((text, 1.0),):
+            lexical, strength = self.kb.lexical_neighbours(words, NEIGHBOURS)
+            views.append([(e, LEXICAL_SCALE * r) for e, r in lexical])
+            weights.append(weight * min(1.0, strength / LEXICAL_FULL))
         hits = self.kb.search(searched, 6, vector=whole)
         # What the passages found are about, as far as they are close to the message at all.
         closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
@@ -467,8 +470,10 @@ class Reader:
         told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
         # "So which of the two is for me?" after describing oneself over earlier turns.
         described_before = bool(told) and any(p.topic in CHOICE_TOPICS or p.vote.label == "fit" for p in plans) and has_signals(self.profile(told))
-        asks = any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans) or (
-            (self_described or described_before) and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans)
+        asks = (
+            any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
+            or (self_described and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans))
+            or described_before
         )
         statement = self_described and not any(s.endswith("?") for s in sentences(text))
         if not asks and not statement:
@@ -522,7 +527,7 @@ class Reader:
 
 FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
 FIT_AGREEMENT = 0.7
-CHOICE_TOPICS = ("suits", "choose")  # asking which path, which a fit answers once the person has described themselves
+CHOICE_TOPICS = ("suits", "choose", "commitment")  # asking which path, which a fit answers once the person has described themselves
 TRAIT_NEIGHBOURS = 8
 TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses

@@ -119,7 +119,16 @@ class KnowledgeBase:
             log.info("could not keep the question bank's vectors in %s: %s", cache, exc)
         return vectors
 
-    def ingest(self, paths: list[Path], *, reset: bool = False) -> list[dict[str, object]]:
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        reset: bool = False,
+        questions: Callable[[str, list[Passage]], list[Example]] | None = None,
+    ) -> list[dict[str, object]]:
+        """Store the files' passages (default: the bundled article). ``questions`` writes each
+        file's questions people would ask of its passages (a model does, when one is configured);
+        they become extra search keys. Without it a file is searched by its passages alone."""
         sources = [read_source(p) for p in paths] if paths else [(ARTICLE_NAME, bundled_article().passages)]
         names = [name for name, _ in sources]
         clash = next((n for n in names if names.count(n) > 1), None)
@@ -132,7 +141,19 @@ class KnowledgeBase:
         report = []
         for name, passages in sources:
             changed = self.store.ingest(name, passages)
-            report.append({"source": name, "passages": len(passages), **changed})
+            row: dict[str, object] = {"source": name, "passages": len(passages), **changed}
+            if name == ARTICLE_NAME:
+                examples = list(bundled_examples())
+                digest = bank_digest(examples)
+                self.store.ingest_questions(name, examples, digest, self._bank_vectors(examples, digest))
+                row["questions"] = sum(1 for e in examples if e.passages)
+            elif questions is not None and not (changed.get("unchanged") == len(passages) and self.store.has_questions(name)):
+                written = questions(name, passages)
+                self.store.ingest_questions(name, written, bank_digest(written))
+                row["questions"] = len(written)
+            else:
+                row["questions"] = None
+            report.append(row)
         self.retriever.refresh()
         return report
 

@@ -38,6 +38,12 @@ class IncomeBand(BaseModel):
     def quote(self) -> str:
         return f"{self.figure} {self.qualifier} {self.period}".replace("  ", " ")
 
+    @property
+    def basis(self) -> str:
+        """What one figure counts, as the article gives it: per project, per month, or not stated."""
+        q = self.qualifier.lower()
+        return "per project" if q.startswith("project") else "per month" if q.startswith("month") else "not stated"
+
     def covers(self, month: int) -> bool:
         return self.months_from <= month and (self.months_to is None or month < self.months_to)
 

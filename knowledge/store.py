@@ -275,6 +275,12 @@ class Store:
                 raise StoreError(f"could not write the question bank to the store: {_one_line(exc)}") from exc
         return len(unique)
 
+    def has_questions(self, source: str) -> bool:
+        try:
+            return bool(self.questions.get(where={"source": source}, limit=1, include=[])["ids"])
+        except Exception as exc:
+            raise StoreError(f"cannot read the question bank: {_one_line(exc)}") from exc
+
     def all_questions(self) -> tuple[list[Example], Any]:
         """Every stored example and its vector (rows of one float32 matrix)."""
         import numpy as np

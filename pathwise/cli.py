@@ -70,14 +70,31 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for path in paths:  # a bad file fails before the store is opened, so it is left as it was
         read_source(path)
     # Without files the bundled article is what this command ingests: report it, don't pre-ingest it.
-    kb = KnowledgeBase.open(_settings(), ensure_bundled=bool(paths) and not args.reset)
-    for row in kb.ingest(paths, reset=args.reset):
+    settings = _settings()
+    kb = KnowledgeBase.open(settings, ensure_bundled=bool(paths) and not args.reset)
+    writer = _question_writer(settings) if paths else None
+    for row in kb.ingest(paths, reset=args.reset, questions=writer):
+        asked = row.get("questions")
+        keys = (
+            f"; {asked} questions as search keys" if asked is not None
+            else "; no questions written (offline: its passages alone are searched)"
+        )
         print(
             f"{row['source']}: {row['passages']} passages "
-            f"({row['added']} added, {row.get('updated', 0)} updated, {row['removed']} removed, {row['unchanged']} unchanged)"
+            f"({row['added']} added, {row.get('updated', 0)} updated, {row['removed']} removed, {row['unchanged']} unchanged){keys}"
         )
     print(f"store: {kb.store.count()} passages")
     return 0
+
+
+def _question_writer(settings: Any) -> Any:
+    """With a model configured, the model writes each ingested passage's questions; offline, none."""
+    if settings.offline or not settings.llm_configured:
+        return None
+    from pathwise.agent.llm import build_chat_model
+    from pathwise.agent.questions import question_writer
+
+    return question_writer(build_chat_model(settings))
 
 
 def _hit_rows(hits: Iterable[Any]) -> list[dict[str, Any]]:

@@ -205,3 +205,11 @@ def test_an_article_without_these_facts_is_a_clear_error() -> None:
     other = parse_article("A Title About Cooking\n\nRice needs twice its volume of water and about twenty minutes on a low flame to cook well.\n")
     with pytest.raises(StoreError, match="income"):
         build_facts(other)
+
+
+def test_each_income_band_carries_the_unit_the_article_gives_it() -> None:
+    from pathwise.knowledge.facts import bundled_facts
+
+    basis = {b.figure: b.basis for b in bundled_facts().incomes}
+    assert basis["₹10-30k"] == "per project" and basis["₹30-80k"] == "per month"
+    assert basis["₹3-6L"] == basis["₹20-50L"] == basis["₹60k-1.5L"] == "not stated"

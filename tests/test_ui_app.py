@@ -406,3 +406,11 @@ def test_burnout_chart_and_fit_chart_show_their_numbers(advisor) -> None:  # typ
     assert texts[0] == "months 8-14: data wall, ambiguity"
     fit = advisor.fit(FitAnswers(energy_from="breadth", preferences=["speed"]))
     assert chart_texts(charts.fit_chart(fit)) == ["0", "3"]
+
+
+def test_income_chart_labels_each_band_with_the_unit_the_article_gives_it(advisor) -> None:  # type: ignore[no-untyped-def]
+    from pathwise.ui import charts
+
+    texts = " | ".join(chart_texts(charts.income_chart(advisor.facts))).replace("\n", " ")
+    assert "₹30-80k (a month)" in texts and "₹10-30k (a project)" in texts and "₹3-6L (period not stated)" in texts
+    assert "not stated" in texts and "per month" in texts

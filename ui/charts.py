@@ -102,7 +102,8 @@ def income_chart(facts: FactSheet, *, compact: bool = False) -> Figure:
                 linestyle="--" if open_ended else "-",
             )
         )
-        label = f"{b.figure}{chr(10) if compact else ' '}{b.qualifier}".strip()
+        basis = {"per project": "a project", "per month": "a month"}.get(b.basis, "period not stated")
+        label = f"{b.figure}{chr(10) if compact else ' '}({basis})"
         ax.text(b.months_from + 0.5, b.high * 1.12, label, ha="left", va="bottom", fontsize=size, color=color, fontweight="bold")
 
     ticks = [t for t in (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000) if floor <= t <= top]
@@ -117,6 +118,8 @@ def income_chart(facts: FactSheet, *, compact: bool = False) -> Figure:
         loc="upper left", fontsize=9, frameon=True, facecolor=CARD, edgecolor=CARD, framealpha=1,
     )
     ax.set_title("Income by period" if compact else "Income by period, as the article states it", color=INK, fontsize=11, loc="left")
+    # Like with like: the bands are drawn in the article's own units, never converted into one.
+    fig.text(0.01, 0.005, "Figures as the article gives them: per project, per month, or period not stated.", fontsize=7.5, color=MUTED, ha="left", va="bottom")
     return fig
 
 

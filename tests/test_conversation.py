@@ -1,0 +1,156 @@
+"""Conversations as people have them: follow-ups that only make sense after the last answer, two
+questions in one message, a story before the question, an aside, a self-description over turns.
+
+Every message here was written for these tests; none comes from a gold set.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+
+from pathwise.agent.advisor import Advisor
+from pathwise.agent.models import Turn
+from pathwise.bench.evaluate import contains
+
+_ids = itertools.count()
+
+
+@pytest.fixture
+def chat(advisor: Advisor) -> Callable[..., list[Turn]]:
+    """Send messages as one new conversation; the turns come back in order."""
+
+    def send(*messages: str) -> list[Turn]:
+        session = f"conversation-{next(_ids)}"
+        return [advisor.reply(session, m) for m in messages]
+
+    return send
+
+
+def has(turn: Turn, *alternatives: str) -> bool:
+    return any(contains(turn.answer, a) for a in alternatives)
+
+
+# -- follow-ups --------------------------------------------------------------------------------
+def test_a_why_after_an_answer_gets_the_cause_not_a_refusal(chat: Callable[..., list[Turn]]) -> None:
+    first, why = chat("At what point do machine learning folks usually hit a wall?", "hmm why right then?")
+    assert has(first, "8-14")
+    assert why.in_scope, why.answer
+    assert has(why, "data", "messy", "cleaning"), why.answer
+    assert why.answer != first.answer
+
+
+def test_how_people_get_past_it_is_answered_from_where_the_last_answer_came_from(chat: Callable[..., list[Turn]]) -> None:
+    _, past = chat("When do AI engineers hit the wall?", "ok and what does it take to push through that?")
+    assert past.in_scope, past.answer
+    assert has(past, "patience", "ambiguity"), past.answer
+
+
+def test_naming_only_the_other_path_keeps_the_subject(chat: Callable[..., list[Turn]]) -> None:
+    _, other = chat("How much do automation specialists earn?", "and the ML folks?")
+    assert has(other, "3-6L") and has(other, "20-50L"), other.answer
+
+
+@pytest.mark.parametrize("second", ["and the year after that?", "what about after that?"])
+def test_the_next_stretch_of_time_keeps_the_path_and_moves_the_period(chat: Callable[..., list[Turn]], second: str) -> None:
+    first, later = chat("What does an AI engineer make in their second year?", second)
+    assert has(first, "3-6L")
+    assert has(later, "8-18L"), later.answer
+
+
+def test_is_that_normal_after_a_burnout_answer_stays_in_scope(chat: Callable[..., list[Turn]]) -> None:
+    turns = chat("When do zapier people usually burn out?", "is that normal?")
+    assert all(t.in_scope for t in turns), [t.answer for t in turns]
+    assert has(turns[0], "18-24")
+
+
+def test_a_new_subject_starts_fresh(chat: Callable[..., list[Turn]]) -> None:
+    _, flags = chat("How much do AI engineers earn at first?", "What personality traits make people struggle with automation work?")
+    assert has(flags, "interrupt"), flags.answer
+    assert not has(flags, "₹"), flags.answer
+
+
+# -- messages that ask twice, or tell a story first ----------------------------------------------
+def test_two_questions_in_one_message_both_get_answered(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("When do automation people tend to burn out, and how much do they make in the first six months?")
+    assert has(turn, "18-24"), turn.answer
+    assert has(turn, "10-30k"), turn.answer
+    assert len(turn.answer.split()) <= 120
+
+
+def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("I've been building Zapier flows for clients for almost two years and lately I'm wiped out. Is this the point where it usually gets bad?")
+    assert turn.fit is None, turn.answer
+    assert has(turn, "18-24"), turn.answer
+
+
+# -- what is declined, and what is not ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "unrelated, but what's a good recipe for dal makhani?",
+        "can you fix this python function for me? def f(x): return x +",
+        "which laptop is best for college students?",
+        "how do I become a civil engineer?",
+    ],
+)
+def test_an_aside_mid_conversation_is_declined_and_the_conversation_goes_on(chat: Callable[..., list[Turn]], aside: str) -> None:
+    first, declined, back = chat("When do AI engineers hit the wall?", aside, "and for automation folks?")
+    assert first.in_scope and not declined.in_scope, declined.answer
+    assert back.in_scope and has(back, "18-24"), back.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the catch with going the automation route?",
+        "is the ML path a grind forever or does it ease up?",
+        "do small shops even want someone with a fancy degree?",
+    ],
+)
+def test_an_in_scope_question_in_unusual_words_is_answered_not_refused(chat: Callable[..., list[Turn]], question: str) -> None:
+    (turn,) = chat(question)
+    assert turn.in_scope, turn.answer
+    assert turn.citations, turn.answer
+
+
+# -- a self-description over several turns -----------------------------------------------------
+def test_a_fit_counts_what_the_person_said_over_the_conversation(chat: Callable[..., list[Turn]]) -> None:
+    turns = chat(
+        "I can lose myself in one hard problem for weeks and love it.",
+        "When I'm stuck I go back to the maths and read papers until I understand it.",
+        "so which of the two suits me?",
+    )
+    last = turns[-1]
+    assert last.fit is not None and last.fit.recommended == "engineering", last.answer
+    assert len(last.fit.reasons) >= 2
+
+
+def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., list[Turn]]) -> None:
+    turns = chat(
+        "I get restless doing the same kind of task for long; new tools every week keep me going.",
+        "And honestly I'd rather ship something scrappy today than polish it for a month.",
+        "ok which path should I pick then?",
+    )
+    assert turns[-1].fit is not None and turns[-1].fit.recommended == "automation", turns[-1].answer
+
+
+def test_asking_which_path_with_nothing_said_about_oneself_gets_the_verdict_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("so which one is better overall?")
+    assert turn.fit is None and turn.in_scope, turn.answer
+    assert has(turn, "neither is better", "choose"), turn.answer
+
+
+# -- income, like with like ----------------------------------------------------------------------
+def test_which_pays_more_says_when_the_figures_are_not_in_one_unit(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("How do the two paths compare on earnings over the first year and a half?")
+    assert has(turn, "₹30-80k monthly") and has(turn, "₹0"), turn.answer
+    assert has(turn, "not in one unit"), turn.answer
+    assert has(turn, "per month") and has(turn, "no period stated"), turn.answer
+
+
+def test_one_path_income_is_not_flagged_as_mixed_units(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("How much do AI engineers earn in years two to four?")
+    assert has(turn, "8-18L") and not has(turn, "not in one unit"), turn.answer

@@ -1,0 +1,153 @@
+"""The question bank: labelled examples that teach the advisor by example, and extra search keys
+for the passages they point at (multi-vector retrieval)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pathwise.agent.reading import TRAIT_SIGNALS
+from pathwise.knowledge.bank import bank_digest, bundled_examples
+from pathwise.knowledge.corpus import bundled_article
+from tests.fake_openai import FakeOpenAI, Reply
+
+TOPICS = {
+    "income", "burnout", "breaks", "gatekeeping", "entry", "feedback", "value_timing", "skills", "commoditization",
+    "market", "hiring", "framework", "compounding", "commitment", "choose", "suits", "tools", "real_question",
+    "core_problem", "overview", "red_flags",
+}
+
+
+def test_every_bank_label_points_at_a_stored_passage_and_a_known_topic() -> None:
+    ids = {p.id for p in bundled_article().passages}
+    questions = [e for e in bundled_examples() if e.route == "question"]
+    assert len(questions) >= 58 * 10
+    for e in questions:
+        assert e.passages and set(e.passages) <= ids, e.q
+        assert e.topic in TOPICS, e.q
+        if e.period is not None:
+            assert e.period[1] is None or e.period[0] < e.period[1], e.q
+
+
+def test_every_passage_has_at_least_ten_questions() -> None:
+    answered = Counter(pid for e in bundled_examples() for pid in e.passages)
+    short = {p.id: answered[p.id] for p in bundled_article().passages if answered[p.id] < 10}
+    assert not short, short
+
+
+def test_routes_and_traits_carry_what_the_reader_needs() -> None:
+    examples = bundled_examples()
+    routes = Counter(e.route for e in examples)
+    assert routes["offtopic"] >= 50 and routes["fit"] >= 30 and routes["followup"] >= 50 and routes["trait"] >= 200
+    assert all(e.path in ("engineering", "automation") for e in examples if e.route == "fit")
+    assert {e.kind for e in examples if e.route == "trait"} == set(TRAIT_SIGNALS)
+
+
+def test_the_bank_digest_changes_with_any_example() -> None:
+    examples = list(bundled_examples())
+    changed = [examples[0].model_copy(update={"q": examples[0].q + " really"}), *examples[1:]]
+    assert bank_digest(examples) != bank_digest(changed)
+
+
+def test_the_bank_lives_in_a_chroma_collection_of_its_own(kb) -> None:  # type: ignore[no-untyped-def]
+    stored = kb.store.questions.count()
+    assert stored == len({e.id for e in bundled_examples()})
+    assert kb.store.collection.count() == len(bundled_article().passages)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # each names its subject in words the passage does not use
+        ("how much dough do ML people pull in once they're seasoned?", "₹20-50L"),
+        ("what's the typical gig a zapier freelancer lands first, money-wise?", "₹15,000"),
+        ("why would a small shop owner be wary of hiring a computer science grad?", "Over-qualification"),
+    ],
+)
+def test_a_question_finds_its_passage_through_the_bank(kb, question: str, answer: str) -> None:  # type: ignore[no-untyped-def]
+    top = kb.search(question, 3)
+    assert any(answer in h.text for h in top), [h.text[:60] for h in top]
+
+
+def test_the_question_keys_lift_a_passage_the_question_alone_misses(kb, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The same searches with the bank's share given to the passages' own vectors rank worse."""
+    import pathwise.knowledge.retrieval as retrieval
+
+    questions = [
+        "how much dough do ML people pull in once they're seasoned?",
+        "why would a small shop owner be wary of hiring a computer science grad?",
+        "so what's the deal when something in prod falls over for the ML crowd?",
+        "who ends up being the go-to for a company's whole model stack?",
+    ]
+
+    with_keys = [kb.search(q, 5) for q in questions]
+    monkeypatch.setattr(retrieval, "QUESTION_SHARE", 0.0)
+    monkeypatch.setattr(retrieval, "DENSE_SHARE", 0.7)
+    without = [kb.search(q, 5) for q in questions]
+    changed = [a[0].id != b[0].id for a, b in zip(with_keys, without)]
+    assert any(changed), "the bank's keys change no ranking"
+
+
+# -- ingest: questions for a user's document -----------------------------------------------------
+DOC = "Notes on freelancing\n\nFreelancers who send invoices within a day get paid twice as fast as those who wait a week.\n"
+
+
+def test_ingest_offline_says_a_document_is_searched_by_its_passages_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pathwise.cli import main
+
+    doc = tmp_path / "notes.txt"
+    doc.write_text(DOC, encoding="utf-8")
+    assert main(["ingest", str(doc)]) == 0
+    out = capsys.readouterr().out
+    assert "notes.txt: 1 passages" in out and "no questions written (offline" in out
+
+
+def test_ingest_with_a_model_stores_its_questions_as_search_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathwise.cli import main
+    from pathwise.config import get_settings
+    from pathwise.knowledge.base import KnowledgeBase
+
+    doc = tmp_path / "notes.txt"
+    doc.write_text(DOC, encoding="utf-8")
+    asked = ["when do quick invoicers get their money?", "does billing fast speed up payment?", "invoice timing tips?"]
+    with FakeOpenAI() as server:
+        server.enqueue(Reply(content=json.dumps(asked)))
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        get_settings.cache_clear()
+        assert main(["ingest", str(doc)]) == 0
+        out = capsys.readouterr().out
+        assert "3 questions as search keys" in out
+        (request,) = server.requests
+        assert "send invoices within a day" in json.dumps(request.body)
+        # a second ingest of the unchanged file asks the model nothing
+        assert main(["ingest", str(doc)]) == 0
+        assert len(server.requests) == 1
+    kb = KnowledgeBase.open(get_settings(), ensure_bundled=False)
+    stored = kb.store.questions.get(where={"source": "notes.txt"}, include=["documents"])["documents"]
+    assert sorted(stored) == sorted(asked)
+
+
+def test_an_unreadable_model_reply_leaves_the_passage_searchable_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathwise.cli import main
+    from pathwise.config import get_settings
+
+    doc = tmp_path / "notes.txt"
+    doc.write_text(DOC, encoding="utf-8")
+    with FakeOpenAI() as server:
+        server.enqueue(Reply(content="Sure! Here are some questions: invoices, payment."))
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        get_settings.cache_clear()
+        assert main(["ingest", str(doc)]) == 0
+    out = capsys.readouterr().out
+    assert "notes.txt: 1 passages" in out and "0 questions as search keys" in out
+    assert main(["search", "invoices paid twice as fast", "--json"]) == 0
+    assert "send invoices within a day" in capsys.readouterr().out
