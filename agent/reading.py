@@ -217,6 +217,7 @@ class Vote:
     topic_score: float = 0.0  # the nearest example of that topic
     path: str | None = None  # the winning examples' path, when they agree
     back: float = 0.0  # share of the vote from examples that only make sense after an answer
+    offtopic: float = 0.0  # off-topic examples' share of the vote without the conversation's prior
     paths: dict[str, float] = field(default_factory=dict)  # a fit's vote by path, from fit examples
 
     @property
@@ -229,15 +230,18 @@ def vote(
     prior: str | None = None,
     found: dict[str, float] | None = None,
     weights: list[float] | None = None,
+    dense: int | None = None,
 ) -> Vote:
     """A softmax-weighted vote of the examples nearest one or more readings of a message (the
     question alone; the question with its story), each reading's votes summing to one;
     ``prior``, the conversation's topic, weighs more. ``found``: the topics of the passages a
     search for the message found, one more reading's worth of votes (or less, as the caller
-    weighs it). ``weights``: how much each view counts, one by default."""
+    weighs it). ``weights``: how much each view counts, one by default. Off-topic is judged on
+    the first ``dense`` views alone (meaning, not shared words: small talk shares words by chance)."""
     scores: dict[str, float] = dict(found or {})
     nearest: dict[str, tuple[Example, float]] = {}
     back = 0.0
+    offtopic = plain_total = 0.0
     paths: dict[str, float] = {}
     best_of_all = 0.0
     for n, neighbours in enumerate(views):
@@ -246,8 +250,12 @@ def vote(
         view_weight = weights[n] if weights else 1.0
         best = neighbours[0][1]
         best_of_all = max(best_of_all, best)
-        shares = [math.exp((s - best) / TEMPERATURE) * (CONTINUITY if prior and e.label == prior else 1.0) for e, s in neighbours]
+        plain = [math.exp((s - best) / TEMPERATURE) for _, s in neighbours]
+        shares = [w * (CONTINUITY if prior and e.label == prior else 1.0) for (e, _), w in zip(neighbours, plain)]
         total = sum(shares)
+        if dense is None or n < dense:
+            offtopic += view_weight * sum(w for (e, _), w in zip(neighbours, plain) if e.route == "offtopic") / sum(plain)
+            plain_total += view_weight
         for (e, s), w in zip(neighbours, shares):
             w *= view_weight / total
             scores[e.label] = scores.get(e.label, 0.0) + w
@@ -273,6 +281,7 @@ def vote(
         topic_score=nearest.get(topic or "", (None, 0.0))[1],
         path=winner.path if winner and winner.path in ("engineering", "automation", "both") else None,
         back=back / total,
+        offtopic=offtopic / plain_total if plain_total else 0.0,
         paths=paths,
     )
 
@@ -352,13 +361,11 @@ class Reader:
     def _vote(self, text: str, prior: str | None = None, context: str = "") -> tuple[Vote, Any, list[Hit]]:
         """The vote on ``text`` alone, with a ``context`` (the story before a question) on both, and
         on the topics of the passages a search for them finds; also the vector and hits it used."""
-        vector = self.kb.embed(text)
+        searched = f"{context} {text}" if context else text
+        vector, whole = (self.kb.embed_many([text, searched]) if context else [self.kb.embed(text)] * 2)  # one model call
         views = [self.kb.neighbours(vector, NEIGHBOURS)]
         weights = [1.0]
-        whole, searched = vector, text
         if context:  # the story says of what, the question what is asked: it counts for more
-            searched = f"{context} {text}"
-            whole = self.kb.embed(searched)
             views.append(self.kb.neighbours(whole, NEIGHBOURS))
             weights.append(STORY_WEIGHT)
         # The words too: "package" and "CTC" are salary words to the bank's examples, not to MiniLM;
@@ -372,7 +379,7 @@ class Reader:
         closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
         reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))
         found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
-        return vote(*views, prior=prior, found=found, weights=weights), vector, hits
+        return vote(*views, prior=prior, found=found, weights=weights, dense=2 if context else 1), vector, hits
 
     def _read_question(self, question: str, story: str, state: SessionState, prior: str | None) -> Plan:
         """One question of the message: read on its own (with the conversation's topic as a prior),
@@ -387,7 +394,8 @@ class Reader:
         if WHY.search(q):
             plan.kind = "why"
 
-        if path is None and (own.label == "offtopic" and own.share >= OFFTOPIC_SHARE or _far(own, hits) and (last is None or own.label == "offtopic")):
+        # Off-topic is judged without the conversation's prior: an aside is an aside whatever came before.
+        if path is None and (own.offtopic >= OFFTOPIC_SHARE or _far(own, hits) and (last is None or own.label == "offtopic")):
             return Plan(text=question, intent="offtopic", vote=own)
         if own.label == "greeting" and own.score >= CONFIDENT:
             return Plan(text=question, intent="greeting" if not last else "offtopic", vote=own)
@@ -465,7 +473,10 @@ class Reader:
         """A recommendation when the person asks which path suits them, or describes themselves
         without asking anything; everything they said of themselves in the conversation counts."""
         t = text.lower().replace("’", "'")
-        own = self.profile([text]) if FIRST_PERSON.search(t) else FitAnswers()
+        statement = not any(s.endswith("?") for s in sentences(text))
+        # Reading traits costs a model call per message: only for a statement, or a question of choice.
+        choosing = any(p.topic in FIT_TOPICS or p.topic in CHOICE_TOPICS or p.vote.label == "fit" for p in plans)
+        own = self.profile([text]) if FIRST_PERSON.search(t) and (statement or choosing) else FitAnswers()
         self_described = has_signals(own)
         told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
         # "So which of the two is for me?" after describing oneself over earlier turns.
@@ -475,8 +486,7 @@ class Reader:
             or (self_described and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans))
             or described_before
         )
-        statement = self_described and not any(s.endswith("?") for s in sentences(text))
-        if not asks and not statement:
+        if not asks and not (statement and self_described):
             return None
         answers = self.profile([*told, text])
         if has_signals(answers):
