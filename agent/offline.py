@@ -470,7 +470,14 @@ class OfflineAnswerer:
             return parts
         said = " ".join(text for text, _ in parts)
         closeness = self.kb.sentence_similarity(plan.query or plan.text, top, plan.vector)
-        best = max(((c, s) for s, c in closeness.items() if s not in said and len(s.split()) >= 6), default=None)
+        one = plan.path if plan.path in ("engineering", "automation") else None
+        best = max(
+            (
+                (c, s) for s, c in closeness.items()
+                if s not in said and len(s.split()) >= 6 and not (one and _mentions(s, OTHER[one]) and not _mentions(s, one))
+            ),
+            default=None,
+        )
         if best is None or best[0] < CLOSEST_MIN:
             return parts
         return [*parts, (best[1], [top[0].id])] if parts else [(best[1], [top[0].id])]

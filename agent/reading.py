@@ -334,6 +334,8 @@ class Reader:
             return Plan(text=text, intent="offtopic")
 
         questions, story = asking_parts(text)
+        if not questions:
+            return Plan(text=text, intent="greeting")
         prior = state.topic if state.topic != "fit" else None
         plans = [self._read_question(q, story, state, prior) for q in questions[:2]]
         fit = self._fit(text, state, plans)

@@ -296,7 +296,7 @@ class Store:
                     vectors.append(vector)
         except Exception as exc:
             raise StoreError(f"cannot read the question bank: {_one_line(exc)}") from exc
-        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1) if vectors else np.zeros((0, 0), dtype=np.float32)
         return examples, matrix
 
     # -- reading -------------------------------------------------------------------------
