@@ -55,6 +55,7 @@ RELEASE_STEP = 6  # words between two releases of streamed text
 CHECK_OVERLAP = 400  # characters of already-released text re-read by each streaming check
 SYSTEM_CANARY = "PW-SYS-7Q4K"  # printed in the system prompt; an answer holding it leaked the prompt
 CITATION_EXAMPLE = "[p:0123abcd4567ef89]"
+REPAIR_NOTE = "(I left out a figure I could not find in the article.)"
 SEARCHED = "pathwise_searched"  # the config key of a turn's search, made as the turn begins
 DEFAULT_FOLLOW_UPS = (
     "How does income grow on each path?",
@@ -126,13 +127,15 @@ class _TurnState:
 
 
 class _Gate:
-    """Releases streamed text once it is shaped, guarded, and followed by ``hold`` words.
+    """Releases streamed text whole sentences at a time, once shaped, guarded, and followed by ``hold`` words.
 
-    ``check(text, figures_from, figures_before)`` raises on a violation. It sees only the
-    recent part of the text: what came earlier was checked in an earlier round.
+    ``check(text, figures_from, figures_before)`` gives the guards' verdict on the recent part
+    of the text (what came earlier was checked in an earlier round). An unsafe answer, or an
+    ungrounded figure in the main claim, raises; a later sentence with an ungrounded figure is
+    held back for good, since the finished answer drops it, so no shown text is ever withdrawn.
     """
 
-    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int, int], None], hold: int) -> None:
+    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int, int], guards.Verdict], hold: int) -> None:
         self._shape = shape
         self._check = check
         self._hold = hold
@@ -142,6 +145,7 @@ class _Gate:
         self._tool_call = False
         self._checked_at = 0
         self._words = 0
+        self._blocked = -1  # where the first sentence to be dropped starts; -1: none
 
     def start(self, message_id: str | None) -> None:
         if message_id != self._message_id:
@@ -150,6 +154,7 @@ class _Gate:
             self._tool_call = False
             self._checked_at = 0
             self._words = 0
+            self._blocked = -1
 
     def tool_call(self) -> None:
         self._tool_call = True
@@ -173,9 +178,21 @@ class _Gate:
         # Start the checked window well before the new text, on a word boundary, so a
         # figure or a run of prompt words crossing into the new text is seen whole.
         window = max(0, complete.rfind(" ", 0, max(0, len(self.sent) - CHECK_OVERLAP)))
-        self._check(complete[window:], max(0, len(self.sent) - window), len(candidate) - window)
-        if not candidate.startswith(self.sent):
-            return ""  # shaping is not prefix-stable here; the turn carries the whole answer
+        verdict = self._check(complete[window:], max(0, len(self.sent) - window), len(candidate) - window)
+        if verdict.unsafe:
+            raise _Rejected(verdict)
+        if verdict.ungrounded_at:
+            claim = guards.main_claim_end(complete)
+            for at in verdict.ungrounded_at:
+                start = guards.sentence_start(complete, window + at)
+                if start < claim:
+                    raise _Rejected(verdict)
+                self._blocked = start if self._blocked < 0 else min(self._blocked, start)
+        limit = len(candidate) if self._blocked < 0 else min(len(candidate), self._blocked)
+        ends = [e for _, e in guards.sentences(complete) if e <= limit]
+        candidate = candidate[: ends[-1]].rstrip() if ends else ""
+        if len(candidate) <= len(self.sent) or not candidate.startswith(self.sent):
+            return ""  # no whole sentence more, or shaping is not prefix-stable here: the turn carries the whole answer
         out, self.sent = candidate[len(self.sent) :], candidate
         return out
 
@@ -292,9 +309,7 @@ class LLMAgent:
         state = _TurnState(user_text=message, base=base, retrieved=base)
         gate = _Gate(
             shape=lambda raw: self._shape(raw, state.hits),
-            check=lambda text, start, end: _raise_unless_ok(
-                state.retrieved.check(text, figures_from=start, figures_before=end)
-            ),
+            check=lambda text, start, end: state.retrieved.check(text, figures_from=start, figures_before=end),
             hold=HOLD_WORDS,
         )
         self.settle(session_id)
@@ -448,7 +463,13 @@ class LLMAgent:
                 source = next((h for h in state.hits.values() if not guards.ungrounded_figures(figure, [h.text])), None)
                 if source is not None and source not in cited:
                     cited.append(source)
-        _raise_unless_ok(state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer))
+        verdict = state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer)
+        if verdict.ungrounded and not verdict.unsafe and min(verdict.ungrounded_at) >= guards.main_claim_end(answer):
+            # The main claim stands: drop the sentences with a figure no source states, and say so.
+            log.info("dropped %d sentence(s) with ungrounded figures: %s", len(verdict.ungrounded), ", ".join(verdict.ungrounded))
+            answer = guards.drop_sentences(answer, verdict.ungrounded_at) + "\n\n" + REPAIR_NOTE
+            verdict = state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer)
+        _raise_unless_ok(verdict)
 
         follow_ups = self._follow_ups(suggested if in_scope else [], state)
         turn = Turn(

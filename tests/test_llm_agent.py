@@ -130,9 +130,10 @@ def test_a_model_that_wants_more_searches_again_in_its_own_words(kb, settings):
 
 
 def test_stream_shows_the_answer_while_the_model_writes_it_then_one_turn(kb, settings):
-    model = stalling_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER), stall_after=20)
+    model = stalling_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER), stall_after=30)
     stream = agent_with(kb, model, settings).stream("s1", "When do AI engineers burn out?")
-    first = next(stream)  # the model holds back all but 20 words until this arrives
+    # Text goes out a whole sentence at a time, once the guards have read the words after it.
+    first = next(stream)  # the model holds back all but 30 words until this arrives
     model.flowing.set()
     events = [first, *stream]
 
