@@ -158,7 +158,7 @@ class Advisor:
                     else:
                         yield event
             except LLMUnavailable as exc:
-                log.warning("LLM unavailable, answering offline: %s", exc)
+                log.info("answering offline: %s", exc)  # the agent logged the fault itself
                 fallback = f"Offline mode for this answer: {exc}"
                 notice = f"{notice} {fallback}" if notice else fallback
                 yield StreamEvent(kind="notice", text=fallback)

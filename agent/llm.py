@@ -350,16 +350,18 @@ class LLMAgent:
         except _Rejected as exc:
             self._abandon(run, config, turn_id)
             log.warning("llm answer rejected by guards: %s", exc)
-            kind = "safety" if exc.verdict.unsafe else "grounding"
-            raise LLMUnavailable(f"answer failed the {kind} check") from None
+            if exc.verdict.unsafe:
+                raise LLMUnavailable("the model's answer broke a safety rule") from None
+            raise LLMUnavailable("the model's answer gave figures the article does not state") from None
         except GraphRecursionError:
             self._abandon(run, config, turn_id)
             log.warning("llm step cap reached (%d steps)", self.settings.llm_max_steps)
             raise LLMUnavailable(
                 f"the model kept calling tools without answering ({self.settings.llm_max_steps} steps)"
             ) from None
-        except PathwiseError:
+        except PathwiseError as exc:
             self._abandon(run, config, turn_id)
+            log.warning("llm unavailable: %s", exc)
             raise
         except GeneratorExit:  # the caller stopped listening: the turn never finished
             self._abandon(run, config, turn_id)
@@ -367,10 +369,8 @@ class LLMAgent:
         except Exception as exc:  # any model, transport or parsing fault: the caller falls back
             self._abandon(run, config, turn_id)
             reason = _reason(exc, self.settings, mid_stream=mid_answer)
-            unexpected = reason.startswith("the model failed")  # not a known provider fault: keep the trace
-            log.warning(
-                "llm unavailable: %s (%s)", reason, type(exc).__name__, exc_info=unexpected or log.isEnabledFor(logging.DEBUG)
-            )
+            log.warning("llm unavailable: %s (%s: %s)", reason, type(exc).__name__, _first_line(exc))
+            log.debug("the fault's traceback", exc_info=exc)
             raise LLMUnavailable(reason) from None
         yield StreamEvent(kind="turn", turn=turn)
 
@@ -530,7 +530,7 @@ class LLMAgent:
         if run.stop(timeout=self.settings.llm_timeout):
             self._rollback(config, turn_id)
         else:  # still stuck in the model call: the run rolls back once it ends, whenever that is
-            log.warning("an abandoned model call is still running; its turn is rolled back when it ends")
+            log.info("an abandoned model call is still running; its turn is rolled back when it ends")
             run.when_done(lambda: self._rollback(config, turn_id))
 
     def _rollback(self, config: dict[str, Any], turn_id: str) -> None:
@@ -828,11 +828,11 @@ def _check_finish(meta: dict[str, Any]) -> None:
     """A provider's answer must say it finished; a missing or cut-short finish is a fault."""
     reason = meta.get("finish_reason")
     if meta.get("model_provider") and not reason:
-        raise LLMUnavailable("the model server ended the answer without finishing it")
+        raise LLMUnavailable("the model service ended the answer without finishing it")
     if reason == "length":
-        raise LLMUnavailable("the model's answer hit its length limit")
+        raise LLMUnavailable("the model's answer was cut off at its length limit")
     if reason == "content_filter":
-        raise LLMUnavailable("the model server withheld the answer (content filter)")
+        raise LLMUnavailable("the model service withheld the answer (its content filter)")
 
 
 def _facts_text(kb: KnowledgeSource) -> str:
@@ -857,7 +857,7 @@ def _facts_text(kb: KnowledgeSource) -> str:
 
 
 def _reason(exc: BaseException, settings: Settings, *, mid_stream: bool) -> str:
-    """One short line a person can read, for any fault on the way to an answer."""
+    """What went wrong on the way to an answer, in words a person reads in the notice."""
     import json
 
     from langchain_core import exceptions as lc
@@ -869,29 +869,37 @@ def _reason(exc: BaseException, settings: Settings, *, mid_stream: bool) -> str:
 
     status = getattr(exc, "status_code", None)
     if isinstance(exc, lc.ModelAuthenticationError) or status == 401 or (openai and isinstance(exc, openai.AuthenticationError)):
-        return "the model server rejected the API key (401)"
+        return "the model service refused the API key"
     if isinstance(exc, lc.ModelRateLimitError) or status == 429 or (openai and isinstance(exc, openai.RateLimitError)):
-        retries = settings.llm_max_retries
-        return "the model server is rate-limiting requests (429)" + (f", still after {retries} retries" if retries else "")
+        return "the model service is busy"
     if isinstance(exc, lc.ModelPermissionDeniedError) or status == 403:
-        return "the model server denied access (403)"
+        return "the model service refused access to the model"
     if isinstance(exc, lc.ModelNotFoundError) or status == 404:
-        return f"the model server does not know the model {settings.model!r} (404)"
+        return f"the model service does not know the model {settings.model!r}"
     if isinstance(exc, lc.ContextOverflowError):
         return "the conversation is too long for the model"
     if isinstance(exc, lc.ModelTimeoutError) or (openai and isinstance(exc, openai.APITimeoutError)):
-        return f"the model server did not answer within {settings.llm_timeout:g} s"
+        return f"the model did not answer within {settings.llm_timeout:g} s"
     if isinstance(status, int) and status >= 500:
-        return f"the model server failed ({status})"
+        return "the model service had an internal error"
     if isinstance(status, int):
-        return f"the model server refused the request ({status})"
+        return "the model service refused the request"
     if isinstance(exc, lc.ModelConnectionError) or (openai and isinstance(exc, openai.APIConnectionError)) or _is_transport(exc):
         if mid_stream:
-            return "the connection to the model server dropped mid-answer"
-        return "cannot reach the model server" + (f" at {settings.openai_base_url}" if settings.openai_base_url else "")
-    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) or (openai and isinstance(exc, openai.APIResponseValidationError)):
-        return "the model server sent a malformed response"
-    return f"the model failed ({type(exc).__name__})"
+            return "the connection to the model service dropped mid-answer"
+        return "cannot reach the model service" + (f" at {settings.openai_base_url}" if settings.openai_base_url else "")
+    # A reply that is not what the API promises: not JSON, not an event stream, fields missing or null.
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | ValueError | TypeError | LookupError | AttributeError) or (
+        openai and isinstance(exc, openai.APIResponseValidationError)
+    ):
+        return "the model's reply could not be read"
+    return "the model failed unexpectedly"
+
+
+def _first_line(exc: BaseException) -> str:
+    """The start of an error's message: a provider's can carry a whole response body."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else "no message"
 
 
 def _is_transport(exc: BaseException) -> bool:

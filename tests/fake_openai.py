@@ -68,6 +68,14 @@ class Malformed:
 
 
 @dataclass(frozen=True)
+class Garbled:
+    """HTTP 200 whose whole body is ``body``, not JSON and not an event stream, whatever was asked (a proxy's error page)."""
+
+    body: str = "upstream error: model worker crashed"
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
 class Hang:
     """Hold the request open, sending nothing, until ``release`` is set; then drop it."""
 
@@ -87,7 +95,7 @@ class CutStream:
     clean: bool = False
 
 
-Script = Reply | Status | Malformed | Hang | CutStream
+Script = Reply | Status | Malformed | Garbled | Hang | CutStream
 
 
 @dataclass(frozen=True)
@@ -236,6 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._end_chunks()
             else:
                 self._send(200, script.body.encode(), "application/json")
+        elif isinstance(script, Garbled):
+            self._send(200, script.body.encode(), script.content_type)
         elif isinstance(script, Hang):
             script.release.wait(HANG_CAP_SECONDS)
             self.close_connection = True
