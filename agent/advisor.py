@@ -151,8 +151,10 @@ class Advisor:
             # search: a follow-up ("and for automation?") in its standalone form, with its topic's
             # words in the article's vocabulary.
             in_scope_reading = self.offline.understand(text, state, in_scope=True)
+            last = state.last()
+            conversation = {"previous": last.user, "carry": last.cited} if last else {}
             try:
-                for event in self.llm.stream(sid, text, query=search_query(in_scope_reading[0])):
+                for event in self.llm.stream(sid, text, query=search_query(in_scope_reading[0]), **conversation):
                     if event.kind == "turn":
                         turn = event.turn
                     else:
@@ -232,4 +234,6 @@ def _durable_checkpointer(home: Path) -> Any:
 def _exchange(text: str, turn: Turn, plan: Any) -> Any:
     from pathwise.agent.sessions import Exchange
 
-    return Exchange(user=text, answer=turn.answer, topic=plan.topic, path=plan.path, mode=turn.mode)
+    return Exchange(
+        user=text, answer=turn.answer, topic=plan.topic, path=plan.path, mode=turn.mode, cited=[c.id for c in turn.citations]
+    )

@@ -56,7 +56,8 @@ CHECK_OVERLAP = 400  # characters of already-released text re-read by each strea
 SYSTEM_CANARY = "PW-SYS-7Q4K"  # printed in the system prompt; an answer holding it leaked the prompt
 CITATION_EXAMPLE = "[p:0123abcd4567ef89]"
 REPAIR_NOTE = "(I left out a figure I could not find in the article.)"
-SEARCHED = "pathwise_searched"  # the config key of a turn's search, made as the turn begins
+SEARCHED = "pathwise_searched"
+PREFETCH_PASSAGES = 6  # passages handed over before the model's first call, in a conversation  # the config key of a turn's search, made as the turn begins
 DEFAULT_FOLLOW_UPS = (
     "How does income grow on each path?",
     "When does burnout hit on each path?",
@@ -272,6 +273,7 @@ class LLMAgent:
         self._facts_text = _facts_text(kb)
         tools = build_tools(kb, self._score)
         self._search = next(t for t in tools if t.name == "search_passages")
+        self._passages_prompt = prompts.load("passages")
         self._grounds = guards.Grounds.build(
             sources=[self._facts_text], system_prompt=self.system_prompt, payloads=[SYSTEM_CANARY]
         )
@@ -291,18 +293,28 @@ class LLMAgent:
 
     # -- public ------------------------------------------------------------------
 
-    def stream(self, session_id: str, message: str, *, query: str | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self,
+        session_id: str,
+        message: str,
+        *,
+        query: str | None = None,
+        previous: str | None = None,
+        carry: Sequence[str] = (),
+    ) -> Iterator[StreamEvent]:
         """Token events as the answer is written, then exactly one ``turn`` event.
 
-        ``query`` is what to search the article for before the model's first call (the message
-        itself by default; the advisor passes a follow-up's standalone form).
+        Before the model's first call the article is searched for ``query`` (the message itself
+        by default; the advisor passes a follow-up's standalone form) and, in a conversation, for
+        the ``previous`` question together with this message; the passages the previous answer
+        cited (``carry``) go along, so a follow-up ("why? how different") reads what it follows.
         """
         from langchain_core.messages import HumanMessage, ToolMessage
         from langgraph.errors import GraphRecursionError
 
         started = time.perf_counter()
         # The search runs while the turn sets up; the graph's first step waits for it.
-        searched = self._search_pool.submit(self._prefetch, query or message)
+        searched = self._search_pool.submit(self._prefetch, query or message, f"{previous} {message}" if previous else None, list(carry))
         config = self._config(session_id)
         turn_id = f"turn-{uuid.uuid4().hex}"  # the question's message id: where a rollback cuts
         base = self._grounds.extend([message], guards.injection_payloads(message))
@@ -413,17 +425,28 @@ class LLMAgent:
 
     # -- tools -------------------------------------------------------------------
 
-    def _prefetch(self, query: str) -> list[BaseMessage]:
+    def _prefetch(self, query: str, conversation: str | None = None, carry: Sequence[str] = ()) -> list[BaseMessage]:
         """The turn's first search, made before the model's first call, as a call and its result.
 
         The model answers most questions from these passages, so a turn usually needs one
         model call, not two: one round trip sooner. It can still search again, with other words.
+        In a conversation the result merges the search for ``query``, the search for
+        ``conversation`` (the previous question and this one) and the ``carry`` passages.
         """
         from langchain_core.messages import AIMessage, ToolMessage
 
+        from pathwise.agent.tools import SEARCH_K, merge_hits, passages_result
+
         call = {"name": self._search.name, "args": {"query": query}, "id": f"call_pw_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
-        # The tool's own function: ``invoke`` would validate arguments we made and run callbacks, 2 ms.
-        content, artifact = self._search.func(query)
+        if conversation is None and not carry:
+            # The tool's own function: ``invoke`` would validate arguments we made and run callbacks, 2 ms.
+            content, artifact = self._search.func(query)
+        else:
+            ranked = [list(self.kb.search(query, k=SEARCH_K))]
+            if conversation:
+                ranked.append(list(self.kb.search(conversation, k=SEARCH_K)))
+            carried = list(self.kb.get(list(carry))) if carry else []
+            content, artifact = passages_result(self._passages_prompt, query, merge_hits(ranked, carried, PREFETCH_PASSAGES))
         return [AIMessage("", tool_calls=[call]), ToolMessage(content, artifact=artifact, tool_call_id=call["id"], name=call["name"])]
 
     def _score(self, text: str) -> FitResult | None:

@@ -25,6 +25,7 @@ class Exchange(BaseModel):
     topic: str | None = None
     path: str | None = None
     mode: str = "offline"
+    cited: list[str] = []  # the passages the answer cited: a follow-up's search carries them
 
 
 class SessionState(BaseModel):

@@ -44,12 +44,7 @@ def build_tools(kb: KnowledgeSource, score: FitScorer) -> list[BaseTool]:
     @tool(response_format="content_and_artifact")
     def search_passages(query: str) -> tuple[str, dict[str, Any]]:
         """Search the article. Returns the best-matching passages, each with its id (cite it as [p:<id>]) and section."""
-        hits = list(kb.search(query, k=SEARCH_K))
-        clean, payloads = _quarantine(hits)
-        body = "\n".join(_passage_block(h) for h in clean) or "(no passage matched: the article may not cover this)"
-        log.debug("search_passages: %d hits, %d withheld", len(clean), len(hits) - len(clean))
-        content = passages_prompt.render(query=_one_line(query), passages=body)
-        return content, {"hits": [h.model_dump() for h in clean], "payloads": payloads}
+        return passages_result(passages_prompt, query, list(kb.search(query, k=SEARCH_K)))
 
     @tool(response_format="content_and_artifact")
     def lookup_facts(topic: str) -> tuple[str, dict[str, Any]]:
@@ -68,6 +63,25 @@ def build_tools(kb: KnowledgeSource, score: FitScorer) -> list[BaseTool]:
         return _fit_text(result), {"fit": result.model_dump()}
 
     return [search_passages, lookup_facts, score_fit]
+
+
+def passages_result(passages_prompt: Any, query: str, hits: list[Hit]) -> tuple[str, dict[str, Any]]:
+    """What ``search_passages`` returns for ``hits``: the passages as the model reads them, and the hits themselves."""
+    clean, payloads = _quarantine(hits)
+    body = "\n".join(_passage_block(h) for h in clean) or "(no passage matched: the article may not cover this)"
+    log.debug("search_passages: %d hits, %d withheld", len(clean), len(hits) - len(clean))
+    content = passages_prompt.render(query=_one_line(query), passages=body)
+    return content, {"hits": [h.model_dump() for h in clean], "payloads": payloads}
+
+
+def merge_hits(ranked: list[list[Hit]], carried: list[Hit], limit: int) -> list[Hit]:
+    """The best of each search first, then the passages carried over, then the rest by rank; each once, ``limit`` in all."""
+    order: dict[str, Hit] = {}
+    heads = [h for hits in ranked for h in hits[:2]]
+    rest = [h for i in range(2, max(map(len, ranked), default=0)) for hits in ranked if i < len(hits) for h in [hits[i]]]
+    for hit in (*heads, *carried, *rest):
+        order.setdefault(hit.id, hit)
+    return list(order.values())[:limit]
 
 
 def _quarantine(hits: list[Hit]) -> tuple[list[Hit], list[str]]:

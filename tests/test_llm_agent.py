@@ -340,6 +340,31 @@ def advisor_with(kb, model, settings):
     return Advisor(kb, settings=settings, llm=agent_with(kb, model, settings))
 
 
+def test_a_follow_up_is_searched_with_the_conversation(kb, settings):
+    breaks = pid("Automation Specialists break at months 18-24")
+    model = scripted_model(
+        say(f"Automation Specialists break at months 18-24 [p:{breaks}]."),
+        say(f"Platforms change under them [p:{breaks}]."),
+    )
+    advisor = advisor_with(kb, model, settings)
+    advisor.reply("s", "When do automation specialists break?")
+    turn = advisor.reply("s", "why? how different")
+
+    assert advisor.sessions.get("s").exchanges[0].cited == [breaks]
+    # The search made before the second turn's first call: this message with the one before it, and what that answer cited.
+    assert "When do automation specialists break? why? how different" in kb.queries
+    [handed] = tool_messages(model.received[1])
+    handed_ids = [h["id"] for h in handed.artifact["hits"]]
+    assert breaks in handed_ids and len(handed_ids) <= 6
+    assert [c.id for c in turn.citations] == [breaks]
+
+
+def test_an_exchange_saved_before_citations_were_kept_still_loads():
+    from pathwise.agent.sessions import Exchange
+
+    assert Exchange.model_validate_json('{"user": "q", "answer": "a", "mode": "llm"}').cited == []
+
+
 def test_a_model_answer_searches_the_store_once_and_moves_the_conversation_on(kb, settings):
     model = scripted_model(say(BURNOUT_ANSWER))
     advisor = advisor_with(kb, model, settings)
