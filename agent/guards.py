@@ -203,12 +203,13 @@ _FIGURE = re.compile(
     r"(?P<btw>\b(?:between|from)\s+)?"
     rf"(?P<pre>\b(?:months?|years?|yrs?|weeks?)\s+)?"
     + _END.format(cur=_CUR, n="a", num=_NUM, mu=_MONEY_UNIT)
-    + r"(?:\s*(?P<sep>-|–|—|‑|/|\bto\b|\bthrough\b|(?(btw)\band\b|(?!)))\s*"
+    + r"(?:[ \t]{0,2}(?P<sep>-|–|—|‑|/|\bto\b|\bthrough\b|(?(btw)\band\b|(?!)))[ \t]{0,2}"
     + rf"(?:(?:months?|years?|yrs?)\s+)?"
     + _END.format(cur=_CUR, n="b", num=_NUM, mu=_MONEY_UNIT)
     + r")?"
-    r"(?P<plus>\s?\+)?"
-    rf"(?:\s*(?P<pct>%|percent\b|per\s?cent\b)|\s*(?P<post>{_TIME_UNIT})\b|\s*(?P<rupees>rupees\b|{_CUR}))?",
+    r"(?P<plus>[ \t]?\+)?"
+    rf"(?:[ \t]{{0,2}}(?P<pct>%|percent\b|per\s?cent\b)|[ \t]{{0,2}}(?P<post>{_TIME_UNIT})\b|[ \t]{{0,2}}(?P<rupees>rupees\b|{_CUR}))?"
+    r"(?P<onward>[ \t]+(?:onwards?|and beyond|or more)\b)?",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
@@ -242,6 +243,7 @@ class Figure:
     start: int = 0
     end: int = 0
     worded: bool = False  # written in words ("six months")
+    open: bool = False  # "48+", "year 5 onward": from this value on
 
     @property
     def currency(self) -> bool:
@@ -346,7 +348,8 @@ def figures(text: str, *, words: bool = True) -> list[Figure]:
         if fig is None or (worded and not fig.kind and not words):
             continue
         start, end = where[m.start()], where[m.end()]
-        found.append(Figure(text[start:end].strip(), fig.kind, fig.values, fig.raw, start, end, worded))
+        is_open = bool(m.group("plus") or m.group("onward"))
+        found.append(Figure(text[start:end].strip(), fig.kind, fig.values, fig.raw, start, end, worded, is_open))
     return found
 
 
@@ -415,6 +418,9 @@ def grounded(figure: Figure, known: Sequence[Figure]) -> bool:
             continue
         for values in options:
             if values == figure.values if len(figure.values) > 1 else figure.values[0] in values:
+                return True
+            # "year 5" (months 48-60) lies in "48+": a year-long stretch starting where an open-ended one does
+            if k.open and len(values) == 1 and len(figure.values) == 2 and figure.values[0] == values[0] and figure.values[1] - values[0] <= 12:
                 return True
     return False
 
