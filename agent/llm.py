@@ -274,6 +274,8 @@ class LLMAgent:
         tools = build_tools(kb, self._score)
         self._search = next(t for t in tools if t.name == "search_passages")
         self._passages_prompt = prompts.load("passages")
+        self._facts_prompt = prompts.load("facts")
+        self._fact_passages: dict[str, dict[str, Any]] = {}
         self._grounds = guards.Grounds.build(
             sources=[self._facts_text], system_prompt=self.system_prompt, payloads=[SYSTEM_CANARY]
         )
@@ -314,7 +316,9 @@ class LLMAgent:
 
         started = time.perf_counter()
         # The search runs while the turn sets up; the graph's first step waits for it.
-        searched = self._search_pool.submit(self._prefetch, query or message, f"{previous} {message}" if previous else None, list(carry))
+        searched = self._search_pool.submit(
+            self._prefetch, query or message, [f"{previous} {message}"] if previous else [], list(carry), _questions(message)
+        )
         config = self._config(session_id)
         turn_id = f"turn-{uuid.uuid4().hex}"  # the question's message id: where a rollback cuts
         base = self._grounds.extend([message], guards.injection_payloads(message))
@@ -425,29 +429,52 @@ class LLMAgent:
 
     # -- tools -------------------------------------------------------------------
 
-    def _prefetch(self, query: str, conversation: str | None = None, carry: Sequence[str] = ()) -> list[BaseMessage]:
+    def _prefetch(
+        self, query: str, conversation: Sequence[str] = (), carry: Sequence[str] = (), questions: Sequence[str] = ()
+    ) -> list[BaseMessage]:
         """The turn's first search, made before the model's first call, as a call and its result.
 
         The model answers most questions from these passages, so a turn usually needs one
         model call, not two: one round trip sooner. It can still search again, with other words.
-        In a conversation the result merges the search for ``query``, the search for
-        ``conversation`` (the previous question and this one) and the ``carry`` passages.
+        The result merges the search for ``query``, for the ``questions`` a longer message asks
+        (a story before the question dilutes a search for all of it), for ``conversation`` (the
+        previous question with this one), and the ``carry`` passages.
         """
         from langchain_core.messages import AIMessage, ToolMessage
 
         from pathwise.agent.tools import SEARCH_K, merge_hits, passages_result
 
         call = {"name": self._search.name, "args": {"query": query}, "id": f"call_pw_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
-        if conversation is None and not carry:
+        if not (conversation or carry or questions):
             # The tool's own function: ``invoke`` would validate arguments we made and run callbacks, 2 ms.
             content, artifact = self._search.func(query)
         else:
-            ranked = [list(self.kb.search(query, k=SEARCH_K))]
-            if conversation:
-                ranked.append(list(self.kb.search(conversation, k=SEARCH_K)))
+            ranked = [list(self.kb.search(q, k=SEARCH_K)) for q in (query, *questions, *conversation)]
             carried = list(self.kb.get(list(carry))) if carry else []
             content, artifact = passages_result(self._passages_prompt, query, merge_hits(ranked, carried, PREFETCH_PASSAGES))
+        facts, fact_hits = self._fact_sheet(query)
+        if facts:
+            # The fact sheet's lines for the question's topics go along: the answer is checked against them anyway.
+            content = f"{content}\n\n{facts}"
+            known = {h["id"] for h in artifact.get("hits", [])}
+            artifact = {**artifact, "hits": [*artifact.get("hits", []), *(h for h in fact_hits if h["id"] not in known)]}
         return [AIMessage("", tool_calls=[call]), ToolMessage(content, artifact=artifact, tool_call_id=call["id"], name=call["name"])]
+
+    def _fact_sheet(self, topic: str) -> tuple[str, list[dict[str, Any]]]:
+        """The fact sheet's lines for ``topic`` as lookup_facts gives them, and their passages (read once per process)."""
+        from pathwise.agent.tools import fact_lines
+
+        facts = getattr(self.kb, "facts", None)
+        if facts is None:
+            return "", []
+        lines, ids = fact_lines(facts, topic)
+        missing = [i for i in ids if i not in self._fact_passages]
+        if missing:
+            for hit in self.kb.get(missing):
+                if not guards.looks_injected(hit.text):
+                    self._fact_passages[hit.id] = hit.model_dump()
+        text = self._facts_prompt.render(topic=" ".join(topic.split())[:200], facts="\n".join(lines)) if lines else ""
+        return text, [self._fact_passages[i] for i in ids if i in self._fact_passages]
 
     def _score(self, text: str) -> FitResult | None:
         if self._fit_scorer is not None:
@@ -717,6 +744,15 @@ class _Whole:
 
     message: AIMessage
     streamed: bool
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _questions(message: str) -> list[str]:
+    """The questions of a message that says more than one sentence; none when it is one."""
+    parts = [p.strip() for p in _SENTENCE.findall(message) if p.strip()]
+    return [p for p in parts if p.endswith("?")] if len(parts) > 1 else []
 
 
 def _raise_unless_ok(verdict: guards.Verdict) -> None:

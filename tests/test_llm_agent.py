@@ -354,9 +354,25 @@ def test_a_follow_up_is_searched_with_the_conversation(kb, settings):
     # The search made before the second turn's first call: this message with the one before it, and what that answer cited.
     assert "When do automation specialists break? why? how different" in kb.queries
     [handed] = tool_messages(model.received[1])
-    handed_ids = [h["id"] for h in handed.artifact["hits"]]
-    assert breaks in handed_ids and len(handed_ids) <= 6
+    assert f'<passage id="p:{breaks}"' in handed.text and handed.text.count("<passage id=") <= 6
     assert [c.id for c in turn.citations] == [breaks]
+
+
+def test_a_story_before_the_question_is_searched_without_it_too(kb, settings):
+    model = scripted_model(say("The article does not say."))
+    message = "I quit my job last spring and spent months on courses. I like fixing things. When do automation people burn out?"
+    agent_with(kb, model, settings).reply("s", message)
+
+    assert kb.queries == [message, "When do automation people burn out?"]
+
+
+def test_the_first_search_brings_the_fact_sheet_lines_for_the_topic(kb, settings):
+    model = scripted_model(say("The article does not say."))
+    agent_with(kb, model, settings).reply("s", "What does an engineer earn?")
+
+    [handed] = tool_messages(model.received[0])
+    assert "Income, AI Engineer: ₹3-6L (12-24)" in handed.text
+    assert "Red flag" not in handed.text  # the lines for the question's topics, not the whole sheet
 
 
 def test_an_exchange_saved_before_citations_were_kept_still_loads():
