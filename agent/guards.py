@@ -201,10 +201,10 @@ _TIME_UNIT = r"(?:months?|mos?|years?|yrs?|weeks?|days?|hours?|hrs?)"
 _END = r"(?:{cur}\s?)?(?P<{n}>{num})(?:\s?(?P<u{n}>{mu})\b)?"
 _FIGURE = re.compile(
     r"(?P<btw>\b(?:between|from)\s+)?"
-    rf"(?P<pre>\b(?:months?|years?|yrs?|weeks?)\s+)?"
+    r"(?P<pre>\b(?:months?|years?|yrs?|weeks?)\s+)?"
     + _END.format(cur=_CUR, n="a", num=_NUM, mu=_MONEY_UNIT)
     + r"(?:[ \t]{0,2}(?P<sep>-|–|—|‑|/|\bto\b|\bthrough\b|(?(btw)\band\b|(?!)))[ \t]{0,2}"
-    + rf"(?:(?:months?|years?|yrs?)\s+)?"
+    + r"(?:(?:months?|years?|yrs?)\s+)?"
     + _END.format(cur=_CUR, n="b", num=_NUM, mu=_MONEY_UNIT)
     + r")?"
     r"(?P<plus>[ \t]?\+)?"

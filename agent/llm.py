@@ -107,6 +107,7 @@ class _TurnState:
     hits: dict[str, Hit] = field(default_factory=dict)  # retrieval order
     fit: FitResult | None = None
     fit_text: str = ""
+    repaired: bool = False  # sentences with ungrounded figures were dropped from the answer
 
     def add_tool_result(self, message: Any) -> None:
         artifact = getattr(message, "artifact", None) or {}
@@ -361,6 +362,9 @@ class LLMAgent:
                         run.detach()
                         break
             turn = self._finish(final, state, started)
+            if state.repaired:  # the conversation's memory keeps the answer as shown, not as the model wrote it
+                shown = turn.answer
+                run.when_done(lambda: self._remember_answer(config, turn_id, shown))
             if rest := gate.finish(turn.answer):
                 yield StreamEvent(kind="token", text=rest)
         except _Rejected as exc:
@@ -518,6 +522,7 @@ class LLMAgent:
             # The main claim stands: drop the sentences with a figure no source states, and say so.
             log.info("dropped %d sentence(s) with ungrounded figures: %s", len(verdict.ungrounded), ", ".join(verdict.ungrounded))
             answer = guards.drop_sentences(answer, verdict.ungrounded_at) + "\n\n" + REPAIR_NOTE
+            state.repaired = True
             verdict = state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer)
         _raise_unless_ok(verdict)
 
@@ -582,6 +587,17 @@ class LLMAgent:
         else:  # still stuck in the model call: the run rolls back once it ends, whenever that is
             log.info("an abandoned model call is still running; its turn is rolled back when it ends")
             run.when_done(lambda: self._rollback(config, turn_id))
+
+    def _remember_answer(self, config: dict[str, Any], turn_id: str, answer: str) -> None:
+        """Replace the turn's answer in the thread with ``answer``, once its run has written it."""
+        try:
+            messages = self._messages(config)
+            start = next((i for i, m in enumerate(messages) if m.id == turn_id), None)
+            last = next((m for m in reversed(messages[start or 0 :]) if _is_answer(m)), None) if start is not None else None
+            if last is not None and last.text != answer:
+                self._graph.update_state(config, {"messages": [last.model_copy(update={"content": answer})]})
+        except Exception:  # memory is a convenience: the person already has the answer
+            log.info("could not keep the repaired answer in the conversation's memory", exc_info=True)
 
     def _rollback(self, config: dict[str, Any], turn_id: str) -> None:
         """Put the thread back as it was before a failed turn, so it stays a clean conversation."""

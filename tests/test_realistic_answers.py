@@ -76,6 +76,7 @@ def test_an_invented_figure_is_never_shown(server, agent, answer):
         assert turn is not None and turn.mode == "llm", fell_back
         assert streamed == turn.answer and turn.answer.endswith(REPAIR_NOTE)
         assert all(k.rstrip(".") in turn.answer for k in kept if "\n" not in k)
+        assert agent.history(f"i-{answer.id}")[-1] == ("assistant", turn.answer)  # what the model reads next turn
     else:  # the main claim is invented: nothing of it was shown
         assert fell_back == "the model's answer gave figures the article does not state"
         assert streamed == ""
