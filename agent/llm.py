@@ -455,7 +455,11 @@ class LLMAgent:
         else:
             ranked = [list(self.kb.search(q, k=SEARCH_K)) for q in (query, *questions, *conversation)]
             carried = list(self.kb.get(list(carry))) if carry else []
+            # Every passage found counts against the turn, also those the merge leaves out: the model may find them again.
+            found = list({h.id: h for hits in (*ranked, carried) for h in hits}.values())
+            payloads = list(dict.fromkeys(p for h in found if guards.looks_injected(h.text) for p in guards.injection_payloads(h.text)))
             content, artifact = passages_result(self._passages_prompt, query, merge_hits(ranked, carried, PREFETCH_PASSAGES))
+            artifact = {**artifact, "payloads": list(dict.fromkeys([*artifact["payloads"], *payloads]))}
         facts, fact_hits = self._fact_sheet(query)
         if facts:
             # The fact sheet's lines for the question's topics go along: the answer is checked against them anyway.
