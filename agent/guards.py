@@ -412,7 +412,7 @@ def grounded(figure: Figure, known: Sequence[Figure]) -> bool:
             options = (k.raw, k.values)
         elif k.kind == figure.kind:
             options = (k.values,)
-        elif not k.kind:
+        elif not k.kind and not k.worded:  # "pick one" grounds "1", never "1 month"
             options = (k.raw,)
         else:
             continue

@@ -47,6 +47,13 @@ WALL = "AI Engineers hit the wall at months 8-14. You’ve built 30 workflows in
         pytest.param("A GPT-4 call on B2B data.", [], [], id="names-are-not-figures"),
         pytest.param("The article does not say.", [], [], id="no-figures"),
         pytest.param("Version 1.2.3 of the tool.", [], ["1.2.3"], id="dotted-number"),
+        pytest.param("Stay 1 month, then 5 projects.", ["Pick one path. Five of your projects break."], ["1 month"], id="a-bare-number-word-grounds-no-unit"),
+        pytest.param("Around ₹3-6 LPA in year two (months 12-24).", [ENGINEER_INCOME], [], id="lpa-and-year-two"),
+        pytest.param("After 4 years (48+ months), ₹20–50 lakh.", [ENGINEER_INCOME], [], id="years-as-months"),
+        pytest.param("From month 18 to month 36, ₹60,000 to ₹1.5 lakh.", [AUTOMATION_INCOME], [], id="mixed-units-spelled-out"),
+        pytest.param("Income in year 5 onward: ₹20-50L.", [ENGINEER_INCOME], [], id="a-year-inside-an-open-period"),
+        pytest.param("Income in years 5-6: ₹20-50L.", [ENGINEER_INCOME], ["years 5-6"], id="two-years-are-not-inside-it"),
+        pytest.param("₹3-6L\n- Year 9", [ENGINEER_INCOME], ["Year 9"], id="a-range-never-crosses-lines"),
     ],
 )
 def test_ungrounded_figures(answer, sources, ungrounded):
@@ -167,7 +174,7 @@ def test_a_year_by_its_number_is_its_twelve_months(year, change):
 
 @given(st.integers(1, 99), st.integers(-6, 6).filter(bool))
 def test_a_duration_in_months_or_years_or_words_passes_and_a_changed_one_fails(months, change):
-    source = f"Pick one for {months} months minimum."
+    source = f"Commit for {months} months minimum."
     forms = [f"{months} months", f"{words(months)} months"]
     if months % 12 == 0:
         forms += [f"{months // 12} years", f"{words(months // 12)} years"]
