@@ -191,42 +191,63 @@ def _close_punct_gaps(text: str) -> str:
 
 
 # -- grounding -----------------------------------------------------------------
+# A figure is read for what it means: "₹3-6 LPA", "3 to 6 lakh rupees" and "₹3L–₹6L" are one
+# amount; "year two", "months 12-24" and "12 to 24 months" one period; "48 months" is "4 years".
 
 _NUM = r"\d+(?:[.,]\d+)*"
-_CUR_UNIT = r"(?:lakhs?|lacs?|crores?|cr|k|l)"
-_CURRENCY = re.compile(
-    rf"(?:₹|\brs\.?|\binr)\s?(?P<a>{_NUM})\s?(?P<ua>{_CUR_UNIT})?\b"
-    rf"(?:\s*(?:-|–|—|to)\s*(?:₹|rs\.?\s?|inr\s?)?(?P<b>{_NUM})\s?(?P<ub>{_CUR_UNIT})?\b)?",
-    re.IGNORECASE,
-)
-_UNIT_WORD = r"(?:months?|mos?|years?|yrs?|weeks?|days?|hours?|hrs?|percent|per cent)"
-_PLAIN = re.compile(
-    rf"(?<![\d.,])(?P<a>{_NUM})(?:\s*(?:-|–|—|/|to)\s*(?P<b>{_NUM}))?\+?"
-    rf"(?:\s*(?P<pct>%)|\s*(?P<post>{_UNIT_WORD})\b)?",
+_MONEY_UNIT = r"(?:lpa|lakhs?|lacs?|crores?|cr|thousand|k|l)"
+_CUR = r"(?:₹|\brs\b\.?|\binr\b)"
+_TIME_UNIT = r"(?:months?|mos?|years?|yrs?|weeks?|days?|hours?|hrs?)"
+_END = r"(?:{cur}\s?)?(?P<{n}>{num})(?:\s?(?P<u{n}>{mu})\b)?"
+_FIGURE = re.compile(
+    r"(?P<btw>\b(?:between|from)\s+)?"
+    r"(?P<pre>\b(?:months?|years?|yrs?|weeks?)\s+)?"
+    + _END.format(cur=_CUR, n="a", num=_NUM, mu=_MONEY_UNIT)
+    + r"(?:[ \t]{0,2}(?P<sep>-|–|—|‑|/|\bto\b|\bthrough\b|(?(btw)\band\b|(?!)))[ \t]{0,2}"
+    + r"(?:(?:months?|years?|yrs?)\s+)?"
+    + _END.format(cur=_CUR, n="b", num=_NUM, mu=_MONEY_UNIT)
+    + r")?"
+    r"(?P<plus>[ \t]?\+)?"
+    rf"(?:[ \t]{{0,2}}(?P<pct>%|percent\b|per\s?cent\b)|[ \t]{{0,2}}(?P<post>{_TIME_UNIT})\b|[ \t]{{0,2}}(?P<rupees>rupees\b|{_CUR}))?"
+    r"(?P<onward>[ \t]+(?:onwards?|and beyond|or more)\b)?",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
-_PRE_UNIT = re.compile(rf"\b(?P<pre>{_UNIT_WORD})\s+$", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^([ \t]*)\d+[.)](?=\s)", re.MULTILINE)
-_CUR_FACTOR = {"k": 1_000, "l": 100_000, "lakh": 100_000, "lac": 100_000, "cr": 10_000_000, "crore": 10_000_000}
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"}
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_MONEY_FACTOR = {"k": 1_000, "thousand": 1_000, "l": 100_000, "lakh": 100_000, "lac": 100_000, "lpa": 100_000,
+                 "cr": 10_000_000, "crore": 10_000_000}  # fmt: skip
+
+_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen").split()  # fmt: skip
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_WORD_VALUE = {w: i for i, w in enumerate(_SMALL)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)} | {"hundred": 100}
+_NUMBER_WORD = r"(?:(?:" + "|".join(_TENS) + r")(?:[\s-](?:" + "|".join(_SMALL[1:10]) + r"))?|" + "|".join(_SMALL) + r"|hundred)"
+_AMOUNT_WORD = rf"(?:{_NUMBER_WORD}|\d+|an?)"
+_WORDS = re.compile(
+    rf"\b(?P<half>{_AMOUNT_WORD})\s+(?:(?P<hunit>years?|months?)\s+and\s+a\s+half|and\s+a\s+half\s+(?P<hunit2>years?|months?|lakhs?|crores?))\b"
+    r"|\b(?P<halfyear>half\s+a\s+year)\b"
+    rf"|\b(?P<ord>{'|'.join(_ORDINALS)}|\d+(?:st|nd|rd|th))\s+(?P<ounit>year|month)\b"
+    rf"|\b(?P<word>{_NUMBER_WORD})\b",
+    re.IGNORECASE,
+)
+_WORD_HINT = re.compile(r"\b(?:" + "|".join([*_SMALL, *_TENS, *_ORDINALS, "hundred", "half"]) + r")|\d(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Figure:
     text: str
-    currency: bool
-    values: tuple[float, ...]
-    unit: str  # "month", "year", "week", "day", "hour", "%", or "" when none is written
+    kind: str  # "money" (rupees), "month", "%", "week", "day", "hour", or "" for a bare number
+    values: tuple[float, ...]  # in the kind's unit: rupees, months, …; one value, or a range's two ends
+    raw: tuple[float, ...]  # the numbers as written, before any unit
     start: int = 0
     end: int = 0
+    worded: bool = False  # written in words ("six months")
+    open: bool = False  # "48+", "year 5 onward": from this value on
+
+    @property
+    def currency(self) -> bool:
+        return self.kind == "money"
 
 
 def _number(raw: str) -> float:
@@ -236,55 +257,126 @@ def _number(raw: str) -> float:
     return float(raw)
 
 
-def _unit_of(word: str | None) -> str:
-    if not word:
-        return ""
+def _word_number(word: str) -> float:
     w = word.lower()
-    if w.startswith("per") or w == "%":
-        return "%"
-    for unit, prefixes in (("month", ("mo",)), ("year", ("y",)), ("week", ("w",)), ("day", ("d",)), ("hour", ("h",))):
-        if w.startswith(prefixes):
-            return unit
-    return ""
+    if w in ("a", "an"):
+        return 1
+    if w[0].isdigit():
+        return float(w)
+    parts = re.split(r"[\s-]+", w)
+    return float(sum(_WORD_VALUE[p] for p in parts))
 
 
-def _rupees(num: str, unit: str | None, fallback: str | None) -> float:
-    u = (unit or fallback or "").lower().rstrip("s")
-    return _number(num) * _CUR_FACTOR.get(u, 1)
+def _plain(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
 
 
-def figures(text: str) -> list[Figure]:
-    """Every figure in ``text``: currency amounts and ranges first, then other numbers.
+def _digits(text: str) -> tuple[str, list[int], list[tuple[int, int]]]:
+    """``text`` with numbers in words written as digits ("year two" → "year 2", "a year and a
+    half" → "18 months"), where each of its characters came from in ``text``, and the spans written."""
+    if not _WORD_HINT.search(text):
+        return text, list(range(len(text) + 1)), []
+    out: list[str] = []
+    where: list[int] = []
+    spans: list[tuple[int, int]] = []
+    last = 0
+    for m in _WORDS.finditer(text):
+        if m.group("half"):
+            unit = (m.group("hunit") or m.group("hunit2")).lower()
+            value = _word_number(m.group("half")) + 0.5
+            new = f"{_plain(value * 12)} months" if unit.startswith("year") else f"{_plain(value)} {unit}"
+        elif m.group("halfyear"):
+            new = "6 months"
+        elif m.group("ord"):
+            o = m.group("ord").lower()
+            n = _ORDINALS.index(o) + 1 if o in _ORDINALS else int(o[:-2])
+            new = f"{m.group('ounit')} {n}"
+        else:
+            new = _plain(_word_number(m.group("word")))
+        out.append(text[last : m.start()])
+        where.extend(range(last, m.start()))
+        spans.append((sum(map(len, out)), sum(map(len, out)) + len(new)))
+        out.append(new)
+        where.extend([m.start()] * len(new))
+        last = m.end()
+    out.append(text[last:])
+    where.extend(range(last, len(text) + 1))
+    return "".join(out), where, spans
 
-    Citation markers and list numbering are not figures.
+
+def _period(pre: str | None, post: str | None) -> tuple[str, float, bool]:
+    """(kind, factor to the kind's unit, ordinal) of a time unit written before or after a number."""
+    word = (pre or post or "").lower()
+    if not word:
+        return "", 1, False
+    ordinal = pre is not None  # "year 2", "months 8-14": which one, not how long
+    if word.startswith(("mo",)):
+        return "month", 1, ordinal
+    if word.startswith("y"):
+        return "month", 12, ordinal
+    for kind in ("week", "day", "hour"):
+        if word.startswith(kind[0]):
+            return kind, 1, ordinal
+    return "", 1, False
+
+
+def figures(text: str, *, words: bool = True) -> list[Figure]:
+    """Every figure in ``text``, read for its meaning, in order.
+
+    Citation markers and list numbering are not figures. A number written in words counts
+    when a unit goes with it ("six months", "year two", "three lakh"); bare ("pick one") it
+    counts only with ``words`` (sources: "five of your projects" grounds "5 projects").
     """
     masked = _mask(text)
-    if not _DIGIT.search(masked):  # citation ids hold digits but no figures
+    normal, where, spans = _digits(masked)
+    if not _DIGIT.search(normal):  # citation ids hold digits but no figures
         return []
     found: list[Figure] = []
-    taken: list[tuple[int, int]] = []
-    for m in _CURRENCY.finditer(masked):
-        a, b = m.group("a"), m.group("b")
-        values = (_rupees(a, m.group("ua"), m.group("ub")),)
-        if b:
-            values += (_rupees(b, m.group("ub"), None),)
-        found.append(Figure(m.group(0).strip(), True, values, "", m.start(), m.end()))
-        taken.append((m.start(), m.end()))
-    for m in _PLAIN.finditer(masked):
-        if any(s <= m.start("a") < e for s, e in taken):
+    pos = 0
+    while m := _FIGURE.search(normal, pos):
+        pos = max(m.end(), m.start() + 1)
+        a = m.start("a")
+        if not (m.group("btw") or m.group("pre")) and _CUR_BEFORE.match(normal, m.start()) is None:
+            before = normal[max(0, a - 2) : a]
+            if before[-1:].isalpha() or before[-1:] in ("_", ".", ",") or before[-1:].isdigit() or (
+                before[-1:] == "-" and before[:1].isalpha()
+            ):
+                pos = m.end("a")
+                continue  # part of a name like "GPT-4" or "b2b", not a figure
+        worded = any(s <= a < e for s, e in spans)
+        fig = _read(m, normal, worded)
+        if fig is None or (worded and not fig.kind and not words):
             continue
-        before = masked[max(0, m.start("a") - 2) : m.start("a")]
-        if before[-1:].isalpha() or before[-1:] in ("₹", "_") or (before[-1:] == "-" and before[:1].isalpha()):
-            continue  # part of a name like "GPT-4" or "b2b", not a figure
-        values = (_number(m.group("a")),) + ((_number(m.group("b")),) if m.group("b") else ())
-        start = m.start()
-        pre = None
-        if not (m.group("pct") or m.group("post")):
-            pre = _PRE_UNIT.search(masked, max(0, start - 12), start)
-            start = pre.start() if pre else start
-        unit = _unit_of(m.group("pct") or m.group("post") or (pre.group("pre") if pre else None))
-        found.append(Figure(masked[start : m.end()].strip(), False, values, unit, start, m.end()))
-    return sorted(found, key=lambda f: f.start)
+        start, end = where[m.start()], where[m.end()]
+        is_open = bool(m.group("plus") or m.group("onward"))
+        found.append(Figure(text[start:end].strip(), fig.kind, fig.values, fig.raw, start, end, worded, is_open))
+    return found
+
+
+_CUR_BEFORE = re.compile(_CUR, re.IGNORECASE)
+
+
+def _read(m: re.Match[str], text: str, worded: bool) -> Figure | None:
+    ua, ub = (m.group("ua") or "").lower(), (m.group("ub") or "").lower()
+    raw = (_number(m.group("a")),) + ((_number(m.group("b")),) if m.group("b") else ())
+    money = bool(ua or ub or m.group("rupees") or _CUR_BEFORE.search(m.group(0)))
+    if money:
+        # "3 to 6 lakh": the first end takes the second's unit, unless that would put it above the second ("₹60,000 to ₹1.5 lakh")
+        units = (ua or (ub if len(raw) > 1 and raw[0] <= raw[1] else ""), ub or ua)
+        values = tuple(v * _MONEY_FACTOR.get(u.rstrip("s"), 1) for v, u in zip(raw, units))
+        return Figure("", "money", _rounded(values), raw)
+    if m.group("pct"):
+        return Figure("", "%", raw, raw)
+    kind, factor, ordinal = _period(m.group("pre"), m.group("post"))
+    if kind == "month" and factor == 12 and ordinal:  # "year 2" is months 12-24, "years 3-4" months 24-48
+        values: tuple[float, ...] = (12 * (raw[0] - 1), 12 * raw[-1])
+    else:
+        values = tuple(v * factor for v in raw)
+    return Figure("", kind, _rounded(values), raw)
+
+
+def _rounded(values: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(round(v, 6) for v in values)
 
 
 def _mask(text: str) -> str:
@@ -294,42 +386,88 @@ def _mask(text: str) -> str:
 
 
 def source_figures(sources: Iterable[str]) -> list[Figure]:
-    """Figures of the source texts, reading number words ("six months") as digits too."""
+    """Figures of the source texts, bare numbers in words included."""
     return [f for s in sources for f in _source_figures(s)]
 
 
 @lru_cache(maxsize=2048)
 def _source_figures(source: str) -> tuple[Figure, ...]:
     # The same passages and fact sheet ground turn after turn, and every streamed step: read each once.
-    found = figures(source)
-    worded = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], source)
-    if worded != source:
-        found += figures(worded)
-    return tuple(found)
+    return tuple(figures(source, words=True))
 
 
 def grounded(figure: Figure, known: Sequence[Figure]) -> bool:
-    """A range must match a source range exactly; a single number may be any source value.
+    """Whether a source states ``figure``, in any unit: a range must match a range end to end.
 
-    Units must agree when both sides write one. Currency matches currency only.
+    A single amount of money must be one the source states alone (not a range's end: "₹3L"
+    for "₹3-6L" is a misquote); a single period or count may be any value the source states.
+    A source number without a unit ("(12-24)" beside "months 0-12") grounds any unit.
     """
     for k in known:
-        if k.currency != figure.currency:
-            continue
-        if figure.unit and k.unit and figure.unit != k.unit:
-            continue
-        if figure.currency or len(figure.values) > 1:
-            if k.values == figure.values:
+        if figure.kind == "money":
+            if k.kind == "money" and k.values == figure.values:
                 return True
-        elif figure.values[0] in k.values:
-            return True
+            continue
+        if not figure.kind:  # a bare number: as written, or in the source's unit
+            options = (k.raw, k.values)
+        elif k.kind == figure.kind:
+            options = (k.values,)
+        elif not k.kind and not k.worded:  # "pick one" grounds "1", never "1 month"
+            options = (k.raw,)
+        else:
+            continue
+        for values in options:
+            if values == figure.values if len(figure.values) > 1 else figure.values[0] in values:
+                return True
+            # "year 5" (months 48-60) lies in "48+": a year-long stretch starting where an open-ended one does
+            if k.open and len(values) == 1 and len(figure.values) == 2 and figure.values[0] == values[0] and figure.values[1] - values[0] <= 12:
+                return True
     return False
 
 
 def ungrounded_figures(answer: str, sources: Iterable[str]) -> list[str]:
     """Figures in ``answer`` that none of ``sources`` states; empty when all are grounded."""
     known = source_figures(sources)
-    return [f.text for f in figures(answer) if not grounded(f, known)]
+    return [f.text for f in figures(answer, words=False) if not grounded(f, known)]
+
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]*_]*(?:\s*\[\s*p:[^\]]*\])*(?=\s)|\n")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line of ``text``; together they cover all of it."""
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        while end < len(text) and text[end] in " \t\n":
+            end += 1
+        if end > start:
+            spans.append((start, end))
+            start = end
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def main_claim_end(text: str) -> int:
+    """Where the answer's main claim ends: its first sentence, and the next when the first only leads in ("Here's how:")."""
+    spans = [(s, e) for s, e in sentences(text) if text[s:e].strip()]
+    if not spans:
+        return 0
+    first = strip_citations(text[spans[0][0] : spans[0][1]]).strip().rstrip("*_ ")
+    return spans[1][1] if first.endswith(":") and len(spans) > 1 else spans[0][1]
+
+
+def drop_sentences(text: str, positions: Iterable[int]) -> str:
+    """``text`` without the sentences that hold any of ``positions``."""
+    at = sorted(set(positions))
+    kept = [text[s:e] for s, e in sentences(text) if not any(s <= p < e for p in at)]
+    return "".join(kept).rstrip()
+
+
+def sentence_start(text: str, at: int) -> int:
+    """Where the sentence holding position ``at`` of ``text`` starts."""
+    return next((s for s, e in sentences(text) if s <= at < e), at)
 
 
 # -- injection -----------------------------------------------------------------
@@ -425,7 +563,8 @@ def _leak(answer: str, grams: frozenset[tuple[str, ...]], n: int) -> str | None:
 
 @dataclass(frozen=True)
 class Verdict:
-    ungrounded: tuple[str, ...] = ()
+    ungrounded: tuple[str, ...] = ()  # figures no source states
+    ungrounded_at: tuple[int, ...] = ()  # where each starts in the answer
     leaked_prompt: str | None = None
     leaked_payload: str | None = None
 
@@ -481,12 +620,12 @@ class Grounds:
     def check(self, answer: str, *, figures_from: int = 0, figures_before: int | None = None) -> Verdict:
         """All guards on ``answer``; figures only where they start in [figures_from, figures_before)."""
         limit = len(answer) if figures_before is None else figures_before
+        bad = [
+            f for f in figures(answer, words=False) if figures_from <= f.start < limit and not grounded(f, self.figures)
+        ]
         return Verdict(
-            ungrounded=tuple(
-                f.text
-                for f in figures(answer)
-                if figures_from <= f.start < limit and not grounded(f, self.figures)
-            ),
+            ungrounded=tuple(f.text for f in bad),
+            ungrounded_at=tuple(f.start for f in bad),
             leaked_prompt=_leak(answer, self.prompt_grams, self.n),
             leaked_payload=leaked_payload(answer, self.payloads),
         )

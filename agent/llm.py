@@ -55,7 +55,9 @@ RELEASE_STEP = 6  # words between two releases of streamed text
 CHECK_OVERLAP = 400  # characters of already-released text re-read by each streaming check
 SYSTEM_CANARY = "PW-SYS-7Q4K"  # printed in the system prompt; an answer holding it leaked the prompt
 CITATION_EXAMPLE = "[p:0123abcd4567ef89]"
-SEARCHED = "pathwise_searched"  # the config key of a turn's search, made as the turn begins
+REPAIR_NOTE = "(I left out a figure I could not find in the article.)"
+SEARCHED = "pathwise_searched"
+PREFETCH_PASSAGES = 6  # passages handed over before the model's first call, in a conversation  # the config key of a turn's search, made as the turn begins
 DEFAULT_FOLLOW_UPS = (
     "How does income grow on each path?",
     "When does burnout hit on each path?",
@@ -105,6 +107,7 @@ class _TurnState:
     hits: dict[str, Hit] = field(default_factory=dict)  # retrieval order
     fit: FitResult | None = None
     fit_text: str = ""
+    repaired: bool = False  # sentences with ungrounded figures were dropped from the answer
 
     def add_tool_result(self, message: Any) -> None:
         artifact = getattr(message, "artifact", None) or {}
@@ -126,13 +129,15 @@ class _TurnState:
 
 
 class _Gate:
-    """Releases streamed text once it is shaped, guarded, and followed by ``hold`` words.
+    """Releases streamed text whole sentences at a time, once shaped, guarded, and followed by ``hold`` words.
 
-    ``check(text, figures_from, figures_before)`` raises on a violation. It sees only the
-    recent part of the text: what came earlier was checked in an earlier round.
+    ``check(text, figures_from, figures_before)`` gives the guards' verdict on the recent part
+    of the text (what came earlier was checked in an earlier round). An unsafe answer, or an
+    ungrounded figure in the main claim, raises; a later sentence with an ungrounded figure is
+    held back for good, since the finished answer drops it, so no shown text is ever withdrawn.
     """
 
-    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int, int], None], hold: int) -> None:
+    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int, int], guards.Verdict], hold: int) -> None:
         self._shape = shape
         self._check = check
         self._hold = hold
@@ -142,6 +147,7 @@ class _Gate:
         self._tool_call = False
         self._checked_at = 0
         self._words = 0
+        self._blocked = -1  # where the first sentence to be dropped starts; -1: none
 
     def start(self, message_id: str | None) -> None:
         if message_id != self._message_id:
@@ -150,6 +156,7 @@ class _Gate:
             self._tool_call = False
             self._checked_at = 0
             self._words = 0
+            self._blocked = -1
 
     def tool_call(self) -> None:
         self._tool_call = True
@@ -173,9 +180,21 @@ class _Gate:
         # Start the checked window well before the new text, on a word boundary, so a
         # figure or a run of prompt words crossing into the new text is seen whole.
         window = max(0, complete.rfind(" ", 0, max(0, len(self.sent) - CHECK_OVERLAP)))
-        self._check(complete[window:], max(0, len(self.sent) - window), len(candidate) - window)
-        if not candidate.startswith(self.sent):
-            return ""  # shaping is not prefix-stable here; the turn carries the whole answer
+        verdict = self._check(complete[window:], max(0, len(self.sent) - window), len(candidate) - window)
+        if verdict.unsafe:
+            raise _Rejected(verdict)
+        if verdict.ungrounded_at:
+            claim = guards.main_claim_end(complete)
+            for at in verdict.ungrounded_at:
+                start = guards.sentence_start(complete, window + at)
+                if start < claim:
+                    raise _Rejected(verdict)
+                self._blocked = start if self._blocked < 0 else min(self._blocked, start)
+        limit = len(candidate) if self._blocked < 0 else min(len(candidate), self._blocked)
+        ends = [e for _, e in guards.sentences(complete) if e <= limit]
+        candidate = candidate[: ends[-1]].rstrip() if ends else ""
+        if len(candidate) <= len(self.sent) or not candidate.startswith(self.sent):
+            return ""  # no whole sentence more, or shaping is not prefix-stable here: the turn carries the whole answer
         out, self.sent = candidate[len(self.sent) :], candidate
         return out
 
@@ -255,6 +274,9 @@ class LLMAgent:
         self._facts_text = _facts_text(kb)
         tools = build_tools(kb, self._score)
         self._search = next(t for t in tools if t.name == "search_passages")
+        self._passages_prompt = prompts.load("passages")
+        self._facts_prompt = prompts.load("facts")
+        self._fact_passages: dict[str, dict[str, Any]] = {}
         self._grounds = guards.Grounds.build(
             sources=[self._facts_text], system_prompt=self.system_prompt, payloads=[SYSTEM_CANARY]
         )
@@ -274,27 +296,37 @@ class LLMAgent:
 
     # -- public ------------------------------------------------------------------
 
-    def stream(self, session_id: str, message: str, *, query: str | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self,
+        session_id: str,
+        message: str,
+        *,
+        query: str | None = None,
+        previous: str | None = None,
+        carry: Sequence[str] = (),
+    ) -> Iterator[StreamEvent]:
         """Token events as the answer is written, then exactly one ``turn`` event.
 
-        ``query`` is what to search the article for before the model's first call (the message
-        itself by default; the advisor passes a follow-up's standalone form).
+        Before the model's first call the article is searched for ``query`` (the message itself
+        by default; the advisor passes a follow-up's standalone form) and, in a conversation, for
+        the ``previous`` question together with this message; the passages the previous answer
+        cited (``carry``) go along, so a follow-up ("why? how different") reads what it follows.
         """
         from langchain_core.messages import HumanMessage, ToolMessage
         from langgraph.errors import GraphRecursionError
 
         started = time.perf_counter()
         # The search runs while the turn sets up; the graph's first step waits for it.
-        searched = self._search_pool.submit(self._prefetch, query or message)
+        searched = self._search_pool.submit(
+            self._prefetch, query or message, [f"{previous} {message}"] if previous else [], list(carry), _questions(message)
+        )
         config = self._config(session_id)
         turn_id = f"turn-{uuid.uuid4().hex}"  # the question's message id: where a rollback cuts
         base = self._grounds.extend([message], guards.injection_payloads(message))
         state = _TurnState(user_text=message, base=base, retrieved=base)
         gate = _Gate(
             shape=lambda raw: self._shape(raw, state.hits),
-            check=lambda text, start, end: _raise_unless_ok(
-                state.retrieved.check(text, figures_from=start, figures_before=end)
-            ),
+            check=lambda text, start, end: state.retrieved.check(text, figures_from=start, figures_before=end),
             hold=HOLD_WORDS,
         )
         self.settle(session_id)
@@ -330,21 +362,26 @@ class LLMAgent:
                         run.detach()
                         break
             turn = self._finish(final, state, started)
+            if state.repaired:  # the conversation's memory keeps the answer as shown, not as the model wrote it
+                shown = turn.answer
+                run.when_done(lambda: self._remember_answer(config, turn_id, shown))
             if rest := gate.finish(turn.answer):
                 yield StreamEvent(kind="token", text=rest)
         except _Rejected as exc:
             self._abandon(run, config, turn_id)
             log.warning("llm answer rejected by guards: %s", exc)
-            kind = "safety" if exc.verdict.unsafe else "grounding"
-            raise LLMUnavailable(f"answer failed the {kind} check") from None
+            if exc.verdict.unsafe:
+                raise LLMUnavailable("the model's answer broke a safety rule") from None
+            raise LLMUnavailable("the model's answer gave figures the article does not state") from None
         except GraphRecursionError:
             self._abandon(run, config, turn_id)
             log.warning("llm step cap reached (%d steps)", self.settings.llm_max_steps)
             raise LLMUnavailable(
                 f"the model kept calling tools without answering ({self.settings.llm_max_steps} steps)"
             ) from None
-        except PathwiseError:
+        except PathwiseError as exc:
             self._abandon(run, config, turn_id)
+            log.warning("llm unavailable: %s", exc)
             raise
         except GeneratorExit:  # the caller stopped listening: the turn never finished
             self._abandon(run, config, turn_id)
@@ -352,10 +389,8 @@ class LLMAgent:
         except Exception as exc:  # any model, transport or parsing fault: the caller falls back
             self._abandon(run, config, turn_id)
             reason = _reason(exc, self.settings, mid_stream=mid_answer)
-            unexpected = reason.startswith("the model failed")  # not a known provider fault: keep the trace
-            log.warning(
-                "llm unavailable: %s (%s)", reason, type(exc).__name__, exc_info=unexpected or log.isEnabledFor(logging.DEBUG)
-            )
+            log.warning("llm unavailable: %s (%s: %s)", reason, type(exc).__name__, _first_line(exc))
+            log.debug("the fault's traceback", exc_info=exc)
             raise LLMUnavailable(reason) from None
         yield StreamEvent(kind="turn", turn=turn)
 
@@ -398,18 +433,56 @@ class LLMAgent:
 
     # -- tools -------------------------------------------------------------------
 
-    def _prefetch(self, query: str) -> list[BaseMessage]:
+    def _prefetch(
+        self, query: str, conversation: Sequence[str] = (), carry: Sequence[str] = (), questions: Sequence[str] = ()
+    ) -> list[BaseMessage]:
         """The turn's first search, made before the model's first call, as a call and its result.
 
         The model answers most questions from these passages, so a turn usually needs one
         model call, not two: one round trip sooner. It can still search again, with other words.
+        The result merges the search for ``query``, for the ``questions`` a longer message asks
+        (a story before the question dilutes a search for all of it), for ``conversation`` (the
+        previous question with this one), and the ``carry`` passages.
         """
         from langchain_core.messages import AIMessage, ToolMessage
 
+        from pathwise.agent.tools import SEARCH_K, merge_hits, passages_result
+
         call = {"name": self._search.name, "args": {"query": query}, "id": f"call_pw_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
-        # The tool's own function: ``invoke`` would validate arguments we made and run callbacks, 2 ms.
-        content, artifact = self._search.func(query)
+        if not (conversation or carry or questions):
+            # The tool's own function: ``invoke`` would validate arguments we made and run callbacks, 2 ms.
+            content, artifact = self._search.func(query)
+        else:
+            ranked = [list(self.kb.search(q, k=SEARCH_K)) for q in (query, *questions, *conversation)]
+            carried = list(self.kb.get(list(carry))) if carry else []
+            # Every passage found counts against the turn, also those the merge leaves out: the model may find them again.
+            found = list({h.id: h for hits in (*ranked, carried) for h in hits}.values())
+            payloads = list(dict.fromkeys(p for h in found if guards.looks_injected(h.text) for p in guards.injection_payloads(h.text)))
+            content, artifact = passages_result(self._passages_prompt, query, merge_hits(ranked, carried, PREFETCH_PASSAGES))
+            artifact = {**artifact, "payloads": list(dict.fromkeys([*artifact["payloads"], *payloads]))}
+        facts, fact_hits = self._fact_sheet(query)
+        if facts:
+            # The fact sheet's lines for the question's topics go along: the answer is checked against them anyway.
+            content = f"{content}\n\n{facts}"
+            known = {h["id"] for h in artifact.get("hits", [])}
+            artifact = {**artifact, "hits": [*artifact.get("hits", []), *(h for h in fact_hits if h["id"] not in known)]}
         return [AIMessage("", tool_calls=[call]), ToolMessage(content, artifact=artifact, tool_call_id=call["id"], name=call["name"])]
+
+    def _fact_sheet(self, topic: str) -> tuple[str, list[dict[str, Any]]]:
+        """The fact sheet's lines for ``topic`` as lookup_facts gives them, and their passages (read once per process)."""
+        from pathwise.agent.tools import fact_lines
+
+        facts = getattr(self.kb, "facts", None)
+        if facts is None:
+            return "", []
+        lines, ids = fact_lines(facts, topic)
+        missing = [i for i in ids if i not in self._fact_passages]
+        if missing:
+            for hit in self.kb.get(missing):
+                if not guards.looks_injected(hit.text):
+                    self._fact_passages[hit.id] = hit.model_dump()
+        text = self._facts_prompt.render(topic=" ".join(topic.split())[:200], facts="\n".join(lines)) if lines else ""
+        return text, [self._fact_passages[i] for i in ids if i in self._fact_passages]
 
     def _score(self, text: str) -> FitResult | None:
         if self._fit_scorer is not None:
@@ -448,7 +521,14 @@ class LLMAgent:
                 source = next((h for h in state.hits.values() if not guards.ungrounded_figures(figure, [h.text])), None)
                 if source is not None and source not in cited:
                     cited.append(source)
-        _raise_unless_ok(state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer))
+        verdict = state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer)
+        if verdict.ungrounded and not verdict.unsafe and min(verdict.ungrounded_at) >= guards.main_claim_end(answer):
+            # The main claim stands: drop the sentences with a figure no source states, and say so.
+            log.info("dropped %d sentence(s) with ungrounded figures: %s", len(verdict.ungrounded), ", ".join(verdict.ungrounded))
+            answer = guards.drop_sentences(answer, verdict.ungrounded_at) + "\n\n" + REPAIR_NOTE
+            state.repaired = True
+            verdict = state.base.extend([*(h.text for h in cited), state.fit_text]).check(answer)
+        _raise_unless_ok(verdict)
 
         follow_ups = self._follow_ups(suggested if in_scope else [], state)
         turn = Turn(
@@ -509,8 +589,19 @@ class LLMAgent:
         if run.stop(timeout=self.settings.llm_timeout):
             self._rollback(config, turn_id)
         else:  # still stuck in the model call: the run rolls back once it ends, whenever that is
-            log.warning("an abandoned model call is still running; its turn is rolled back when it ends")
+            log.info("an abandoned model call is still running; its turn is rolled back when it ends")
             run.when_done(lambda: self._rollback(config, turn_id))
+
+    def _remember_answer(self, config: dict[str, Any], turn_id: str, answer: str) -> None:
+        """Replace the turn's answer in the thread with ``answer``, once its run has written it."""
+        try:
+            messages = self._messages(config)
+            start = next((i for i, m in enumerate(messages) if m.id == turn_id), None)
+            last = next((m for m in reversed(messages[start or 0 :]) if _is_answer(m)), None) if start is not None else None
+            if last is not None and last.text != answer:
+                self._graph.update_state(config, {"messages": [last.model_copy(update={"content": answer})]})
+        except Exception:  # memory is a convenience: the person already has the answer
+            log.info("could not keep the repaired answer in the conversation's memory", exc_info=True)
 
     def _rollback(self, config: dict[str, Any], turn_id: str) -> None:
         """Put the thread back as it was before a failed turn, so it stays a clean conversation."""
@@ -675,6 +766,15 @@ class _Whole:
     streamed: bool
 
 
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _questions(message: str) -> list[str]:
+    """The questions of a message that says more than one sentence; none when it is one."""
+    parts = [p.strip() for p in _SENTENCE.findall(message) if p.strip()]
+    return [p for p in parts if p.endswith("?")] if len(parts) > 1 else []
+
+
 def _raise_unless_ok(verdict: guards.Verdict) -> None:
     if not verdict.ok:
         raise _Rejected(verdict)
@@ -807,11 +907,11 @@ def _check_finish(meta: dict[str, Any]) -> None:
     """A provider's answer must say it finished; a missing or cut-short finish is a fault."""
     reason = meta.get("finish_reason")
     if meta.get("model_provider") and not reason:
-        raise LLMUnavailable("the model server ended the answer without finishing it")
+        raise LLMUnavailable("the model service ended the answer without finishing it")
     if reason == "length":
-        raise LLMUnavailable("the model's answer hit its length limit")
+        raise LLMUnavailable("the model's answer was cut off at its length limit")
     if reason == "content_filter":
-        raise LLMUnavailable("the model server withheld the answer (content filter)")
+        raise LLMUnavailable("the model service withheld the answer (its content filter)")
 
 
 def _facts_text(kb: KnowledgeSource) -> str:
@@ -836,7 +936,7 @@ def _facts_text(kb: KnowledgeSource) -> str:
 
 
 def _reason(exc: BaseException, settings: Settings, *, mid_stream: bool) -> str:
-    """One short line a person can read, for any fault on the way to an answer."""
+    """What went wrong on the way to an answer, in words a person reads in the notice."""
     import json
 
     from langchain_core import exceptions as lc
@@ -848,29 +948,37 @@ def _reason(exc: BaseException, settings: Settings, *, mid_stream: bool) -> str:
 
     status = getattr(exc, "status_code", None)
     if isinstance(exc, lc.ModelAuthenticationError) or status == 401 or (openai and isinstance(exc, openai.AuthenticationError)):
-        return "the model server rejected the API key (401)"
+        return "the model service refused the API key"
     if isinstance(exc, lc.ModelRateLimitError) or status == 429 or (openai and isinstance(exc, openai.RateLimitError)):
-        retries = settings.llm_max_retries
-        return "the model server is rate-limiting requests (429)" + (f", still after {retries} retries" if retries else "")
+        return "the model service is busy"
     if isinstance(exc, lc.ModelPermissionDeniedError) or status == 403:
-        return "the model server denied access (403)"
+        return "the model service refused access to the model"
     if isinstance(exc, lc.ModelNotFoundError) or status == 404:
-        return f"the model server does not know the model {settings.model!r} (404)"
+        return f"the model service does not know the model {settings.model!r}"
     if isinstance(exc, lc.ContextOverflowError):
         return "the conversation is too long for the model"
     if isinstance(exc, lc.ModelTimeoutError) or (openai and isinstance(exc, openai.APITimeoutError)):
-        return f"the model server did not answer within {settings.llm_timeout:g} s"
+        return f"the model did not answer within {settings.llm_timeout:g} s"
     if isinstance(status, int) and status >= 500:
-        return f"the model server failed ({status})"
+        return "the model service had an internal error"
     if isinstance(status, int):
-        return f"the model server refused the request ({status})"
+        return "the model service refused the request"
     if isinstance(exc, lc.ModelConnectionError) or (openai and isinstance(exc, openai.APIConnectionError)) or _is_transport(exc):
         if mid_stream:
-            return "the connection to the model server dropped mid-answer"
-        return "cannot reach the model server" + (f" at {settings.openai_base_url}" if settings.openai_base_url else "")
-    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) or (openai and isinstance(exc, openai.APIResponseValidationError)):
-        return "the model server sent a malformed response"
-    return f"the model failed ({type(exc).__name__})"
+            return "the connection to the model service dropped mid-answer"
+        return "cannot reach the model service" + (f" at {settings.openai_base_url}" if settings.openai_base_url else "")
+    # A reply that is not what the API promises: not JSON, not an event stream, fields missing or null.
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | ValueError | TypeError | LookupError | AttributeError) or (
+        openai and isinstance(exc, openai.APIResponseValidationError)
+    ):
+        return "the model's reply could not be read"
+    return "the model failed unexpectedly"
+
+
+def _first_line(exc: BaseException) -> str:
+    """The start of an error's message: a provider's can carry a whole response body."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else "no message"
 
 
 def _is_transport(exc: BaseException) -> bool:

@@ -44,17 +44,12 @@ def build_tools(kb: KnowledgeSource, score: FitScorer) -> list[BaseTool]:
     @tool(response_format="content_and_artifact")
     def search_passages(query: str) -> tuple[str, dict[str, Any]]:
         """Search the article. Returns the best-matching passages, each with its id (cite it as [p:<id>]) and section."""
-        hits = list(kb.search(query, k=SEARCH_K))
-        clean, payloads = _quarantine(hits)
-        body = "\n".join(_passage_block(h) for h in clean) or "(no passage matched: the article may not cover this)"
-        log.debug("search_passages: %d hits, %d withheld", len(clean), len(hits) - len(clean))
-        content = passages_prompt.render(query=_one_line(query), passages=body)
-        return content, {"hits": [h.model_dump() for h in clean], "payloads": payloads}
+        return passages_result(passages_prompt, query, list(kb.search(query, k=SEARCH_K)))
 
     @tool(response_format="content_and_artifact")
     def lookup_facts(topic: str) -> tuple[str, dict[str, Any]]:
         """Look up the article's fact sheet: income by period, burnout timing, comparison table rows, red flags, framework questions, the commitment advice."""
-        lines, ids = _fact_lines(kb.facts, topic)
+        lines, ids = fact_lines(kb.facts, topic)
         hits = [h for h in kb.get(ids) if not guards.looks_injected(h.text)] if ids else []
         content = facts_prompt.render(topic=_one_line(topic), facts="\n".join(lines))
         return content, {"hits": [h.model_dump() for h in hits], "payloads": []}
@@ -68,6 +63,25 @@ def build_tools(kb: KnowledgeSource, score: FitScorer) -> list[BaseTool]:
         return _fit_text(result), {"fit": result.model_dump()}
 
     return [search_passages, lookup_facts, score_fit]
+
+
+def passages_result(passages_prompt: Any, query: str, hits: list[Hit]) -> tuple[str, dict[str, Any]]:
+    """What ``search_passages`` returns for ``hits``: the passages as the model reads them, and the hits themselves."""
+    clean, payloads = _quarantine(hits)
+    body = "\n".join(_passage_block(h) for h in clean) or "(no passage matched: the article may not cover this)"
+    log.debug("search_passages: %d hits, %d withheld", len(clean), len(hits) - len(clean))
+    content = passages_prompt.render(query=_one_line(query), passages=body)
+    return content, {"hits": [h.model_dump() for h in clean], "payloads": payloads}
+
+
+def merge_hits(ranked: list[list[Hit]], carried: list[Hit], limit: int) -> list[Hit]:
+    """The best two of each search first, then the passages carried over, then the rest by rank; each once, ``limit`` in all."""
+    order: dict[str, Hit] = {}
+    heads = [h for hits in ranked for h in hits[:2]]
+    rest = [h for i in range(2, max(map(len, ranked), default=0)) for hits in ranked if i < len(hits) for h in [hits[i]]]
+    for hit in (*heads, *carried, *rest):
+        order.setdefault(hit.id, hit)
+    return list(order.values())[:limit]
 
 
 def _quarantine(hits: list[Hit]) -> tuple[list[Hit], list[str]]:
@@ -112,7 +126,8 @@ _TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _fact_lines(facts: FactSheet, topic: str) -> tuple[list[str], list[str]]:
+def fact_lines(facts: FactSheet, topic: str) -> tuple[list[str], list[str]]:
+    """The fact sheet's lines for ``topic`` (all of them when it names none), each ending in its passage id; and those ids."""
     t = topic.lower()
     wanted = {name for name, words in _TOPICS.items() if any(w in t for w in words)}
     rows = [r for r in facts.table if any(w in t for w in re.findall(r"[a-z]{4,}", r.dimension.lower()))]

@@ -310,5 +310,94 @@ def eval_conversations(advisor: Advisor, conversations: list[Conversation]) -> d
     return {"summary": summary, "failures": failures}
 
 
+_PASSAGE = re.compile(r'<passage id="p:([0-9a-f]+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
+
+
+def handed(bodies: list[dict[str, Any]]) -> list[str]:
+    """What the tools handed the model in a turn's requests, after its last question: each tool result's text."""
+    out: list[str] = []
+    for body in bodies:
+        messages = body.get("messages") or []
+        asked = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=0)
+        out += [str(m.get("content") or "") for m in messages[asked:] if m.get("role") == "tool"]
+    return list(dict.fromkeys(out))
+
+
+def handed_passages(bodies: list[dict[str, Any]]) -> dict[str, str]:
+    """The passages among what the tools handed the model in a turn, by id."""
+    return {pid: text for content in handed(bodies) for pid, text in _PASSAGE.findall(content)}
+
+
+class QuotingModel:
+    """A model that answers with the first sentence of each of the first passages handed to it, verbatim and
+    cited, as a careful model would; and, told that a turn is off topic (``in_scope = False``), says so."""
+
+    def __init__(self) -> None:
+        self.in_scope = True
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        handed = handed_passages([body])
+        if not self.in_scope:
+            return "OUT OF SCOPE: I can only help with choosing between AI Engineer and AI Automation Specialist."
+        if not handed:
+            return "The article does not cover that."
+        # A sentence from each of the first three passages, each cited, as answers cite two or three.
+        return " ".join(f"{_first_sentence(text)} [p:{pid}]" for pid, text in list(handed.items())[:3])
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+
+
+def eval_context_recall(settings: Any, conversations: list[Conversation]) -> dict[str, Any]:
+    """Context recall of the LLM path: conversations through the LLM advisor against a fake model on loopback.
+
+    A fact turn counts when every ``expect`` group has a string in what the tools handed the model
+    that turn (the search made before its first call with its fact-sheet lines, and any call of its own). The fake model
+    (``QuotingModel``) quotes the first passages it was handed and declines the gold set's off-topic turns.
+    """
+    from pydantic import SecretStr
+
+    from pathwise.agent.advisor import Advisor
+    from pathwise.bench.servers import FakeLLM
+
+    verdicts: list[dict[str, Any]] = []
+    model = QuotingModel()
+    with FakeLLM(model) as fake:
+        llm_settings = settings.model_copy(
+            update={"offline": False, "openai_api_key": SecretStr("sk-eval"), "openai_base_url": fake.url, "llm_max_retries": 0}
+        )
+        advisor = Advisor.create(llm_settings, durable=False)
+        for conv in conversations:
+            session = f"context-{conv.id}"
+            for n, gold in enumerate(conv.turns):
+                sent = fake.requests
+                model.in_scope = gold.kind != "offtopic"
+                turn = advisor.reply(session, gold.message)
+                if gold.kind != "fact" or not gold.expect:
+                    continue
+                bodies = fake.bodies[sent:]
+                text = "\n".join(handed(bodies))
+                found = all(any(contains(text, s) for s in group) for group in gold.expect)
+                verdicts.append({
+                    "id": f"{conv.id}#{n + 1}", "position": "first" if n == 0 else "followup", "recalled": found,
+                    "mode": turn.mode, "message": gold.message, "passages": list(handed_passages(bodies)),
+                })  # fmt: skip
+
+    def rate(position: str | None = None) -> float | None:
+        vals = [v["recalled"] for v in verdicts if position is None or v["position"] == position]
+        return round(sum(vals) / len(vals), 3) if vals else None
+
+    summary = {
+        "conversations": len(conversations),
+        "fact_turns": len(verdicts),
+        "context_recall": rate(),
+        "context_recall_first": rate("first"),
+        "context_recall_followup": rate("followup"),
+        "llm_turns": sum(1 for v in verdicts if v["mode"] == "llm"),
+    }
+    return {"summary": summary, "misses": [v for v in verdicts if not v["recalled"]]}
+
+
 def dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2)

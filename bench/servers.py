@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,14 @@ class FakeLLM:
     when asked to stream. ``bodies`` keeps each request as sent, so a bare client can replay the same bytes.
     """
 
-    def __init__(self, answer: str, *, words_per_chunk: int = 3, tool: str | None = None, argument: str = "query") -> None:
+    def __init__(
+        self,
+        answer: str | Callable[[dict[str, Any]], str],
+        *,
+        words_per_chunk: int = 3,
+        tool: str | None = None,
+        argument: str = "query",
+    ) -> None:
         self.answer = answer
         self.words_per_chunk = words_per_chunk
         self.tool = tool
@@ -194,6 +202,10 @@ class FakeLLM:
         content = messages[asked].get("content", "")
         return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
 
+    def answer_to(self, body: dict[str, Any]) -> str:
+        """``answer``, or what it makes of the request when it is a function of one."""
+        return self.answer(body) if callable(self.answer) else self.answer
+
     def _tool_call(self, query: str) -> dict[str, Any]:
         arguments = json.dumps({self.argument: query})
         return {"id": "call_bench", "type": "function", "function": {"name": self.tool, "arguments": arguments}}
@@ -201,7 +213,7 @@ class FakeLLM:
     def completion(self, model: str, body: dict[str, Any]) -> dict[str, Any]:
         query = self.tool_query(body)
         if query is None:
-            message: dict[str, Any] = {"role": "assistant", "content": self.answer}
+            message: dict[str, Any] = {"role": "assistant", "content": self.answer_to(body)}
         else:
             message = {"role": "assistant", "content": None, "tool_calls": [self._tool_call(query)]}
         return {
@@ -229,7 +241,7 @@ class FakeLLM:
         if query is not None:
             call = {"role": "assistant", "content": None, "tool_calls": [{"index": 0, **self._tool_call(query)}]}
             return [chunk(call), chunk({}, "tool_calls")]
-        words = re.findall(r"\S+\s*", self.answer)
+        words = re.findall(r"\S+\s*", self.answer_to(body))
         pieces = ["".join(words[i : i + self.words_per_chunk]) for i in range(0, len(words), self.words_per_chunk)]
         return [chunk({"role": "assistant", "content": ""}), *(chunk({"content": p}) for p in pieces), chunk({}, "stop")]
 

@@ -297,6 +297,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     if args.set and is_conversation_file(Path(args.set)):
         return _eval_conversations(args)
+    if args.llm_context:
+        raise InputError("--llm-context scores conversation files (see --set); this gold set holds questions")
     cases = load_cases(Path(args.set) if args.set else None)
     if args.retrieval:
         kb = _kb()
@@ -336,6 +338,8 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     conversations = load_conversations(Path(args.set))
     if args.retrieval:
         raise InputError("--retrieval scores question sets; a conversation file is scored by its answers")
+    if args.llm_context:
+        return _eval_context(args, conversations)
     result = eval_conversations(_advisor(args.offline, durable=False), conversations)
     if args.json:
         print(dump(result))
@@ -351,6 +355,24 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     for f in result["failures"]:
         why = "REFUSED" if f.get("refused") else "FAIL"
         print(f"  {why} {f['id']} [{f['kind']}] {f['message'][:70]!r} -> {f['answer'][:110]}")
+    return 0
+
+
+def _eval_context(args: argparse.Namespace, conversations: list[Any]) -> int:
+    from pathwise.bench.evaluate import dump, eval_context_recall
+
+    result = eval_context_recall(_settings(), conversations)
+    if args.json:
+        print(dump(result))
+        return 0
+    s = result["summary"]
+    print(f"context recall of the LLM path on {s['fact_turns']} fact turns of {s['conversations']} conversations (fake model on 127.0.0.1)")
+    for key in ("context_recall", "context_recall_first", "context_recall_followup"):
+        value = s[key]
+        print(f"  {key.replace('_', ' '):<24} {'n/a' if value is None else f'{value:.3f}'}")
+    print(f"  {'turns answered by the model':<24} {s['llm_turns']}/{s['fact_turns']}")
+    for m in result["misses"]:
+        print(f"  MISS {m['id']} [{m['position']}] {m['message'][:80]!r}")
     return 0
 
 
@@ -424,6 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="score a gold set (answers, or --retrieval)")
     p.add_argument("--set", metavar="FILE", help="a JSONL gold set (default: the bundled dev set)")
     p.add_argument("--retrieval", action="store_true", help="score retrieval against baselines instead of answers")
+    p.add_argument(
+        "--llm-context", action="store_true",
+        help="conversation files: the LLM path's context recall, against a fake model on 127.0.0.1 (no key needed)",
+    )  # fmt: skip
     p.add_argument("--offline", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)

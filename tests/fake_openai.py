@@ -49,6 +49,16 @@ class Reply:
     finish_reason: str | None = None
     pause_after: int = 0
     resume: threading.Event | None = None
+    tokens: bool = False  # stream pieces of a few characters, not whole words
+
+
+@dataclass(frozen=True)
+class Realistic:
+    """An answer as a capable model gives one: streamed in pieces of a few characters (a figure
+    such as "₹3–6L" arrives split, as tokens do), and, when a passage it cites was not handed
+    over this turn, first a search for it in its own words (one call per passage), then the answer."""
+
+    content: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,14 @@ class Malformed:
     """HTTP 200 whose body (or SSE event) is not JSON."""
 
     body: str = '{"id": "chatcmpl-broken", "choices": [{'
+
+
+@dataclass(frozen=True)
+class Garbled:
+    """HTTP 200 whose whole body is ``body``, not JSON and not an event stream, whatever was asked (a proxy's error page)."""
+
+    body: str = "upstream error: model worker crashed"
+    content_type: str = "text/plain"
 
 
 @dataclass(frozen=True)
@@ -87,7 +105,7 @@ class CutStream:
     clean: bool = False
 
 
-Script = Reply | Status | Malformed | Hang | CutStream
+Script = Reply | Realistic | Status | Malformed | Garbled | Hang | CutStream
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,45 @@ class Recorded:
     @property
     def stream(self) -> bool:
         return bool((self.body or {}).get("stream"))
+
+
+def _tokens(text: str) -> list[str]:
+    """Split text into pieces of up to four characters, spaces leading, that concatenate back to it exactly."""
+    import re
+
+    return re.findall(r"\s*\S{1,4}|\s+$", text)
+
+
+def _handed(body: dict[str, Any] | None) -> tuple[set[str], bool]:
+    """The passage ids the tools returned in this turn so far, and whether the model itself searched already."""
+    import re
+
+    messages = list((body or {}).get("messages", []))
+    asked = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=0)
+    ids: set[str] = set()
+    searched = False
+    for m in messages[asked:]:
+        if m.get("role") == "tool":
+            ids.update(re.findall(r'<passage id="p:([0-9a-f]+)"', str(m.get("content", ""))))
+        for call in m.get("tool_calls") or ():
+            searched = searched or not str(call.get("id", "")).startswith("call_pw_")  # not the search made before the first call
+    return ids, searched
+
+
+def _realistic(fake: FakeOpenAI, script: Realistic, body: dict[str, Any] | None) -> Reply:
+    import re
+
+    from pathwise.knowledge.corpus import bundled_article
+
+    handed, searched = _handed(body)
+    cited = dict.fromkeys(re.findall(r"\[p:([0-9a-f]{16})\]", script.content))
+    missing = [i for i in cited if i not in handed]
+    if missing and not searched:
+        text = {p.id: p.text for p in bundled_article().passages}
+        with fake._lock:
+            fake._queue.appendleft(script)  # the answer comes once the search is done
+        return Reply(tool_calls=[ToolCall("search_passages", {"query": " ".join(text[i].split()[:12])}) for i in missing if i in text])
+    return Reply(script.content, tokens=True)
 
 
 def _words(text: str) -> list[str]:
@@ -227,6 +284,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(500, "fake server: no scripted response left")
             return
         stream = bool((body or {}).get("stream"))
+        if isinstance(script, Realistic):
+            script = _realistic(self.fake, script, body)
         if isinstance(script, Status):
             self._error(script.code, script.message, script.headers)
         elif isinstance(script, Malformed):
@@ -236,6 +295,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._end_chunks()
             else:
                 self._send(200, script.body.encode(), "application/json")
+        elif isinstance(script, Garbled):
+            self._send(200, script.body.encode(), script.content_type)
         elif isinstance(script, Hang):
             script.release.wait(HANG_CAP_SECONDS)
             self.close_connection = True
@@ -300,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream_reply(self, reply: Reply, include_usage: bool) -> None:
         self._start_sse()
         self._chunk(_sse(self._delta_chunk({"role": "assistant", "content": ""})))
-        for n, delta in enumerate(_words(reply.content)):
+        for n, delta in enumerate((_tokens if reply.tokens else _words)(reply.content)):
             if reply.resume is not None and n == reply.pause_after:
                 self.wfile.flush()
                 if not reply.resume.wait(HANG_CAP_SECONDS):

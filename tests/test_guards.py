@@ -47,6 +47,13 @@ WALL = "AI Engineers hit the wall at months 8-14. You’ve built 30 workflows in
         pytest.param("A GPT-4 call on B2B data.", [], [], id="names-are-not-figures"),
         pytest.param("The article does not say.", [], [], id="no-figures"),
         pytest.param("Version 1.2.3 of the tool.", [], ["1.2.3"], id="dotted-number"),
+        pytest.param("Stay 1 month, then 5 projects.", ["Pick one path. Five of your projects break."], ["1 month"], id="a-bare-number-word-grounds-no-unit"),
+        pytest.param("Around ₹3-6 LPA in year two (months 12-24).", [ENGINEER_INCOME], [], id="lpa-and-year-two"),
+        pytest.param("After 4 years (48+ months), ₹20–50 lakh.", [ENGINEER_INCOME], [], id="years-as-months"),
+        pytest.param("From month 18 to month 36, ₹60,000 to ₹1.5 lakh.", [AUTOMATION_INCOME], [], id="mixed-units-spelled-out"),
+        pytest.param("Income in year 5 onward: ₹20-50L.", [ENGINEER_INCOME], [], id="a-year-inside-an-open-period"),
+        pytest.param("Income in years 5-6: ₹20-50L.", [ENGINEER_INCOME], ["years 5-6"], id="two-years-are-not-inside-it"),
+        pytest.param("₹3-6L\n- Year 9", [ENGINEER_INCOME], ["Year 9"], id="a-range-never-crosses-lines"),
     ],
 )
 def test_ungrounded_figures(answer, sources, ungrounded):
@@ -65,6 +72,128 @@ def test_every_fact_sheet_figure_is_grounded_in_its_passage():
 @given(st.text(alphabet="₹0123456789.,-/+% kLlakhmonthsyear to[]p:", max_size=60))
 def test_figures_are_total_and_every_text_grounds_itself(text):
     assert guards.ungrounded_figures(text, [text]) == []
+
+
+# -- figures by meaning: every equivalent form passes, any changed number fails ----------------
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def words(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens - 2] + (f"-{_ONES[ones]}" if ones else "")
+
+
+LAKH_FORMS = [
+    lambda a, b: f"₹{a}-{b}L",
+    lambda a, b: f"₹{a}–{b} lakh",
+    lambda a, b: f"{a} to {b} lakh rupees",
+    lambda a, b: f"between ₹{a} and ₹{b} lakh",
+    lambda a, b: f"₹{a}L–₹{b}L",
+    lambda a, b: f"Rs {a} lakh to Rs {b} lakh",
+    lambda a, b: f"INR {a}-{b} LPA",
+    lambda a, b: f"₹{a},00,000 to ₹{b},00,000",
+    lambda a, b: f"₹{a * 100}k-{b * 100}k",
+    lambda a, b: f"{words(a)} to {words(b)} lakh",
+]
+THOUSAND_FORMS = [
+    lambda a, b: f"₹{a}-{b}k",
+    lambda a, b: f"₹{a},000–₹{b},000",
+    lambda a, b: f"{a} to {b} thousand rupees",
+    lambda a, b: f"Rs. {a}k to {b}k",
+    lambda a, b: f"between {a}k and {b}k rupees",
+    lambda a, b: f"{words(a)} to {words(b)} thousand rupees",
+]
+MONTH_FORMS = [
+    lambda a, b: f"months {a}-{b}",
+    lambda a, b: f"{a}–{b} months",
+    lambda a, b: f"months {a} to {b}",
+    lambda a, b: f"between months {a} and {b}",
+    lambda a, b: f"from month {a} to month {b}",
+    lambda a, b: f"between {words(a)} and {words(b)} months",
+]
+YEAR_FORMS = [  # a and b in whole years: months 12a to 12b
+    lambda a, b: f"{a} to {b} years",
+    lambda a, b: f"years {a + 1}–{b}",
+    lambda a, b: f"{12 * a}-{12 * b} months",
+]
+ranges = st.tuples(st.integers(1, 98), st.integers(1, 98)).filter(lambda t: t[0] < t[1])
+
+
+def _changed(a: int, b: int, change: int, which: int) -> tuple[int, int]:
+    return (a + change, b) if which == 0 else (a, b + change)
+
+
+def _both(form, source: str, a: int, b: int, change: int, which: int) -> None:
+    assert guards.ungrounded_figures(f"It is {form(a, b)} [p:0123456789abcdef].", [source]) == [], form(a, b)
+    a2, b2 = _changed(a, b, change, which)
+    if 0 < a2 < b2 <= 99:
+        assert guards.ungrounded_figures(f"It is {form(a2, b2)}.", [source]) != [], form(a2, b2)
+
+
+@given(ranges, st.sampled_from(range(len(LAKH_FORMS))), st.integers(-5, 5).filter(bool), st.integers(0, 1))
+def test_every_form_of_a_lakh_range_passes_and_a_changed_one_fails(ab, form, change, which):
+    a, b = ab
+    _both(LAKH_FORMS[form], f"Engineers: ₹{a}-{b}L (12-24).", a, b, change, which)
+
+
+@given(ranges, st.sampled_from(range(len(THOUSAND_FORMS))), st.integers(-5, 5).filter(bool), st.integers(0, 1))
+def test_every_form_of_a_thousands_range_passes_and_a_changed_one_fails(ab, form, change, which):
+    a, b = ab
+    _both(THOUSAND_FORMS[form], f"Automation: ₹{a}-{b}k monthly.", a, b, change, which)
+
+
+@given(ranges, st.sampled_from(range(len(MONTH_FORMS))), st.integers(-5, 5).filter(bool), st.integers(0, 1))
+def test_every_form_of_a_month_range_passes_and_a_changed_one_fails(ab, form, change, which):
+    a, b = ab
+    _both(MONTH_FORMS[form], f"They hit the wall at months {a}-{b}.", a, b, change, which)
+
+
+@given(st.tuples(st.integers(0, 7), st.integers(1, 8)).filter(lambda t: t[0] < t[1]), st.sampled_from(range(len(YEAR_FORMS))),
+       st.integers(-2, 2).filter(bool), st.integers(0, 1))  # fmt: skip
+def test_a_month_range_in_years_passes_and_a_changed_one_fails(ab, form, change, which):
+    a, b = ab
+    source = f"Income grows in months {12 * a}-{12 * b}."
+    assert guards.ungrounded_figures(f"It is {YEAR_FORMS[form](a, b)}.", [source]) == [], YEAR_FORMS[form](a, b)
+    a2, b2 = _changed(a, b, change, which)
+    if 0 <= a2 < b2:
+        assert guards.ungrounded_figures(f"It is {YEAR_FORMS[form](a2, b2)}.", [source]) != []
+
+
+@given(st.integers(1, 8), st.integers(-3, 3).filter(bool))
+def test_a_year_by_its_number_is_its_twelve_months(year, change):
+    source = f"Then months {12 * (year - 1)}-{12 * year} pay best."
+    for form in (f"year {year}", f"year {words(year)}", f"in years {year}-{year}"):
+        assert guards.ungrounded_figures(f"Best in {form}.", [source]) == [], form
+    if year + change >= 1:
+        assert guards.ungrounded_figures(f"Best in year {year + change}.", [source]) != []
+
+
+@given(st.integers(1, 99), st.integers(-6, 6).filter(bool))
+def test_a_duration_in_months_or_years_or_words_passes_and_a_changed_one_fails(months, change):
+    source = f"Commit for {months} months minimum."
+    forms = [f"{months} months", f"{words(months)} months"]
+    if months % 12 == 0:
+        forms += [f"{months // 12} years", f"{words(months // 12)} years"]
+    if months == 18:
+        forms += ["a year and a half", "one and a half years", "1.5 years"]
+    for form in forms:
+        assert guards.ungrounded_figures(f"Stay {form}.", [source]) == [], form
+    if months + change > 0:
+        assert guards.ungrounded_figures(f"Stay {months + change} months.", [source]) != []
+        assert guards.ungrounded_figures(f"Stay {words(min(99, months + change))} months.", [source]) != [] or months + change > 99
+
+
+@given(st.integers(1, 99), st.integers(-9, 9).filter(bool))
+def test_a_percentage_in_any_spelling_passes_and_a_changed_one_fails(pct, change):
+    source = f"Foundation models cover {pct}% of use cases."
+    for form in (f"{pct}%", f"{pct} percent", f"{words(pct)} per cent"):
+        assert guards.ungrounded_figures(f"About {form}.", [source]) == [], form
+    if 0 < pct + change <= 99:
+        assert guards.ungrounded_figures(f"About {words(pct + change)} percent.", [source]) != []
 
 
 # -- markup ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ session's history clean, and let the next turn work.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
@@ -15,6 +16,7 @@ from fake_openai import (
     CutStream,
     FakeKB,
     FakeOpenAI,
+    Garbled,
     Hang,
     Malformed,
     Reply,
@@ -127,17 +129,17 @@ def test_a_429_then_success_is_retried(server, tmp_path):
 # -- faults ------------------------------------------------------------------------------
 
 FAULTS = [
-    pytest.param([Status(401, "Incorrect API key provided")], 0, "the model server rejected the API key (401)", id="401"),
-    pytest.param(
-        [Status(429, headers={"retry-after-ms": "1"})] * 2, 1, "rate-limiting requests (429), still after 1 retries", id="429-after-retries"
-    ),
-    pytest.param([Status(500)], 0, "the model server failed (500)", id="500"),
-    pytest.param([Malformed()], 0, "the model server sent a malformed response", id="malformed-json"),
-    pytest.param([CutStream(ANSWER, after=3)], 0, "the connection to the model server dropped mid-answer", id="stream-cut"),
-    pytest.param([SEARCH, CutStream(ANSWER, after=3)], 0, "the connection to the model server dropped mid-answer", id="stream-cut-after-tool"),
-    pytest.param([SEARCH, Status(500)], 0, "the model server failed (500)", id="500-after-tool"),
+    pytest.param([Status(401, "Incorrect API key provided")], 0, "the model service refused the API key", id="401"),
+    pytest.param([Status(429, headers={"retry-after-ms": "1"})] * 2, 1, "the model service is busy", id="429-after-retries"),
+    pytest.param([Status(500)], 0, "the model service had an internal error", id="500"),
+    pytest.param([Malformed()], 0, "the model's reply could not be read", id="malformed-json"),
+    pytest.param([Garbled()], 0, "the model's reply could not be read", id="http-200-not-json"),
+    pytest.param([Garbled("<html><h1>502 Bad Gateway</h1></html>", "text/html")], 0, "the model's reply could not be read", id="http-200-html-page"),
+    pytest.param([CutStream(ANSWER, after=3)], 0, "the connection to the model service dropped mid-answer", id="stream-cut"),
+    pytest.param([SEARCH, CutStream(ANSWER, after=3)], 0, "the connection to the model service dropped mid-answer", id="stream-cut-after-tool"),
+    pytest.param([SEARCH, Status(500)], 0, "the model service had an internal error", id="500-after-tool"),
     pytest.param([SEARCH, CutStream(ANSWER, after=3, clean=True)], 0, "ended the answer without finishing it", id="stream-ends-early"),
-    pytest.param([Reply(ANSWER, finish_reason="length")], 0, "the model's answer hit its length limit", id="length-limit"),
+    pytest.param([Reply(ANSWER, finish_reason="length")], 0, "the model's answer was cut off at its length limit", id="length-limit"),
 ]
 
 
@@ -172,7 +174,7 @@ def test_a_hanging_server_times_out(server, tmp_path):
 
 def test_a_refused_connection(tmp_path):
     agent = agent_for(settings_for(closed_port_url(), tmp_path))
-    with pytest.raises(LLMUnavailable, match=r"cannot reach the model server at http://127\.0\.0\.1:\d+/v1"):
+    with pytest.raises(LLMUnavailable, match=r"cannot reach the model service at http://127\.0\.0\.1:\d+/v1"):
         agent.reply("s", "When do AI engineers burn out?")
 
 
@@ -207,3 +209,71 @@ def test_the_api_key_never_reaches_the_log(server, tmp_path, caplog):
     assert any(r.name == "pathwise.llm" for r in caplog.records)
     assert SECRET not in caplog.text
     assert "DO-NOT-LOG" not in caplog.text
+
+
+# -- what the person and the log see of each fault ---------------------------------------
+
+TOLD = [
+    pytest.param([Status(401, "Incorrect API key provided")], {}, "the model service refused the API key", id="401"),
+    pytest.param([Status(429, headers={"retry-after-ms": "1"})], {}, "the model service is busy", id="429"),
+    pytest.param([Status(503)], {}, "the model service had an internal error", id="503"),
+    pytest.param([Garbled()], {}, "the model's reply could not be read", id="http-200-not-json"),
+    pytest.param([Garbled("not json", "application/json")], {"json_only": True}, "the model's reply could not be read", id="http-200-not-json-unstreamed"),
+    pytest.param([Malformed()], {}, "the model's reply could not be read", id="broken-event"),
+    pytest.param([CutStream(ANSWER, after=3)], {}, "the connection to the model service dropped mid-answer", id="stream-cut"),
+    pytest.param([Reply(ANSWER, finish_reason="length")], {}, "the model's answer was cut off at its length limit", id="length-limit"),
+    pytest.param([Reply("AI Engineers hit the wall at months 3-5, the article says.")], {}, "gave figures the article does not state", id="invented-figure"),
+]
+
+
+def _advisor(kb, settings: Settings, *, json_only: bool = False):
+    """The advisor over the real knowledge base (the offline answer needs it) with the agent against ``settings``."""
+    from pathwise.agent.advisor import Advisor
+
+    model = build_chat_model(settings)
+    if json_only:
+        model = model.model_copy(update={"streaming": False, "disable_streaming": True})
+    return Advisor(kb, settings=settings, llm=LLMAgent(kb, model, settings=settings))
+
+
+def _told(advisor, caplog) -> tuple[str, list[logging.LogRecord]]:
+    with caplog.at_level(logging.WARNING):
+        turn = advisor.reply("s", "When do AI engineers burn out?")
+    assert turn.mode == "offline" and turn.notice
+    return turn.notice, [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(("scripts", "options", "words"), TOLD)
+def test_each_fault_is_one_warning_line_and_a_notice_in_words(kb, server, tmp_path, caplog, scripts, options, words):
+    server.enqueue(*scripts)
+    notice, warnings = _told(_advisor(kb, settings_for(server.base_url, tmp_path), **options), caplog)
+
+    assert notice == f"Offline mode for this answer: {words}" or notice.endswith(words)
+    assert not re.search(r"\(\d{3}\)|Error\b|Exception\b|\(\w+Error\)", notice), notice
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert warnings[0].exc_info is None and "Traceback" not in caplog.text
+
+
+def test_a_timeout_is_one_warning_line_and_a_notice_in_words(kb, server, tmp_path, caplog):
+    release = threading.Event()
+    server.enqueue(Hang(release))
+    try:
+        notice, warnings = _told(_advisor(kb, settings_for(server.base_url, tmp_path, llm_timeout=0.3)), caplog)
+    finally:
+        release.set()
+    assert notice.endswith("the model did not answer within 0.3 s")
+    assert len(warnings) == 1 and warnings[0].exc_info is None
+
+
+def test_an_unreachable_service_is_one_warning_line_and_a_notice_in_words(kb, tmp_path, caplog):
+    notice, warnings = _told(_advisor(kb, settings_for(closed_port_url(), tmp_path)), caplog)
+    assert "cannot reach the model service at http://127.0.0.1:" in notice
+    assert len(warnings) == 1 and warnings[0].exc_info is None
+
+
+def test_the_traceback_is_there_at_debug(kb, server, tmp_path, caplog):
+    server.enqueue(Garbled())
+    with caplog.at_level(logging.DEBUG, logger="pathwise.llm"):
+        _advisor(kb, settings_for(server.base_url, tmp_path)).reply("s", "When do AI engineers burn out?")
+    debug = [r for r in caplog.records if r.name == "pathwise.llm" and r.levelno == logging.DEBUG and r.exc_info]
+    assert len(debug) == 1
