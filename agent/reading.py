@@ -337,7 +337,7 @@ class Reader:
         if not questions:
             return Plan(text=text, intent="greeting")
         prior = state.topic if state.topic != "fit" else None
-        plans = [self._read_question(q, story, state, prior) for q in questions[:2]]
+        plans = [self._read_question(q, story, state, prior, search) for q in questions[:2]]
         fit = self._fit(text, state, plans)
         if fit is not None:
             return fit
@@ -360,9 +360,10 @@ class Reader:
         return plan
 
     # -- steps ------------------------------------------------------------------------------
-    def _vote(self, text: str, prior: str | None = None, context: str = "") -> tuple[Vote, Any, list[Hit]]:
+    def _vote(self, text: str, prior: str | None = None, context: str = "", search: bool = True) -> tuple[Vote, Any, list[Hit]]:
         """The vote on ``text`` alone, with a ``context`` (the story before a question) on both, and
-        on the topics of the passages a search for them finds; also the vector and hits it used."""
+        (with ``search``) on the topics of the passages a search for them finds; also the vector
+        and hits it used. Without ``search`` (a model reads the passages) the store is not searched."""
         searched = f"{context} {text}" if context else text
         vector, whole = (self.kb.embed_many([text, searched]) if context else [self.kb.embed(text)] * 2)  # one model call
         views = [self.kb.neighbours(vector, NEIGHBOURS)]
@@ -376,6 +377,8 @@ class Reader:
             lexical, strength = self.kb.lexical_neighbours(words, NEIGHBOURS)
             views.append([(e, LEXICAL_SCALE * r) for e, r in lexical])
             weights.append(weight * min(1.0, strength / LEXICAL_FULL))
+        if not search:
+            return vote(*views, prior=prior, weights=weights, dense=2 if context else 1), vector, []
         hits = self.kb.search(searched, 6, vector=whole)
         # What the passages found are about, as far as they are close to the message at all.
         closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
@@ -383,10 +386,10 @@ class Reader:
         found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
         return vote(*views, prior=prior, found=found, weights=weights, dense=2 if context else 1), vector, hits
 
-    def _read_question(self, question: str, story: str, state: SessionState, prior: str | None) -> Plan:
+    def _read_question(self, question: str, story: str, state: SessionState, prior: str | None, search: bool = True) -> Plan:
         """One question of the message: read on its own (with the conversation's topic as a prior),
         then, when it says little by itself, with the story told before it or the last turn."""
-        own, vector, hits = self._vote(question, prior, story)
+        own, vector, hits = self._vote(question, prior, story, search)
         q = question.lower().replace("’", "'")
         path = detect_path(q) or (detect_path(story) if story else None)
         period = parse_period(q) or (parse_period(story, vague=False) if story else None)
@@ -606,8 +609,9 @@ def _add_signal(answers: FitAnswers, trait: str) -> None:
 
 
 def _far(own: Vote, hits: list[Hit]) -> bool:
-    """Nothing in the article or the bank comes close: "how do I fix a leaking tap?"."""
-    closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
+    """Nothing in the article or the bank comes close: "how do I fix a leaking tap?". Unknown
+    without a search (a model reads the passages then, and judges the scope itself)."""
+    closest = max((h.similarity or 0.0) for h in hits) if hits else 1.0
     return closest < FAR_PASSAGE and own.score < FAR_EXAMPLE
 
 

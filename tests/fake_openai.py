@@ -519,7 +519,9 @@ def _scripted_class() -> type:
 
 
 class FakeKB:
-    """The three members the agent uses, over the bundled article, with naive keyword search."""
+    """The members the agent and the offline reading use, over the bundled article and its question
+    bank, with naive keyword search. A message's "vector" is its own words; two messages are as
+    close as the share of words they have in common."""
 
     def __init__(self, passages: list[Any] | None = None, facts: Any = None) -> None:
         from pathwise.knowledge.corpus import bundled_article
@@ -529,7 +531,37 @@ class FakeKB:
         self.facts = facts if facts is not None else bundled_facts()
         self.queries: list[str] = []
 
-    def search(self, query: str, k: int = 5) -> list[Any]:
+    def embed(self, text: str) -> Any:
+        return text
+
+    def embed_many(self, texts: list[str]) -> list[Any]:
+        return list(texts)
+
+    def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[tuple[Any, float]]:
+        from pathwise.knowledge.bank import bundled_examples
+
+        words = _terms(str(vector))
+        scored = []
+        for e in bundled_examples():
+            if (e.route == "trait") == traits:
+                theirs = _terms(e.q)
+                scored.append((e, len(words & theirs) / (len(words | theirs) or 1)))
+        scored.sort(key=lambda s: -s[1])
+        return scored[:k]
+
+    def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Any, float]], float]:
+        return [], 0.0
+
+    def passage_topics(self, ids: list[str]) -> dict[str, float]:
+        return {}
+
+    def adjacent(self, ids: list[str]) -> list[str]:
+        return list(ids)
+
+    def sentence_similarity(self, text: str, hits: list[Any], vector: Any = None) -> dict[str, float]:
+        return {}
+
+    def search(self, query: str, k: int = 5, *, vector: Any = None) -> list[Any]:
         from pathwise.knowledge.types import Hit
 
         self.queries.append(query)
