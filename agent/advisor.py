@@ -222,6 +222,9 @@ class _Quarantined:
     def passage_topics(self, ids: list[str]) -> dict[str, float]:
         return self._kb.passage_topics(ids)
 
+    def knows(self, term: str) -> bool:
+        return self._kb.knows(term)
+
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[Any], float]:
         return self._kb.lexical_neighbours(text, k)
 

@@ -177,6 +177,9 @@ class KnowledgeBase:
     def passage_topics(self, ids: list[str]) -> dict[str, float]:
         return self._read(lambda: self.retriever.passage_topics(ids))
 
+    def knows(self, term: str) -> bool:
+        return self._read(lambda: self.retriever.knows(term))
+
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Example, float]], float]:
         return self._read(lambda: self.retriever.lexical_neighbours(text, k))
 

@@ -66,6 +66,7 @@ class _Index:
     topics: dict[str, dict[str, float]] = field(init=False)  # passage -> the topics of the questions it answers
     bank_bm25: BM25 | None = field(init=False)  # the examples' words, for a lexical reading of a message
     bank_messages: list[Example] = field(init=False)  # the examples that are messages (not trait clauses)
+    bank_words: frozenset[str] = field(init=False)
     message_rows: Any = field(init=False)
     trait_rows: Any = field(init=False)
     keyed_rows: Any = field(init=False)  # the examples that point at passages
@@ -96,6 +97,8 @@ class _Index:
         messages = [e for e in self.examples if e.route != "trait"]
         object.__setattr__(self, "bank_messages", messages)
         object.__setattr__(self, "bank_bm25", BM25([tokenize(e.q) for e in messages]) if messages else None)
+        # The words people use of the article's world: its examples' words, the off-topic ones aside.
+        object.__setattr__(self, "bank_words", frozenset(t for e in messages if e.route != "offtopic" for t in tokenize(e.q)))
 
 
 class HybridRetriever:
@@ -149,6 +152,11 @@ class HybridRetriever:
         sims = index.vectors[rows] @ np.asarray(vector, dtype=np.float32)
         top = np.argsort(-sims)[:k]
         return [(index.examples[rows[i]], float(sims[i])) for i in top]
+
+    def knows(self, term: str) -> bool:
+        """Whether a (stemmed) word occurs in a stored passage or in a bank example."""
+        index = self._index()
+        return term in index.bm25.index or term in index.bank_words
 
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Example, float]], float]:
         """The examples sharing the most (rarity-weighted) words with ``text``, each with its BM25

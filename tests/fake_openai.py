@@ -555,6 +555,9 @@ class FakeKB:
     def passage_topics(self, ids: list[str]) -> dict[str, float]:
         return {}
 
+    def knows(self, term: str) -> bool:
+        return True
+
     def adjacent(self, ids: list[str]) -> list[str]:
         return list(ids)
 
