@@ -248,17 +248,21 @@ class ServedApp:
     """``pathwise serve`` in its own process (as deployed: its queue, limits and durable sessions),
     on a free 127.0.0.1 port, ready once it prints its "page ready" line."""
 
-    def __init__(self, home: Path, cache_dir: Path, *, ready_timeout: float = 180.0) -> None:
+    def __init__(
+        self, home: Path, cache_dir: Path, *, ready_timeout: float = 180.0, env: dict[str, str] | None = None
+    ) -> None:
+        """``env`` adds to or overrides the environment below (a model, a database, a Chroma server)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = home.with_suffix(".serve.log")
         self._log = self.log.open("wb")
-        env = child_env(
-            PATHWISE_HOME=str(home), PATHWISE_CACHE_DIR=str(cache_dir), PATHWISE_OFFLINE="1",
-            PATHWISE_CHROMA_URL="", PATHWISE_AUTH="",
+        env = child_env(**{
+            "PATHWISE_HOME": str(home), "PATHWISE_CACHE_DIR": str(cache_dir), "PATHWISE_OFFLINE": "1",
+            "PATHWISE_CHROMA_URL": "", "PATHWISE_AUTH": "",
             # the load generator is many people behind one address: the per-address limit would refuse them
-            PATHWISE_RATE_LIMIT_PER_MINUTE="1000000", PATHWISE_RATE_LIMIT_BURST="100000",
-        )
+            "PATHWISE_RATE_LIMIT_PER_MINUTE": "1000000", "PATHWISE_RATE_LIMIT_BURST": "100000",
+            **(env or {}),
+        })
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pathwise", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
