@@ -181,25 +181,39 @@ def test_one_conversation_handed_between_two_served_replicas(replicas: Any, mode
     ]
 
 
+class HeldFake(FakeOpenAI):
+    """The fake server, holding its first answer back until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    def _next(self, recorded: Any) -> Any:
+        script = super()._next(recorded)
+        if not self.holding.is_set():
+            self.holding.set()
+            self.release.wait(PROCESS_TIMEOUT)
+        return script
+
+
 def test_two_replicas_answering_one_conversation_at_once_keep_every_turn_in_order(
     replicas: Any, database_url: str
 ) -> None:
     """Both replicas get a turn of one session at the same moment: the model's memory and the
     session store both end up with both turns, in the same order, neither one dropped."""
-    with SignallingFake() as server:
-        release = threading.Event()
-        server.enqueue(Hang(release), Reply("Second answer."))
+    with HeldFake() as server:
+        server.enqueue(Reply("First answer."), Reply("Second answer."))
         a, b = Chat(replicas(**llm_env(server))), Chat(replicas(**llm_env(server)))
         try:
             a.ask("warm", "")  # both replicas up before the race
             b.ask("warm", "")
             a.send("s", "First question?")
-            assert server.hanging.wait(PROCESS_TIMEOUT)
+            assert server.holding.wait(PROCESS_TIMEOUT), "A's turn never reached the model"
             b.send("s", "Second question?")  # waits for A's turn: it holds the conversation's lock
-            release.set()
+            server.release.set()
             first, second = a.receive(), b.receive()
         finally:
-            release.set()
+            server.release.set()
             a.close()
             b.close()
     assert first["mode"] == "llm" and second["mode"] == "llm"
@@ -207,7 +221,8 @@ def test_two_replicas_answering_one_conversation_at_once_keep_every_turn_in_orde
     assert sent_to_model(server.requests[-1]) == [
         *pairs(("First question?", first["answer"])), ("user", "Second question?")
     ]
-    assert stored_history(database_url, "s") == [("First question?", first["answer"]), ("Second question?", "Second answer.")]
+    assert first["answer"] == "First answer."
+    assert stored_history(database_url, "s") == [("First question?", "First answer."), ("Second question?", "Second answer.")]
 
 
 def test_sigkill_of_one_replica_mid_turn_loses_only_that_turn(replicas: Any, database_url: str) -> None:

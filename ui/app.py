@@ -335,7 +335,8 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
     def forget(request: gr.Request) -> None:
         conv = conversations.pop(request.session_hash or "")
         if conv is not None:
-            advisor.reset(conv.thread)
+            if not settings.database_url:  # shared, the browser may be carrying the conversation on with another replica
+                advisor.reset(conv.thread)
             export_path(conv).unlink(missing_ok=True)
 
     with gr.Blocks(title="pathwise: AI Engineer or AI Automation Specialist?", analytics_enabled=False) as app:
