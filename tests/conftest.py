@@ -117,9 +117,9 @@ class PostgresServer:
     def __init__(self, url: str | None) -> None:
         self.cluster = None
         if url is None:
-            from postgres import Cluster
+            from pathwise.bench.servers import PostgresCluster
 
-            self.cluster = Cluster()
+            self.cluster = PostgresCluster()
             url = self.cluster.url
         self.url = url
 

@@ -25,13 +25,13 @@ from typing import Any
 import psycopg
 import pytest
 from fake_openai import FakeOpenAI, Hang, Reply, Status
-from postgres import Cluster
 from test_reliability import PROCESS_TIMEOUT, SignallingFake, pairs, searched_for, sent_to_model
 from test_soak import CODE, FlakyOpenAI, codes, percentile
 
 from pathwise.agent.advisor import Advisor
 from pathwise.agent.sessions import PostgresSessionStore
-from pathwise.bench.servers import ServedApp
+from pathwise.bench.servers import PostgresCluster as Cluster
+from pathwise.bench.servers import ServedApp, ServerError
 from pathwise.config import Settings
 from pathwise.database import Database
 from pathwise.errors import StoreError
@@ -333,7 +333,7 @@ def own_cluster() -> Iterator[Cluster]:
     """A PostgreSQL server of the test's own, to stop and start under a running app."""
     try:
         cluster = Cluster()
-    except (RuntimeError, OSError) as exc:
+    except (ServerError, OSError) as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is needed in CI: {exc}")
         pytest.skip(f"no PostgreSQL: {exc}")
