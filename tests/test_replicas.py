@@ -64,6 +64,7 @@ class Chat:
     """A `pathwise chat --jsonl` replica that stays up: one line in, one answer line out."""
 
     def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pathwise", "chat", "--jsonl"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -155,6 +156,8 @@ def test_one_conversation_handed_between_two_chat_processes(replicas: Any, datab
     assert stored_history(database_url, "s") == [
         (INCOME, ANSWER_1), ("And AI engineers?", second["answer"]), ("Why?", ANSWER_3)
     ]
+    for home in (Path(a.env["PATHWISE_HOME"]), Path(b.env["PATHWISE_HOME"])):  # nothing another replica needs
+        assert [p.name for p in home.rglob("*") if p.is_file()] == [], home
 
 
 def test_one_conversation_handed_between_two_served_replicas(replicas: Any, model_cache: Path, tmp_path: Path) -> None:
