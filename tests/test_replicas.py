@@ -160,7 +160,7 @@ def test_one_conversation_handed_between_two_chat_processes(replicas: Any, datab
         assert [p.name for p in home.rglob("*") if p.is_file()] == [], home
 
 
-def test_one_conversation_handed_between_two_served_replicas(replicas: Any, model_cache: Path, tmp_path: Path) -> None:
+def test_one_conversation_handed_between_two_served_replicas(replicas: Any, model_cache: Path, database_url: str) -> None:
     """Two `pathwise serve` processes; one browser session's turns go A, B, A (no session affinity)."""
     from gradio_client import Client
 
@@ -174,6 +174,7 @@ def test_one_conversation_handed_between_two_served_replicas(replicas: Any, mode
             to_b.session_hash = to_a.session_hash  # one browser, its requests spread over both replicas
             first = to_a.predict(INCOME, api_name="/chat")
             second = to_b.predict("And AI engineers?", api_name="/chat")
+            to_b.predict(-1, False, api_name="/feedback")  # a thumbs down on B's answer, kept in the database
             third = to_a.predict("Why?", api_name="/chat")
     assert (first["mode"], first["answer"]) == ("llm", ANSWER_1)
     assert second["mode"] == "offline" and "₹3-6L" in second["answer"] and "₹10-30k" not in second["answer"]
@@ -182,6 +183,9 @@ def test_one_conversation_handed_between_two_served_replicas(replicas: Any, mode
     assert [m for m in sent_to_model(server.requests[2]) if m[0] == "user"] == [
         ("user", INCOME), ("user", "And AI engineers?"), ("user", "Why?")
     ]
+    with psycopg.connect(database_url) as db:
+        votes = db.execute("SELECT question, liked, mode FROM pathwise_feedback").fetchall()
+    assert votes == [("And AI engineers?", False, "offline")]
 
 
 class HeldFake(FakeOpenAI):
