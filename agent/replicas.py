@@ -13,7 +13,7 @@ from pathwise.errors import LLMUnavailable, StoreError
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
-    from pathwise.agent.models import StreamEvent
+    from pathwise.agent.models import StreamEvent, Turn
     from pathwise.database import Database
 
 log = logging.getLogger("pathwise.replicas")
@@ -76,6 +76,12 @@ class OneTurnAtATime:
                 yield from self._agent.stream(session_id, message, **kwargs)
             finally:
                 self._agent.settle(session_id)  # the turn's write is in (or rolled back) before the lock goes
+
+    def reply(self, session_id: str, message: str) -> Turn:
+        for event in self.stream(session_id, message):
+            if event.kind == "turn" and event.turn is not None:
+                return event.turn
+        raise LLMUnavailable("the model gave no answer")
 
     def record_offline_turn(self, session_id: str, user_text: str, answer_text: str) -> None:
         with self._held(session_id):
