@@ -19,6 +19,7 @@ from pathwise.errors import InputError, LLMUnavailable
 
 if TYPE_CHECKING:
     from pathwise.config import Settings
+    from pathwise.database import Database
     from pathwise.knowledge.base import KnowledgeBase
     from pathwise.knowledge.facts import FactSheet
     from pathwise.knowledge.types import Hit
@@ -77,12 +78,23 @@ class Advisor:
         from pathwise.knowledge.base import KnowledgeBase
 
         settings = settings or get_settings()
+        db = None
+        if durable and settings.database_url:  # before the store: an unreachable database is the first thing said
+            from pathwise.database import connect
+
+            db = connect(settings)
         kb = KnowledgeBase.open(settings)
-        sessions = SessionStore(
-            Path(settings.home) / "sessions.sqlite3" if durable else None,
-            max_sessions=settings.max_sessions,
-            max_turns=settings.history_turns,
-        )
+        sessions: SessionStore
+        if db is not None:
+            from pathwise.agent.sessions import PostgresSessionStore
+
+            sessions = PostgresSessionStore(db, max_sessions=settings.max_sessions, max_turns=settings.history_turns)
+        else:
+            sessions = SessionStore(
+                Path(settings.home) / "sessions.sqlite3" if durable else None,
+                max_sessions=settings.max_sessions,
+                max_turns=settings.history_turns,
+            )
         llm, notice = None, None
         if offline or settings.offline:
             notice = "Offline mode: answers come straight from the article, without a language model."
@@ -95,8 +107,12 @@ class Advisor:
                 kb,
                 chat_model or build_chat_model(settings),
                 settings=settings,
-                checkpointer=_durable_checkpointer(Path(settings.home)) if durable else None,
+                checkpointer=_durable_checkpointer(Path(settings.home), db) if durable else None,
             )
+            if db is not None:
+                from pathwise.agent.replicas import OneTurnAtATime
+
+                llm = OneTurnAtATime(llm, db, wait=settings.llm_timeout + settings.database_timeout)
         if notice:
             log.info(notice)
         return cls(kb, settings=settings, llm=llm, sessions=sessions, startup_notice=notice)
@@ -242,8 +258,12 @@ class _Quarantined:
         return out
 
 
-def _durable_checkpointer(home: Path) -> Any:
-    """The LLM's conversation memory in SQLite beside the sessions, so it survives restarts."""
+def _durable_checkpointer(home: Path, db: Database | None = None) -> Any:
+    """The LLM's conversation memory in the database, or in SQLite beside the sessions: it survives restarts."""
+    if db is not None:
+        from pathwise.agent.replicas import postgres_memory
+
+        return postgres_memory(db)
     import sqlite3
 
     from langgraph.checkpoint.sqlite import SqliteSaver

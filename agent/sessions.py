@@ -1,4 +1,4 @@
-"""Per-session conversation state: bounded, isolated, and (with a path) durable in SQLite."""
+"""Per-session conversation state: bounded, isolated, and durable in SQLite (with a path) or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from pathwise.errors import StoreError
+
+if TYPE_CHECKING:
+    from pathwise.database import Database
 
 MAX_SESSION_ID = 128
 
@@ -195,3 +199,70 @@ class SessionStore:
         except (ValueError, TypeError):
             log.warning("the saved state of session %s is unreadable; starting it afresh", session_id)
             return SessionState(), row[1]
+
+
+class PostgresSessionStore(SessionStore):
+    """Sessions in PostgreSQL, shared by every replica on the database; an LRU of them in memory.
+
+    A read costs one round trip and carries the state only when the row's version is not the
+    cached one. An append is one transaction that locks the row, merges the exchange into the
+    state as it is now and bumps the version: two replicas appending to one session at once
+    keep both exchanges, in the order they committed.
+    """
+
+    def __init__(self, db: Database, *, max_sessions: int = 1000, max_turns: int = 20) -> None:
+        super().__init__(None, max_sessions=max_sessions, max_turns=max_turns)
+        self.db = db
+
+    def get(self, session_id: str) -> SessionState:
+        with self._lock:
+            cached = self._cache.get(session_id)
+        with self.db.connection("read the conversation") as conn:
+            row = conn.execute(
+                "SELECT version, CASE WHEN version = %s THEN NULL ELSE state END FROM pathwise_sessions WHERE id = %s",
+                (cached[1] if cached else -1, session_id),
+            ).fetchone()
+        with self._lock:
+            if row is None:  # never saved, or cleared by another replica
+                self._cache.pop(session_id, None)
+                return SessionState()
+            if row[1] is None and cached is not None:
+                found = cached
+            else:
+                found = (_parse(session_id, row[1]), row[0])
+            self._remember(session_id, *found)
+            return found[0].model_copy(deep=True)
+
+    def append(self, session_id: str, exchange: Exchange, state: SessionState) -> None:
+        locked = "SELECT state, version FROM pathwise_sessions WHERE id = %s FOR UPDATE"
+        with self.db.connection("save the conversation") as conn, conn.transaction():
+            row = conn.execute(locked, (session_id,)).fetchone()
+            if row is None:  # a new session: a row to lock first, so a first turn on another replica waits for this one
+                conn.execute(
+                    "INSERT INTO pathwise_sessions (id, state, version) VALUES (%s, '{}', 0) ON CONFLICT (id) DO NOTHING",
+                    (session_id,),
+                )
+                row = conn.execute(locked, (session_id,)).fetchone()
+                assert row is not None
+            merged = self._merged(_parse(session_id, row[0]), exchange, state)
+            version = row[1]
+            conn.execute(
+                "UPDATE pathwise_sessions SET state = %s, version = %s, updated = now() WHERE id = %s",
+                (merged.model_dump_json(), version + 1, session_id),
+            )
+        with self._lock:
+            self._remember(session_id, merged, version + 1)
+
+    def reset(self, session_id: str) -> None:
+        with self._lock:
+            self._cache.pop(session_id, None)
+        with self.db.connection("clear the conversation") as conn:
+            conn.execute("DELETE FROM pathwise_sessions WHERE id = %s", (session_id,))
+
+
+def _parse(session_id: str, text: str) -> SessionState:
+    try:
+        return SessionState.model_validate_json(text)
+    except ValueError:
+        log.warning("the saved state of session %s is unreadable; starting it afresh", session_id)
+        return SessionState()

@@ -67,6 +67,9 @@ class Plan:
     beyond: bool = True
     beyond_sessions: int = 40  # per app process
     beyond_threads: int = 10  # per app process
+    replicas: bool = True  # two `pathwise serve` on one PostgreSQL (a throwaway cluster), and a turn on PostgreSQL vs SQLite
+    replica_sessions: int = 20
+    replica_threads: int = 8
     llm_turns: int = 24  # a p50 over fewer moves by milliseconds from run to run
     baseline_imports: bool = True
     seed: int = 7
@@ -74,7 +77,7 @@ class Plan:
 
 QUICK = Plan(
     "quick", search_reps=3, turn_reps=1, cold_reps=1, split_reps=1, ingest_passages=200, sizes=(), http_concurrency=(10,),
-    store_modes=False, beyond=False, llm_turns=5, baseline_imports=False,
+    store_modes=False, beyond=False, replicas=False, llm_turns=5, baseline_imports=False,
 )
 STANDARD = Plan("standard")
 FULL = Plan("full", sizes=(1_000, 10_000, 100_000))
@@ -189,6 +192,8 @@ class _Bench:
                 self.section("store_modes", self.store_modes)
             if self.plan.beyond:
                 self.section("beyond", self.beyond)
+            if self.plan.replicas:
+                self.section("replicas", lambda: self.replicas(kb))
             # last: gradio_client and LangGraph leave imports and threads behind in this process
             self.section("http", self.http)
             self.section("llm", lambda: self.llm(main))
@@ -573,6 +578,87 @@ class _Bench:
                     p.close()
         out["chroma_server_rss_mb"] = self._server.rss_mb()
         return out
+
+
+    def replicas(self, kb: KnowledgeBase) -> dict[str, Any]:
+        """Two `pathwise serve` replicas on one PostgreSQL: turns/s and p95 against one replica,
+        each session's turns alternating between them; and one turn's latency with its session
+        in PostgreSQL against SQLite. Reported, not judged: client, replicas and database share
+        this machine's CPUs."""
+        from gradio_client import Client
+
+        from pathwise.agent.advisor import Advisor
+        from pathwise.agent.sessions import PostgresSessionStore, SessionStore
+        from pathwise.bench.servers import PostgresCluster, ServedApp, ServerError
+        from pathwise.database import Database
+
+        try:
+            cluster = PostgresCluster()
+        except (ServerError, OSError) as exc:
+            return {"available": False, "reason": str(exc)}
+        try:
+            out: dict[str, Any] = {
+                "setup": "PostgreSQL 127.0.0.1 (throwaway cluster, fsync off), offline advisor, "
+                + ("one `chroma run` server" if self._server else "an embedded store per replica"),
+                "cpus": os.cpu_count(),
+            }
+            convs = conversations([c.turns for c in self.cases], len(self.cases), self.plan.turns_per_session)
+            db = Database(cluster.new_database(), timeout=10)
+            try:
+                stores = {
+                    "sqlite": SessionStore(self.tmp / "replicas-sessions.sqlite3"),
+                    "postgresql": PostgresSessionStore(db),
+                }
+                advisors = {name: Advisor(kb, settings=self.local("replicas-turns"), sessions=store) for name, store in stores.items()}
+                ms: dict[str, list[float]] = {name: [] for name in advisors}
+                for name, advisor in advisors.items():
+                    advisor.reply(f"warm-{name}", COLD_QUESTION)
+                # Turn by turn, alternating which store goes first, so neither gets the warmer caches.
+                for rep in range(self.plan.turn_reps):
+                    for i, conv in enumerate(convs):
+                        for j, message in enumerate(conv):
+                            for name in sorted(advisors, reverse=(i + j) % 2 == 1):
+                                t = time.perf_counter()
+                                advisors[name].reply(f"{name}-{rep}-{i}", message)
+                                ms[name].append((time.perf_counter() - t) * 1000)
+                out["turn_latency"] = {name: summary(values, samples=False) for name, values in ms.items()}
+            finally:
+                db.close()
+
+            env = {"PATHWISE_DATABASE_URL": cluster.url}
+            if self._server is not None:
+                env["PATHWISE_CHROMA_URL"] = self._server.url
+            homes = [self.tmp / f"replica-{i}" for i in range(2)]
+            for home in homes:
+                if self._server is None and (self.tmp / "cold").is_dir() and not home.exists():
+                    shutil.copytree(self.tmp / "cold", home)  # a store the cold runs already filled
+            sessions = conversations([c.turns for c in self.cases], self.plan.replica_sessions, self.plan.turns_per_session)
+            with ServedApp(homes[0], self.cache_dir, env=env) as one:
+                out["1_replica"] = self._replica_load([one.url], sessions, "r1", Client)
+                with ServedApp(homes[1], self.cache_dir, env=env) as two:
+                    out["2_replicas"] = self._replica_load([one.url, two.url], sessions, "r2", Client)
+                    out["server_rss_mb"] = [one.rss_mb(), two.rss_mb()]
+            return out
+        finally:
+            cluster.close()
+
+    def _replica_load(self, urls: list[str], convs: list[list[str]], prefix: str, client: Any) -> dict[str, Any]:
+        """``convs`` at once through the replicas at ``urls``, each session's turns going to them in turn."""
+        import itertools
+
+        clients: dict[str, Any] = {}
+        turns: dict[str, Any] = {}
+        for i in range(len(convs)):
+            own = [client(url, verbose=False, download_files=False) for url in urls]
+            for c in own[1:]:
+                c.session_hash = own[0].session_hash  # one browser session, no affinity
+            clients[f"{prefix}-{i}"] = own
+            turns[f"{prefix}-{i}"] = itertools.cycle(own)
+
+        def reply(session: str, message: str) -> str:
+            return http_answer(next(turns[session]).predict(message, api_name="/chat"))
+
+        return run_sessions(reply, convs, self.plan.replica_threads, prefix)
 
 
 # -- the LLM path -----------------------------------------------------------------------------

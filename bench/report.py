@@ -61,7 +61,7 @@ def format_report(result: dict[str, Any]) -> str:
     ]
     lines += _table("Targets", ["check", "target", "measured", ""], rows)
     parts: list[Callable[[Sections], list[str]]] = [
-        _warm, _cold, _baselines, _ingest, _scaling, _concurrency, _store_modes, _beyond,
+        _warm, _cold, _baselines, _ingest, _scaling, _concurrency, _store_modes, _beyond, _replicas,
     ]
     for part in parts:
         lines += part(result["sections"])
@@ -226,6 +226,26 @@ def _beyond(s: Sections) -> list[str]:
         lines.append(
             f"  one session handed A→B→A: history lengths seen {handoff['seen_history']} "
             f"(coherent would be {handoff['expected_history']})"
+        )
+    return lines
+
+
+def _replicas(s: Sections) -> list[str]:
+    rep = s.get("replicas", {})
+    rows = [
+        [k.replace("_", " "), r["concurrent"], r["turns"], r["throughput_turns_per_s"], r["latency"]["p95_ms"], r["errors"]]
+        for k, r in rep.items() if isinstance(r, dict) and "turns" in r
+    ]
+    if not rows:
+        return [f"\nReplicas on PostgreSQL: {rep.get('reason') or rep.get('error')}"] if rep else []
+    title = f"Replicas: `pathwise serve` x N on one PostgreSQL, sessions alternating between them ({rep.get('cpus')} CPUs)"
+    lines = _table(title, ["", "at once", "turns", "turns/s", "p95 ms", "errors"], rows)
+    latency = rep.get("turn_latency", {})
+    if latency:
+        lines.append(
+            "  one offline turn, its session saved in SQLite vs PostgreSQL: p50 "
+            + ", ".join(f"{k} {v['p50_ms']} ms" for k, v in latency.items())
+            + "; p95 " + ", ".join(f"{k} {v['p95_ms']} ms" for k, v in latency.items())
         )
     return lines
 

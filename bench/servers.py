@@ -1,5 +1,5 @@
-"""Local servers and processes the benchmark starts and stops itself: a Chroma server, a fake
-OpenAI endpoint, the web app as `pathwise serve` runs it, and app processes driven over pipes.
+"""Local servers and processes the benchmark starts and stops itself: a Chroma server, a
+throwaway PostgreSQL cluster, a fake OpenAI endpoint, the web app as `pathwise serve` runs it, and app processes driven over pipes.
 Everything binds 127.0.0.1."""
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -111,6 +113,78 @@ class ChromaServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+PG_TIMEOUT = 60  # seconds initdb or pg_ctl may take
+
+
+def postgres_bindir() -> Path | None:
+    """Where PostgreSQL's server programs are (Debian keeps them off PATH)."""
+    try:
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, timeout=PG_TIMEOUT)
+        if out.returncode == 0 and (Path(out.stdout.strip()) / "initdb").exists():
+            return Path(out.stdout.strip())
+    except OSError:
+        pass
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL server on a free 127.0.0.1 port (initdb into a temp dir); ``url`` is its
+    ``pathwise`` database. ``stop`` and ``start`` at will: the database-fault tests do."""
+
+    def __init__(self) -> None:
+        found = postgres_bindir()
+        if found is None:
+            raise ServerError("PostgreSQL is not installed (apt-get install postgresql)")
+        self.bin = found
+        # Not under pytest's tmp dir: as root the server runs as postgres, who may not enter that.
+        root = Path(tempfile.mkdtemp(prefix="pathwise-pg-"))
+        self.root = root
+        self.dir = root / "pgdata"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/pathwise"
+        # initdb refuses to run as root: the cluster then belongs to the postgres user.
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            os.chmod(root, 0o755)
+            self.dir.mkdir()
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.dir), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+        self.start()
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "pathwise")
+
+    def _run(self, program: str, *args: str) -> None:
+        done = subprocess.run(
+            [*self._as, str(self.bin / program), *args], capture_output=True, text=True, timeout=PG_TIMEOUT, cwd="/"
+        )
+        if done.returncode != 0:
+            raise ServerError(f"{program} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def start(self) -> None:
+        # fsync off: a test cluster, thrown away after the run; the socket lives in the data dir.
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
+        self._run("pg_ctl", "-D", str(self.dir), "-l", str(self.dir / "server.log"), "-w", "-t", str(PG_TIMEOUT), "-o", options, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.dir), "-m", mode, "-w", "-t", str(PG_TIMEOUT), "stop")
+
+    def new_database(self) -> str:
+        """A fresh, empty database on this server, and its URL."""
+        name = f"pw_{uuid.uuid4().hex[:12]}"
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def close(self) -> None:
+        try:
+            self.stop("immediate")
+        except RuntimeError:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 class FakeLLM:
@@ -260,17 +334,21 @@ class ServedApp:
     """``pathwise serve`` in its own process (as deployed: its queue, limits and durable sessions),
     on a free 127.0.0.1 port, ready once it prints its "page ready" line."""
 
-    def __init__(self, home: Path, cache_dir: Path, *, ready_timeout: float = 180.0) -> None:
+    def __init__(
+        self, home: Path, cache_dir: Path, *, ready_timeout: float = 180.0, env: dict[str, str] | None = None
+    ) -> None:
+        """``env`` adds to or overrides the environment below (a model, a database, a Chroma server)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = home.with_suffix(".serve.log")
         self._log = self.log.open("wb")
-        env = child_env(
-            PATHWISE_HOME=str(home), PATHWISE_CACHE_DIR=str(cache_dir), PATHWISE_OFFLINE="1",
-            PATHWISE_CHROMA_URL="", PATHWISE_AUTH="",
+        env = child_env(**{
+            "PATHWISE_HOME": str(home), "PATHWISE_CACHE_DIR": str(cache_dir), "PATHWISE_OFFLINE": "1",
+            "PATHWISE_CHROMA_URL": "", "PATHWISE_AUTH": "",
             # the load generator is many people behind one address: the per-address limit would refuse them
-            PATHWISE_RATE_LIMIT_PER_MINUTE="1000000", PATHWISE_RATE_LIMIT_BURST="100000",
-        )
+            "PATHWISE_RATE_LIMIT_PER_MINUTE": "1000000", "PATHWISE_RATE_LIMIT_BURST": "100000",
+            **(env or {}),
+        })
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pathwise", "serve", "--host", "127.0.0.1", "--port", str(self.port)],

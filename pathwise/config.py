@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=lambda: _user_dir("cache"), description="derived model files (ONNX)")
     chroma_url: str | None = Field(None, description="use a Chroma server (http://host:port) instead of the embedded store")
     collection: str = "pathwise"
+    database_url: str | None = Field(
+        None, description="postgresql://… : sessions, the LLM's memory and feedback in PostgreSQL instead of SQLite files in home"
+    )
+    database_timeout: float = Field(10.0, gt=0, le=300, description="seconds to wait for a database connection or lock")
+    database_pool_size: int = Field(10, ge=2, le=200, description="PostgreSQL connections each process may hold")
 
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("PATHWISE_OPENAI_API_KEY", "OPENAI_API_KEY")
@@ -55,10 +60,17 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(20, ge=1, description="how many of them may come at once")
     max_request_bytes: int = Field(1_000_000, ge=1024, description="largest request body the web app reads")
 
-    @field_validator("chroma_url", "openai_base_url", "openai_api_key", "auth", mode="before")
+    @field_validator("chroma_url", "database_url", "openai_base_url", "openai_api_key", "auth", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("a database URL looks like postgresql://user:password@host:5432/dbname")
+        return value
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod

@@ -52,7 +52,8 @@ def no_network() -> Iterator[None]:
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the developer's key, model or data dir; settings are re-read per test."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PATHWISE_OPENAI_API_KEY", "PATHWISE_OPENAI_BASE_URL",
-                 "PATHWISE_CHROMA_URL", "PATHWISE_MODEL", "PATHWISE_OFFLINE", "PATHWISE_AUTH"):
+                 "PATHWISE_CHROMA_URL", "PATHWISE_MODEL", "PATHWISE_OFFLINE", "PATHWISE_AUTH",
+                 "PATHWISE_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATHWISE_HOME", str(tmp_path / "home"))
     get_settings.cache_clear()
@@ -107,3 +108,68 @@ def ui_advisor(shared_home: Path, model_cache: Path):  # type: ignore[no-untyped
 
     fast = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
     return Advisor.create(Settings(home=shared_home, cache_dir=model_cache, offline=True, **fast), offline=True)
+
+
+class PostgresServer:
+    """A PostgreSQL server for the tests: ``PATHWISE_TEST_DATABASE_URL`` (CI starts one), or a throwaway
+    cluster of our own. Each test gets a database of its own from ``new_database``."""
+
+    def __init__(self, url: str | None) -> None:
+        self.cluster = None
+        if url is None:
+            from pathwise.bench.servers import PostgresCluster
+
+            self.cluster = PostgresCluster()
+            url = self.cluster.url
+        self.url = url
+
+    def new_database(self) -> str:
+        import uuid
+
+        import psycopg
+
+        name = f"pw_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    import os
+
+    try:
+        server = PostgresServer(os.environ.get("PATHWISE_TEST_DATABASE_URL") or None)
+    except Exception as exc:  # noqa: BLE001 - in CI a missing PostgreSQL fails the run; elsewhere it skips
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is needed in CI: {exc}")
+        pytest.skip(f"no PostgreSQL: {exc}")
+    yield server
+    if server.cluster is not None:
+        server.cluster.close()
+
+
+@pytest.fixture
+def database_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty PostgreSQL database."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(scope="session")
+def chroma_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``PATHWISE_TEST_CHROMA_URL`` (CI starts one), or a `chroma run` of our own on a free loopback port."""
+    import os
+
+    from pathwise.bench.servers import ChromaServer, ServerError
+
+    if url := os.environ.get("PATHWISE_TEST_CHROMA_URL"):
+        yield url
+        return
+    try:
+        server = ChromaServer(tmp_path_factory.mktemp("chroma-shared") / "db", ready_timeout=60)
+    except ServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
+    finally:
+        server.stop()

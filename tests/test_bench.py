@@ -276,6 +276,7 @@ def test_scaling_server_mode_and_two_app_processes_on_tiny_corpora(tmp_path: Pat
     plan = replace(
         TINY, name="tiny-full", sizes=(100, 300), scale_reps=1, store_modes=True, store_passages=100,
         beyond=True, beyond_sessions=6, beyond_threads=3, concurrency=(10,), http_concurrency=(10,), llm_turns=2,
+        replicas=True, replica_sessions=4, replica_threads=2,
     )
     settings = Settings(home=tmp_path / "home", cache_dir=model_cache)
     result = bench.run(False, tmp_path / "out", settings, plan=plan, echo=lambda _: None)
@@ -294,5 +295,9 @@ def test_scaling_server_mode_and_two_app_processes_on_tiny_corpora(tmp_path: Pat
     assert handoff["expected_history"] == [1, 2, 3] and len(handoff["seen_history"]) == 3
     assert any(p.endswith("latency-vs-size.png") for p in result["files"]["plots"])
     assert s["http"]["10"]["errors"] == 0 and s["http"]["10"]["turns"] == 20
+    for key in ("1_replica", "2_replicas"):
+        assert s["replicas"][key]["errors"] == 0 and s["replicas"][key]["turns"] == 4 * 2
+    latency = s["replicas"]["turn_latency"]
+    assert latency["sqlite"]["n"] == latency["postgresql"]["n"] > 0 and _finite_positive(latency["postgresql"]["p95_ms"])
     assert s["llm"]["whole_turn"]["n"] == 2 and s["llm"]["turn_modes"] == {"llm": 2}
     assert s["llm"]["baseline"]["whole_turn"]["n"] == 2 and s["llm"]["requests_per_turn"] == [1]

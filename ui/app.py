@@ -20,7 +20,7 @@ from pathwise.agent.models import FitResult, Turn
 from pathwise.errors import ConfigError, PathwiseError
 from pathwise.ui import charts, render
 from pathwise.ui.conversation import Conversation, Conversations
-from pathwise.ui.feedback import FILE_NAME, FeedbackStore
+from pathwise.ui.feedback import open_feedback
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -153,7 +153,7 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
     settings = advisor.settings
     limit = settings.max_message_chars
     conversations = Conversations(max_sessions=settings.max_sessions)
-    feedback = FeedbackStore(Path(settings.home) / FILE_NAME)
+    feedback = open_feedback(settings)
     exports = Path(tempfile.mkdtemp(prefix="pathwise-exports-"))
     examples = advisor.reply("pathwise-examples", "").follow_ups
     facts = advisor.facts
@@ -335,7 +335,8 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
     def forget(request: gr.Request) -> None:
         conv = conversations.pop(request.session_hash or "")
         if conv is not None:
-            advisor.reset(conv.thread)
+            if not settings.database_url:  # shared, the browser may be carrying the conversation on with another replica
+                advisor.reset(conv.thread)
             export_path(conv).unlink(missing_ok=True)
 
     with gr.Blocks(title="pathwise: AI Engineer or AI Automation Specialist?", analytics_enabled=False) as app:

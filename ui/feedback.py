@@ -1,4 +1,4 @@
-"""Thumbs up/down on answers, kept in SQLite in the data dir (WAL, so readers never block the app)."""
+"""Thumbs up/down on answers, kept in SQLite in the data dir (WAL, so readers never block the app), or in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pathwise.errors import StoreError
+
+if TYPE_CHECKING:
+    from pathwise.config import Settings
+    from pathwise.database import Database
 
 FILE_NAME = "feedback.sqlite3"
 
@@ -61,3 +66,35 @@ class FeedbackStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class PostgresFeedbackStore:
+    """The same votes in PostgreSQL (``PATHWISE_DATABASE_URL``), from every replica."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(
+        self, *, session: str, turn: int, liked: bool, mode: str, question: str, answer: str, citations: list[str]
+    ) -> int:
+        """Saves one vote and returns its row id."""
+        with self.db.connection("save feedback") as conn:
+            row = conn.execute(
+                "INSERT INTO pathwise_feedback (session, turn, liked, mode, question, answer, citations)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (session, turn, liked, mode, question, answer, " ".join(citations)),
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def close(self) -> None:
+        """The pool is the process's, shared with the sessions."""
+
+
+def open_feedback(settings: Settings) -> FeedbackStore | PostgresFeedbackStore:
+    """Feedback in the database when one is configured, else in the data dir."""
+    if settings.database_url:
+        from pathwise.database import connect
+
+        return PostgresFeedbackStore(connect(settings))
+    return FeedbackStore(Path(settings.home) / FILE_NAME)
