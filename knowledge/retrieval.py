@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("pathwise.retrieval")
 
 CANDIDATES = 50
-QUESTION_CANDIDATES = 20  # the best-matching bank questions whose passages join the candidates
+QUESTION_CANDIDATES = 20
+RECENT_SEARCHES = 64  # the best-matching bank questions whose passages join the candidates
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
 # Shares of the fused score: BM25, the passage's own cosine, and the cosine of the closest bank
@@ -109,6 +110,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._current: _Index | None = None
         self._sentence_vectors: dict[str, Any] = {}
+        self._recent: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
         self._sentence_file: Path | None = None
 
     def refresh(self) -> None:
@@ -119,6 +121,7 @@ class HybridRetriever:
         index = _Index(passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]), examples, vectors)
         with self._lock:
             self._current = index
+            self._recent.clear()
 
     def _index(self) -> _Index:
         if self._current is None:
@@ -205,6 +208,20 @@ class HybridRetriever:
                 _save_vectors(self._sentence_file, self._sentence_vectors)
         return {s: self._sentence_vectors[s] for s in sentences}
 
+    def _dense(self, vector: Any, pool: int) -> list[tuple[str, float]]:
+        """The store's nearest passages to a vector; a turn searches one vector twice (its reading,
+        then its answer with the topic's words), so the last few are kept."""
+        key = (np.asarray(vector, dtype=np.float32).tobytes(), pool)
+        with self._lock:
+            found = self._recent.get(key)
+        if found is None:
+            found = self.store.dense(vector, pool)
+            with self._lock:
+                self._recent[key] = found
+                while len(self._recent) > RECENT_SEARCHES:
+                    self._recent.pop(next(iter(self._recent)))
+        return found
+
     def search(self, query: str, k: int = 5, *, vector: Any = None) -> list[Hit]:
         """The best passages for ``query``; ``vector`` is its embedding when the caller has it already."""
         query, k = check_query(query, k)
@@ -213,7 +230,7 @@ class HybridRetriever:
         if vector is None:
             vector = self.embed(query)
         pool = max(CANDIDATES, k)  # a k beyond the usual pool still gets k passages when the store has them
-        dense = self.store.dense(vector, pool)
+        dense = self._dense(vector, pool)
         keyed = _question_match(index, vector)
         ranked = _sources_first(index, _fuse(index, dense, keyed, terms, pool), set(terms))[:k]
         similarity = dict(dense)
