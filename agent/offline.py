@@ -69,6 +69,7 @@ SEMANTIC_FLOOR = 0.15
 CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
 LEAD_BONUS = 0.1  # a sentence of a passage the bank's nearest questions on the subject point at
 CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point
+ACK_WORDS = 6  # "ok thanks, got it": a longer message, or a question, asks something
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -130,7 +131,7 @@ class OfflineAnswerer:
             return Turn(answer=SILENT, in_scope=False, follow_ups=self.starters()[:2])
         if plan.intent == "fit":
             return self._fit_turn(plan)
-        if plan.kind == "ack":
+        if plan.kind == "ack" and "?" not in plan.text and len(plan.text.split()) <= ACK_WORDS:
             return Turn(answer=ACK, follow_ups=self._follow_ups(plan))
         parts = self._parts(plan)
         if plan.intent == "compound":  # two questions: each gets its own answer, the second kept short

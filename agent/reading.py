@@ -560,7 +560,7 @@ class Reader:
 
 FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
 FIT_AGREEMENT = 0.7
-CHOICE_TOPICS = ("suits", "choose", "commitment")  # asking which path, which a fit answers once the person has described themselves
+CHOICE_TOPICS = ("suits", "choose")  # asking which path, which a fit answers once the person has described themselves
 TRAIT_NEIGHBOURS = 8
 TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses
