@@ -448,7 +448,9 @@ class Reader:
         if OTHER_PATH.search(q) and state.path in ("engineering", "automation"):
             plan.path, kind = OTHER[state.path], "other_path"
         elif plan.path and plan.path != state.path and kind not in ("why", "how_past", "normal", "who", "more"):
-            kind = "other_path"
+            # "and the ML folks?" asks the last answer of the other path; "what gets the ML folks
+            # through it?" asks something more of it.
+            kind = "other_path" if not _says_more(q) else kind
         shifted = shift_period(_period_of(state), q)
         if shifted is not None:
             plan.period, kind = shifted, "period"
