@@ -469,7 +469,12 @@ class Reader:
         plan.path = plan.path or state.path
         if plan.period is None and state.period is not None and plan.topic == state.topic:
             plan.period = _period_of(state)
-        plan.query = f"{last.user} {plan.text}" if plan.topic == state.topic else plan.text
+        if plan.topic != state.topic:
+            plan.query = plan.text
+        elif not _says_more(q):  # "And AI engineers?" searches "how much do AI Engineers earn?"
+            plan.query = _standalone(last.user, plan.path)
+        else:
+            plan.query = f"{last.user} {plan.text}"
         plan.leads = self._leads(vector, plan.topic, plan.carried)
         return plan
 
@@ -633,6 +638,19 @@ def _far(own: Vote, hits: list[Hit]) -> bool:
     without a search (a model reads the passages then, and judges the scope itself)."""
     closest = max((h.similarity or 0.0) for h in hits) if hits else 1.0
     return closest < FAR_PASSAGE and own.score < FAR_EXAMPLE
+
+
+CAREER_NAMES = re.compile(r"(?i)\b(ai engineers?|ml engineers?|machine learning engineers?|automation specialists?|ai engineering|automation)\b")
+LABELS = {"engineering": "AI Engineers", "automation": "Automation Specialists"}
+
+
+def _standalone(question: str, path: str | None) -> str:
+    """The last question asked of another path: its career names swapped for that path's."""
+    label = LABELS.get(path or "")
+    if not label:
+        return question
+    swapped = CAREER_NAMES.sub(label, question)
+    return swapped if swapped != question else f"{question} {label}"
 
 
 def _says_more(text: str) -> bool:

@@ -128,18 +128,21 @@ class Store:
             raise StoreError(f"cannot open the passage store: {self._path} is a file, not a folder (move it, or set PATHWISE_HOME)")
         if not (self._path / "chroma.sqlite3").exists():
             _forget_system(self._path)  # a cached view of files that were deleted would answer from memory
-        try:
-            self._connect()
-            return
-        except StoreError:
-            _forget_system(self._path)  # this process may hold a stale view of files another one changed
-        try:
-            self._connect()
-            return
-        except StoreError as exc:
-            if _transient(exc):
-                raise
-            problem = exc
+        damage = _damage(self._path / "chroma.sqlite3")
+        if damage is None:
+            try:
+                self._connect()
+                return
+            except StoreError:
+                _forget_system(self._path)  # this process may hold a stale view of files another one changed
+            try:
+                self._connect()
+                return
+            except StoreError as exc:
+                if _transient(exc):
+                    raise
+                damage = exc
+        problem = damage
         aside = _move_aside(self._path)
         log.warning(
             "the passage store in %s could not be read (%s); moved it to %s and rebuilding it from the bundled "
@@ -435,6 +438,25 @@ def _check_home(home: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise StoreError(_os_message(exc, home)) from exc
+
+
+def _damage(db: Path) -> StoreError | None:
+    """SQLite's own check of the store's file: damage anywhere in it, not only where a first read
+    happens to look (the question bank's rows lie beyond the passages')."""
+    if not db.exists():
+        return None
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as conn:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if _transient(exc):
+            return None  # locked or busy: says nothing about damage; the open that follows decides
+        return StoreError(f"cannot open the passage store: {exc}")
+    if verdict and verdict[0] == "ok":
+        return None
+    return StoreError(f"cannot open the passage store: the file is damaged ({verdict[0] if verdict else 'no verdict'})")
 
 
 def _forget_system(path: Path) -> None:
