@@ -120,8 +120,10 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![A-Za-z][^<>]*>|<\?[^<>]*\?>")
 _OPEN_TAG_TAIL = re.compile(r"<[A-Za-z/!?][^<>]*$")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|data|javascript):[^<>\s]*)>", re.IGNORECASE)
 # No word boundary: removing a link's markup can glue its text to a URL ("thttps://…").
+# The lookahead at the start rejects most positions at once: without it this is many times slower.
 _BARE_URL = re.compile(
-    r"(?:https?|ftp)://[^\s<>()\[\]`]+|www\.[^\s<>()\[\]`]+|(?:data|javascript|vbscript):[^\s<>]+", re.IGNORECASE
+    r"(?=[fhdjvw])(?:(?:https?|ftp)://[^\s<>()\[\]`]+|www\.[^\s<>()\[\]`]+|(?:data|javascript|vbscript):[^\s<>]+)",
+    re.IGNORECASE,
 )
 _EMAIL = re.compile(r"(?:mailto:)?[\w.+-]*@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)  # a linkifier makes it a mailto: link
 
