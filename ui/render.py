@@ -1,9 +1,10 @@
 """Text made safe to show in the page, and the HTML around it. Pure functions, no Gradio.
 
-Anything a model or a person wrote is shown as Markdown that cannot load or run anything:
-raw HTML is escaped (Gradio's sanitizer lets ``<img src>`` through), Markdown images are
-dropped, and links survive only to hosts on an allowlist. The HTML this module writes itself
-(sources, notices, badges, tables) escapes every value it puts in.
+Anything a model or a person wrote is shown as Markdown that cannot load or run anything,
+through the agent's own sanitiser (``guards.sanitize``): raw HTML is escaped (Gradio's
+sanitizer lets ``<img src>`` through), Markdown images are dropped, and links survive only to
+hosts on an allowlist. The HTML this module writes itself (sources, notices, badges, tables)
+escapes every value it puts in.
 """
 
 from __future__ import annotations
@@ -19,51 +20,14 @@ from pathwise.agent.models import Citation, Turn
 ALLOWED_HOSTS: frozenset[str] = frozenset()
 LINK_REMOVED = "(link removed)"
 
-_REF_DEF = re.compile(r"^[ \t]{0,3}\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+.*)?$", re.MULTILINE)
-_IMAGE = re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])?")
-_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^\n)]*[\"')])?\s*\)")
-_BARE_URL = re.compile(
-    r"\b(?:https?|ftp)://[^\s<>()\[\]`]+|\bwww\.[^\s<>()\[\]`]+|\b(?:javascript|data|vbscript|mailto):[^\s<>()\[\]`]+"
-    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-    re.IGNORECASE,
-)
 _CITE = re.compile(r"\[\s*((?:p:\s*[0-9a-fA-F]{4,64}\s*[,;]?\s*)+)\]")
 _CITE_ID = re.compile(r"p:\s*([0-9a-fA-F]{4,64})")
 _PARTIAL_CITE = re.compile(r"\[(?:p(?::[\s0-9a-fA-F,;p:]*)?)?$")
-_PLACEHOLDER = "\x00{}\x00"
 
 
 def safe_markdown(text: str, allowed_hosts: Iterable[str] = ALLOWED_HOSTS) -> str:
     """``text`` as Markdown that shows as written but loads nothing and links only to ``allowed_hosts``."""
-    hosts = guards.allowed_hosts_of(allowed_hosts)
-    kept: list[str] = []
-
-    def keep(fragment: str) -> str:
-        kept.append(fragment)
-        return _PLACEHOLDER.format(len(kept) - 1)
-
-    def link(m: re.Match[str]) -> str:
-        label, url = m.group(1), m.group(2)
-        return keep(f"[{_inert(label)}]({_url(url)})") if guards.link_allowed(url, hosts) else label
-
-    out = text.replace("\x00", "")
-    out = _REF_DEF.sub(lambda m: keep(f"[{_inert(m.group(1))}]: {_url(m.group(2))}") if guards.link_allowed(m.group(2), hosts) else "", out)
-    out = _IMAGE.sub("", out)
-    out = _LINK.sub(link, out)
-    out = _BARE_URL.sub(lambda m: keep(_url(m.group(0))) if guards.link_allowed(m.group(0), hosts) else LINK_REMOVED, out)
-    out = _inert(out)
-    for i, fragment in enumerate(kept):
-        out = out.replace(_PLACEHOLDER.format(i), fragment, 1)
-    return out
-
-
-def _inert(text: str) -> str:
-    # An image needs "![", HTML needs "<": without them Markdown can only show text.
-    return text.replace("![", "!\\[").replace("<", "&lt;")
-
-
-def _url(url: str) -> str:
-    return url.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+    return guards.sanitize(text, allowed_hosts, html="escape", removed=LINK_REMOVED)
 
 
 def escape(text: object) -> str:
