@@ -111,15 +111,14 @@ def income_chart(facts: FactSheet, *, compact: bool = False) -> Figure:
     ax.minorticks_off()
     xt = sorted({b.months_from for b in bands} | {b.months_to for b in bands if b.months_to})
     ax.set_xticks(xt)
-    ax.set_xlabel("months in (each path's last band is open-ended)", color=MUTED, fontsize=9)
+    # Like with like: the bands are drawn in the article's own units, never converted into one.
+    ax.set_xlabel("months in (each path's last band is open-ended); ₹ per project, per month, or period not stated", color=MUTED, fontsize=9)
     ax.set_ylabel("₹ (log scale)", color=MUTED, fontsize=9)
     ax.legend(
         handles=[Patch(facecolor=COLOR[p], alpha=0.5, edgecolor=COLOR[p], label=PATH_LABEL[p]) for p in COLOR],
         loc="upper left", fontsize=9, frameon=True, facecolor=CARD, edgecolor=CARD, framealpha=1,
     )
     ax.set_title("Income by period" if compact else "Income by period, as the article states it", color=INK, fontsize=11, loc="left")
-    # Like with like: the bands are drawn in the article's own units, never converted into one.
-    fig.text(0.01, 0.005, "Figures as the article gives them: per project, per month, or period not stated.", fontsize=7.5, color=MUTED, ha="left", va="bottom")
     return fig
 
 
