@@ -112,7 +112,8 @@ def income_chart(facts: FactSheet, *, compact: bool = False) -> Figure:
     xt = sorted({b.months_from for b in bands} | {b.months_to for b in bands if b.months_to})
     ax.set_xticks(xt)
     # Like with like: the bands are drawn in the article's own units, never converted into one.
-    ax.set_xlabel("months in (each path's last band is open-ended); ₹ per project, per month, or period not stated", color=MUTED, fontsize=9)
+    units = "₹ per project, per month, or period not stated"
+    ax.set_xlabel(f"months in\n{units}" if compact else f"months in (each path's last band is open-ended); {units}", color=MUTED, fontsize=9)
     ax.set_ylabel("₹ (log scale)", color=MUTED, fontsize=9)
     ax.legend(
         handles=[Patch(facecolor=COLOR[p], alpha=0.5, edgecolor=COLOR[p], label=PATH_LABEL[p]) for p in COLOR],
