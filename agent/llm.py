@@ -808,7 +808,7 @@ def _agent_graph(
     from pydantic import ValidationError
 
     # The functional form: this module's postponed annotations would leave these names unresolved.
-    State = TypedDict("State", {"messages": Annotated[list[AnyMessage], add_messages]})
+    State = TypedDict("State", {"messages": Annotated[list[AnyMessage], add_messages]})  # noqa: UP013
 
     model = chat_model.bind_tools(tools)
     by_name = {t.name: t for t in tools}

@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pathwise.knowledge.article import ParsedArticle, Passage
 from pathwise.errors import StoreError
+from pathwise.knowledge.article import ParsedArticle, Passage
 
 PathName = Literal["engineering", "automation"]
 PATHS: tuple[PathName, PathName] = ("engineering", "automation")

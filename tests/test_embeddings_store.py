@@ -16,6 +16,7 @@ from pathwise.knowledge import embeddings
 from pathwise.knowledge.base import KnowledgeBase
 from pathwise.knowledge.corpus import bundled_article
 
+
 # -- embeddings ----------------------------------------------------------------------------------
 def test_onnx_vectors_equal_the_sentence_transformers_reference(kb) -> None:  # type: ignore[no-untyped-def]
     import numpy as np

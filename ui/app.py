@@ -298,8 +298,8 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
         if not text:  # the advisor's invitation to ask; nothing to remember
             return api_json(advisor.reply("pathwise-empty", ""))
         turn = None
-        for _, turn in ask(conversation(request), text):
-            pass
+        for _, last in ask(conversation(request), text):
+            turn = last
         assert turn is not None
         out = api_json(turn)
         out["answer"] = render.safe_markdown(turn.answer)
