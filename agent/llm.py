@@ -845,7 +845,7 @@ def _agent_graph(
                 results.append(ToolMessage(f"Error: wrong arguments for {name}: {problems}. Fix them and call again.", tool_call_id=call_id, name=name, status="error"))
         return {"messages": results}
 
-    def route(state: State) -> str:
+    def route(state: dict[str, Any]) -> str:  # not State: add_conditional_edges resolves this annotation as it runs
         # Also run for ``update_state`` (a rollback may leave the thread empty).
         messages = state["messages"]
         return "tools" if messages and isinstance(messages[-1], AIMessage) and messages[-1].tool_calls else END
