@@ -18,6 +18,8 @@ from pathwise.agent.sessions import SessionStore, clean_session_id
 from pathwise.errors import InputError, LLMUnavailable
 
 if TYPE_CHECKING:
+    from pathwise.agent.llm import LLMAgent
+    from pathwise.agent.replicas import OneTurnAtATime
     from pathwise.config import Settings
     from pathwise.database import Database
     from pathwise.knowledge.base import KnowledgeBase
@@ -95,7 +97,8 @@ class Advisor:
                 max_sessions=settings.max_sessions,
                 max_turns=settings.history_turns,
             )
-        llm, notice = None, None
+        llm: LLMAgent | OneTurnAtATime | None = None
+        notice: str | None = None
         if offline or settings.offline:
             notice = "Offline mode: answers come straight from the article, without a language model."
         elif chat_model is None and not settings.llm_configured:
@@ -148,9 +151,9 @@ class Advisor:
         sid = clean_session_id(session_id)
         text, cut_notice = clean_message(message, self.settings.max_message_chars)
         if not text:
-            turn = Turn(answer=EMPTY_ANSWER, mode="offline", follow_ups=self.offline.starters())
-            turn.latency_ms = round((time.perf_counter() - started) * 1000, 2)
-            yield StreamEvent(kind="turn", turn=turn)
+            empty = Turn(answer=EMPTY_ANSWER, mode="offline", follow_ups=self.offline.starters())
+            empty.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            yield StreamEvent(kind="turn", turn=empty)
             return
 
         state = self.sessions.get(sid)

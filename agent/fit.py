@@ -137,7 +137,7 @@ def score_fit(answers: FitAnswers, facts: FactSheet | None = None) -> FitResult:
             Reason(
                 signal=field,
                 answer=ANSWER_LABELS[choice],
-                path=path,  # type: ignore[arg-type]
+                path=path,
                 points=QUESTION_POINTS,
                 quote=_quote(facts, "question", f"{field}:{path}"),
             )
@@ -151,7 +151,7 @@ def score_fit(answers: FitAnswers, facts: FactSheet | None = None) -> FitResult:
                 Reason(
                     signal=f"red_flag:{key}" if kind == "flag" else f"preference:{key}",
                     answer=signal.label,
-                    path=signal.path,  # type: ignore[arg-type]
+                    path=signal.path,
                     points=SIGNAL_POINTS,
                     quote=_quote(facts, kind, key),
                 )
@@ -175,9 +175,9 @@ def mirror(answers: FitAnswers) -> FitAnswers:
     """Every answer swapped for its opposite (used by the scorer's tests)."""
     swap = {a: b for pair in ([*o] for o in QUESTION_ANSWERS.values()) for a, b in (pair, pair[::-1])}
     return FitAnswers(
-        right_once_or_repeatedly=swap.get(answers.right_once_or_repeatedly) if answers.right_once_or_repeatedly else None,  # type: ignore[arg-type]
-        energy_from=swap.get(answers.energy_from) if answers.energy_from else None,  # type: ignore[arg-type]
-        when_stuck=swap.get(answers.when_stuck) if answers.when_stuck else None,  # type: ignore[arg-type]
+        right_once_or_repeatedly=swap.get(answers.right_once_or_repeatedly) if answers.right_once_or_repeatedly else None,
+        energy_from=swap.get(answers.energy_from) if answers.energy_from else None,
+        when_stuck=swap.get(answers.when_stuck) if answers.when_stuck else None,
         red_flags=[RED_FLAGS[k].mirror for k in answers.red_flags if k in RED_FLAGS],
         preferences=[PREFERENCES[k].mirror for k in answers.preferences if k in PREFERENCES],
     )
@@ -281,13 +281,13 @@ def fit_by_example(path: str, facts: FactSheet | None = None) -> FitResult:
     reason = Reason(
         signal="similar_profile",
         answer=f"what you describe reads like the people the article sends to {PATH_LABEL[path]}",
-        path=path,  # type: ignore[arg-type]
+        path=path,
         points=SIGNAL_POINTS,
         quote=quote,
     )
     scores = {"engineering": 0.0, "automation": 0.0, path: SIGNAL_POINTS}
     return FitResult(
-        recommended=path,  # type: ignore[arg-type]
+        recommended=path,
         scores=scores,
         reasons=[reason],
         margin=MARGIN,

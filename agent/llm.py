@@ -24,7 +24,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pathwise.agent import guards
 from pathwise.agent.models import Citation, FitResult, StreamEvent, Turn
@@ -253,7 +253,7 @@ class LLMAgent:
         chat_model: BaseChatModel,
         *,
         settings: Settings,
-        checkpointer: BaseCheckpointSaver | None = None,
+        checkpointer: BaseCheckpointSaver[str] | None = None,
         fit_scorer: FitScorer | None = None,
         allowed_hosts: Sequence[str] = (),
     ) -> None:
@@ -450,8 +450,8 @@ class LLMAgent:
 
         call = {"name": self._search.name, "args": {"query": query}, "id": f"call_pw_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
         if not (conversation or carry or questions):
-            # The tool's own function: ``invoke`` would validate arguments we made and run callbacks, 2 ms.
-            content, artifact = self._search.func(query)
+            # What the tool returns, without ``invoke``'s validation of arguments we made and its callbacks (2 ms).
+            content, artifact = passages_result(self._passages_prompt, query, list(self.kb.search(query, k=SEARCH_K)))
         else:
             ranked = [list(self.kb.search(q, k=SEARCH_K)) for q in (query, *questions, *conversation)]
             carried = list(self.kb.get(list(carry))) if carry else []
@@ -730,7 +730,7 @@ def _relay_class() -> type:
             if (metadata or {}).get("langgraph_node") == "model":
                 self._runs[run_id] = False
 
-        def on_llm_new_token(self, token: str, *, chunk: Any = None, run_id: Any = None, **kwargs: Any) -> None:
+        def on_llm_new_token(self, token: str | list[str | dict[str, Any]], *, chunk: Any = None, run_id: Any = None, **kwargs: Any) -> None:
             if self._stop.is_set():
                 raise _Abandoned
             if run_id in self._runs and isinstance(chunk, ChatGenerationChunk):
@@ -743,7 +743,7 @@ def _relay_class() -> type:
                 return
             generation = response.generations[0][0]
             if isinstance(generation, ChatGeneration):  # LangChain has merged the chunks already
-                self._put(_Whole(generation.message, streamed))
+                self._put(_Whole(cast("AIMessage", generation.message), streamed))  # a chat model's generation is its reply
 
         def on_llm_error(self, error: BaseException, *, run_id: Any = None, **kwargs: Any) -> None:
             self._runs.pop(run_id, None)
@@ -785,9 +785,9 @@ def _agent_graph(
     tools: Sequence[BaseTool],
     *,
     system_prompt: str,
-    history: Callable[[list[BaseMessage]], list[BaseMessage]],
+    history: Callable[[Sequence[BaseMessage]], list[BaseMessage]],
     shown: Callable[[str, Iterable[str]], str],
-    checkpointer: BaseCheckpointSaver,
+    checkpointer: BaseCheckpointSaver[str],
 ) -> Any:
     """The agent as a LangGraph graph: ``search``, then ``model`` ⇄ ``tools`` until the model answers, one thread per session.
 
@@ -808,13 +808,13 @@ def _agent_graph(
     from pydantic import ValidationError
 
     # The functional form: this module's postponed annotations would leave these names unresolved.
-    State = TypedDict("State", {"messages": Annotated[list[AnyMessage], add_messages]})
+    State = TypedDict("State", {"messages": Annotated[list[AnyMessage], add_messages]})  # noqa: UP013
 
     model = chat_model.bind_tools(tools)
     by_name = {t.name: t for t in tools}
     system = SystemMessage(system_prompt)
 
-    def call_model(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    def call_model(state: State, config: RunnableConfig) -> dict[str, Any]:
         messages = state["messages"]
         reply = model.invoke([system, *history(messages)], config)
         if isinstance(reply, AIMessage) and not reply.tool_calls:
@@ -823,14 +823,16 @@ def _agent_graph(
                 reply = reply.model_copy(update={"content": text})
         return {"messages": [reply]}
 
-    def search(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    def search(state: State, config: RunnableConfig) -> dict[str, Any]:
         # The search made for the question as the turn began (``LLMAgent._prefetch``), once it is done.
         pending = config.get("configurable", {}).get(SEARCHED)
         return {"messages": pending.result() if pending is not None else []}
 
-    def call_tools(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    def call_tools(state: State, config: RunnableConfig) -> dict[str, Any]:
         results: list[ToolMessage] = []
-        for call in state["messages"][-1].tool_calls:
+        last = state["messages"][-1]
+        assert isinstance(last, AIMessage), "route() sends only a model's tool calls here"
+        for call in last.tool_calls:
             name, call_id = call["name"], call.get("id") or f"call-{uuid.uuid4().hex[:12]}"  # a tool's answer needs an id
             tool = by_name.get(name)
             if tool is None:  # the model's mistake: tell it, so it can call a real tool or answer
@@ -843,7 +845,7 @@ def _agent_graph(
                 results.append(ToolMessage(f"Error: wrong arguments for {name}: {problems}. Fix them and call again.", tool_call_id=call_id, name=name, status="error"))
         return {"messages": results}
 
-    def route(state: dict[str, Any]) -> str:
+    def route(state: dict[str, Any]) -> str:  # not State: add_conditional_edges resolves this annotation as it runs
         # Also run for ``update_state`` (a rollback may leave the thread empty).
         messages = state["messages"]
         return "tools" if messages and isinstance(messages[-1], AIMessage) and messages[-1].tool_calls else END
@@ -881,7 +883,7 @@ def _is_answer(message: BaseMessage) -> bool:
     return isinstance(message, AIMessage) and not message.tool_calls and bool(message.text)
 
 
-def _trim_history(messages: list[BaseMessage], *, max_tokens: int, max_turns: int) -> list[BaseMessage]:
+def _trim_history(messages: Sequence[BaseMessage], *, max_tokens: int, max_turns: int) -> list[BaseMessage]:
     """The current turn whole; before it, earlier questions and answers only, the last ``max_turns`` within ``max_tokens``."""
     from langchain_core.messages import HumanMessage, trim_messages
     from langchain_core.messages.utils import count_tokens_approximately

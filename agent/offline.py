@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.agent.reading import ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, search_query
-from pathwise.agent.reading import sentences as _sentences
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
+from pathwise.knowledge.lexical import sentences as _sentences
 from pathwise.knowledge.lexical import tokenize
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class OfflineAnswerer:
             if parts:
                 return parts
         handler = getattr(self, f"_topic_{plan.topic}", None) if plan.topic else None
-        parts: list[tuple[str, list[str]]] = handler(plan) if handler else []
+        parts = handler(plan) if handler else []
         if not parts:
             parts = self._extract(plan, n=2)
         parts = self._with_specifics(plan, parts)
@@ -285,8 +285,8 @@ class OfflineAnswerer:
         """The table's row, the article's scene of each path at work ("An AI Engineer debugs why
         model accuracy dropped..." / "Can you make it so our support team doesn't have to..."),
         then, for one path, a sentence that speaks to the question's own words, if one does."""
-        row, *extra = self._row_topic(plan, "core problem") or [None]
-        parts = [row] if row else []
+        rows = self._row_topic(plan, "core problem")
+        parts, extra = rows[:1], rows[1:]
         scenes = self.kb.get(self.facts.scene_ids)
         for path in self._paths(plan):
             scene = next((h for h in scenes if _mentions(_sentences(h.text)[0], path)), None)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pathwise.replicas")
 
 
-def postgres_memory(db: Database) -> BaseCheckpointSaver:
+def postgres_memory(db: Database) -> BaseCheckpointSaver[str]:
     """LangGraph's ``PostgresSaver`` on the process's pool: each write one transaction, each fault a ``StoreError``."""
     import psycopg
     from langgraph.checkpoint.postgres import PostgresSaver
@@ -37,7 +37,7 @@ def postgres_memory(db: Database) -> BaseCheckpointSaver:
                 doing = "save" if pipeline else "read"
                 raise StoreError(f"could not {doing} the model's memory of the conversation: {reason(exc)}") from None
 
-    memory = Memory(db.pool)  # type: ignore[arg-type]
+    memory = Memory(db.pool)
     # Without pipeline mode a write's statements run in one transaction: a checkpoint is saved whole or not at all.
     memory.supports_pipeline = False
     return memory

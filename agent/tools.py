@@ -145,8 +145,8 @@ def fact_lines(facts: FactSheet, topic: str) -> tuple[list[str], list[str]]:
         for b in facts.incomes:
             add(f"Income, {PATH_LABEL[b.path]}: {b.quote}", b.passage_id)
     if "burnout" in wanted:
-        for b in facts.burnout:
-            add(f"Burnout, {PATH_LABEL[b.path]}: {b.quote} ({b.causes})", b.passage_id)
+        for burn in facts.burnout:
+            add(f"Burnout, {PATH_LABEL[burn.path]}: {burn.quote} ({burn.causes})", burn.passage_id)
     for r in rows:
         add(f"{r.dimension}: AI Engineer: {r.engineering}; AI Automation Specialist: {r.automation}", r.passage_id)
     if "red_flags" in wanted:

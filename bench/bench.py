@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pathwise.bench.evaluate import Case, follow_up_condenser, load_cases
 from pathwise.bench.figures import headline, projections, targets
@@ -255,7 +255,8 @@ class _Bench:
         memory = Advisor(kb, settings=settings)
         convs = conversations([c.turns for c in self.cases], len(self.cases), self.plan.turns_per_session)
         memory.reply("warm-up", COLD_QUESTION)
-        fresh, follow = [], []
+        fresh: list[float] = []
+        follow: list[float] = []
         for rep in range(self.plan.turn_reps):
             for i, conv in enumerate(convs):
                 for j, message in enumerate(conv):
@@ -411,8 +412,8 @@ class _Bench:
         t = time.perf_counter()
         again = kb.ingest([source])
         again_s = time.perf_counter() - t
-        changed = sum(int(r[k]) for r in again for k in ("added", "updated", "removed"))
-        passages = int(first[0]["passages"])
+        changed = sum(cast(int, r[k]) for r in again for k in ("added", "updated", "removed"))
+        passages = cast(int, first[0]["passages"])
         return {
             "passages": passages,
             "s": round(first_s, 3),

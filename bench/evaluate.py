@@ -65,7 +65,9 @@ def is_conversation_file(path: Path) -> bool:
         turns = json.loads(first).get("turns") if first else None
     except (OSError, UnicodeDecodeError, ValueError, AttributeError):
         return False
-    return bool(turns) and isinstance(turns[0], dict)
+    if not turns:
+        return False
+    return isinstance(turns[0], dict)
 
 
 def load_conversations(path: Path) -> list[Conversation]:

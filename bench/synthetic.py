@@ -132,7 +132,7 @@ def stream(seed: int, avoid: Iterable[str] = ()) -> Iterator[Passage]:
 
 def distractors(n: int, seed: int, avoid: Iterable[str] = ()) -> list[Passage]:
     """The first ``n`` passages of the seeded stream."""
-    out = []
+    out: list[Passage] = []
     for passage in stream(seed, avoid):
         if len(out) >= n:
             break
@@ -229,7 +229,7 @@ class CachedEmbedder:
         found = [self.cache.get(t) for t in texts]
         todo = [t for t, v in zip(texts, found) if v is None]
         if not todo:
-            return np.stack(found) if found else np.zeros((0, self.dim), dtype=np.float32)
+            return np.stack([v for v in found if v is not None]) if found else np.zeros((0, self.dim), dtype=np.float32)
         fresh = iter(self.fallback.embed(todo))
         return np.stack([v if v is not None else next(fresh) for v in found])
 

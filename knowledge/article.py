@@ -71,7 +71,7 @@ def _ends_sentence(line: str) -> bool:
 
 
 def _is_title_case(line: str) -> bool:
-    significant = [w for w in re.findall(r"[A-Za-z][\w’'-]*", line) if len(w) >= 4]
+    significant: list[str] = [w for w in re.findall(r"[A-Za-z][\w’'-]*", line) if len(w) >= 4]
     if not significant:
         return False
     capitalised = sum(w[0].isupper() for w in significant)

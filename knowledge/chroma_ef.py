@@ -7,13 +7,14 @@ from typing import Any
 
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
-from pathwise.knowledge.embeddings import Embedder, load_embedder
+from pathwise.knowledge.embeddings import load_embedder
+from pathwise.knowledge.types import TextEmbedder
 
 
 class MiniLMOnnx(EmbeddingFunction[Documents]):
     """all-MiniLM-L6-v2 through onnxruntime; Chroma can rebuild it from its config (the cache dir)."""
 
-    def __init__(self, embedder: Embedder, cache_dir: Path) -> None:
+    def __init__(self, embedder: TextEmbedder, cache_dir: Path) -> None:
         self._embedder = embedder
         self._cache_dir = cache_dir
 

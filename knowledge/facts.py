@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pathwise.knowledge.article import ParsedArticle, Passage
 from pathwise.errors import StoreError
+from pathwise.knowledge.article import ParsedArticle, Passage
 
 PathName = Literal["engineering", "automation"]
 PATHS: tuple[PathName, PathName] = ("engineering", "automation")
@@ -194,7 +194,8 @@ def build_facts(article: ParsedArticle) -> FactSheet:
         causes = ""
         if burn_row:
             cell = burn_row.engineering if path == "engineering" else burn_row.automation
-            causes = re.search(r"\((.+)\)", cell).group(1) if "(" in cell else cell
+            inside = re.search(r"\((.+)\)", cell)
+            causes = inside.group(1) if inside else cell
         burnout.append(
             Burnout(
                 path=path,
@@ -223,9 +224,9 @@ def build_facts(article: ParsedArticle) -> FactSheet:
     for p in ps:
         lead = re.search(r"struggle with (AI Engineering|Automation) if:", p.context + "\n" + p.text)
         if lead:
-            body = p.text.split("\n")[-1]
-            if body.startswith("You"):
-                flags.append(RedFlag(path=_path_of(lead.group(1)) or "engineering", flag=_first_sentence(body), passage_id=p.id))
+            last = p.text.split("\n")[-1]
+            if last.startswith("You"):
+                flags.append(RedFlag(path=_path_of(lead.group(1)) or "engineering", flag=_first_sentence(last), passage_id=p.id))
 
     cp, cm = _find(ps, r"pick one for \d+ months minimum")
     recs = {}

@@ -27,7 +27,7 @@ from pathwise.knowledge.bank import Example
 
 if TYPE_CHECKING:
     from pathwise.config import Settings
-    from pathwise.knowledge.embeddings import Embedder
+    from pathwise.knowledge.types import TextEmbedder
 
 log = logging.getLogger("pathwise.store")
 
@@ -43,7 +43,7 @@ def source_hash(passages: list[Passage]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _chroma_embedding_function(embedder: Embedder, cache_dir: Path) -> Any:
+def _chroma_embedding_function(embedder: TextEmbedder, cache_dir: Path) -> Any:
     from pathwise.knowledge.chroma_ef import MiniLMOnnx
 
     return MiniLMOnnx(embedder, cache_dir)
@@ -70,7 +70,7 @@ class Store:
     of writing over another process's work from its stale view.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
         self.settings = settings
         self.embedder = embedder
         self._client: Any = None
@@ -305,7 +305,7 @@ class Store:
     # -- reading -------------------------------------------------------------------------
     def count(self) -> int:
         try:
-            return self.collection.count()
+            return int(self.collection.count())
         except Exception as exc:
             raise StoreError(f"cannot read the passage store: {_one_line(exc)}") from exc
 

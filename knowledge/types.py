@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class TextEmbedder(Protocol):
+    """What the store needs of an embedder (the MiniLM model, or the benchmark's cache in front of it)."""
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
 class Hit(BaseModel):

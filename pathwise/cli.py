@@ -9,9 +9,12 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pathwise.errors import InputError, PathwiseError
+
+if TYPE_CHECKING:
+    from pathwise.agent.models import Turn
 
 log = logging.getLogger("pathwise")
 
@@ -136,7 +139,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _turn_json(turn: Any) -> dict[str, Any]:
+def _turn_json(turn: Turn) -> dict[str, Any]:
     return turn.model_dump(exclude={"notice"} if turn.notice is None else set())
 
 
@@ -386,7 +389,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, as argparse does, but with a hint
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as argparse does, but with a hint
         self.exit(2, f"pathwise: error: {message} (see pathwise {self.prog.split()[-1] if ' ' in self.prog else ''} --help)\n".replace("  ", " "))
 
 

@@ -9,7 +9,7 @@ empty string; a file whose placeholders and declared variables disagree fails to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from string import Template
 
@@ -46,7 +46,7 @@ def names() -> list[str]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> Prompt:
     source = resources.files(PACKAGE).joinpath(f"{name}.yaml")
     if not source.is_file():

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from pathwise.bench.servers import free_port
 
 # These tests send requests faster than a person would; the rate limit has its own tests (test_security.py).

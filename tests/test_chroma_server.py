@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from pathwise.bench.servers import ChromaServer, ServerError, free_port
 from pathwise.cli import main
 from pathwise.config import Settings
 from pathwise.errors import StoreError
 from pathwise.knowledge.base import KnowledgeBase
-from pathwise.bench.servers import ChromaServer, ServerError, free_port
 
 START_TIMEOUT = 60.0
 

@@ -19,6 +19,7 @@ from pathwise.knowledge import embeddings
 from pathwise.knowledge.base import KnowledgeBase
 from pathwise.knowledge.corpus import bundled_article
 
+
 # -- embeddings ----------------------------------------------------------------------------------
 def _gold_questions() -> list[str]:
     """Every turn of every gold set in bench/data: the questions people ask."""

@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
+from fake_openai import HANG_CAP_SECONDS, FakeKB, call, dialogue, say, scripted_model
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from fake_openai import HANG_CAP_SECONDS, FakeKB, call, dialogue, say, scripted_model
 from langchain_core.messages import AIMessage
 
 from pathwise.agent.llm import LLMAgent, _last_space, _word_end_back

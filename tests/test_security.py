@@ -23,10 +23,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from pathwise.bench.servers import free_port
 from pathwise.config import Settings, get_settings
 from pathwise.errors import ConfigError
 from pathwise.ui import security
-from pathwise.bench.servers import free_port
 
 ORIGIN = "https://pathwise.example"
 

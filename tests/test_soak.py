@@ -32,8 +32,8 @@ import pytest
 from fake_openai import CutStream, FakeOpenAI, Hang, Malformed, Recorded, Reply, Status
 
 from pathwise.agent.advisor import Advisor
-from pathwise.config import Settings
 from pathwise.bench.servers import free_port
+from pathwise.config import Settings
 
 SEED = "pathwise-soak-1"
 FAULT_RATE = 0.10

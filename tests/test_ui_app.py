@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from pathwise.agent import guards
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
+from pathwise.bench.servers import free_port
 from pathwise.errors import ConfigError
 from pathwise.ui import render
 from pathwise.ui.app import api_json, chat_messages, fit_html, parse_auth, too_long
 from pathwise.ui.conversation import Conversations
-from pathwise.bench.servers import free_port
 
 # These tests send requests faster than a person would; the rate limit has its own tests (test_security.py).
 UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}

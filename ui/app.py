@@ -298,8 +298,8 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
         if not text:  # the advisor's invitation to ask; nothing to remember
             return api_json(advisor.reply("pathwise-empty", ""))
         turn = None
-        for _, turn in ask(conversation(request), text):
-            pass
+        for _, last in ask(conversation(request), text):
+            turn = last
         assert turn is not None
         out = api_json(turn)
         out["answer"] = render.safe_markdown(turn.answer)
@@ -429,7 +429,7 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
         chatbot.clear(clear, None, chat_outputs, **private)
         chatbot.like(on_like, None, None, **private)
 
-        fit_inputs = [*radios, flags, prefs]
+        fit_inputs: list[gr.Radio | gr.CheckboxGroup] = [*radios, flags, prefs]
         fit_outputs = [fit_plot, fit_out]
         gr.on(
             [c.change for c in fit_inputs], fit_view, fit_inputs, fit_outputs,
