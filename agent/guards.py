@@ -382,8 +382,8 @@ def _read(m: re.Match[str], text: str, worded: bool) -> Figure | None:
     if money:
         # "3 to 6 lakh": the first end takes the second's unit, unless that would put it above the second ("₹60,000 to ₹1.5 lakh")
         units = (ua or (ub if len(raw) > 1 and raw[0] <= raw[1] else ""), ub or ua)
-        values = tuple(v * _MONEY_FACTOR.get(u.rstrip("s"), 1) for v, u in zip(raw, units))
-        return Figure("", "money", _rounded(values), raw)
+        amounts = tuple(v * _MONEY_FACTOR.get(u.rstrip("s"), 1) for v, u in zip(raw, units))
+        return Figure("", "money", _rounded(amounts), raw)
     if m.group("pct"):
         return Figure("", "%", raw, raw)
     kind, factor, ordinal = _period(m.group("pre"), m.group("post"))
@@ -427,6 +427,7 @@ def grounded(figure: Figure, known: Sequence[Figure]) -> bool:
             if k.kind == "money" and k.values == figure.values:
                 return True
             continue
+        options: tuple[tuple[float, ...], ...]
         if not figure.kind:  # a bare number: as written, or in the source's unit
             options = (k.raw, k.values)
         elif k.kind == figure.kind:
