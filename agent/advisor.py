@@ -40,9 +40,7 @@ def clean_message(message: object, limit: int) -> tuple[str, str | None]:
         return "", None
     if not isinstance(message, str):
         raise InputError(f"a message must be text, not {type(message).__name__}")
-    text = "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in message
-    )
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in message)
     text = " ".join(text.split())
     if len(text) > limit:
         return text[:limit], f"Your message was {len(text):,} characters; I answered its first {limit:,}."

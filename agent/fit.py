@@ -189,8 +189,16 @@ _NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t lik
 
 # (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
 _TEXT_SIGNALS: list[tuple[str, str, str]] = [
-    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:interrupt|context[- ]?switch|switching context|being pulled|firefight|on call|phone)", "flag", "hates_interruptions"),
-    (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:being wrong|failing in public|public failure|looking stupid|mistakes? in public)", "flag", "hates_being_wrong_in_public"),
+    (
+        rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:interrupt|context[- ]?switch|switching context|being pulled|firefight|on call|phone)",
+        "flag",
+        "hates_interruptions",
+    ),
+    (
+        rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:being wrong|failing in public|public failure|looking stupid|mistakes? in public)",
+        "flag",
+        "hates_being_wrong_in_public",
+    ),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:repetiti|boring|same (?:kind|type) of|routine)", "flag", "needs_stimulation"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:hack|duct tape|messy|shortcuts?|compromis)", "flag", "needs_architectural_purity"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:wait|delay|slow|uncertain|ambigu|not knowing)", "pref", "speed"),
@@ -200,30 +208,90 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     (rf"(?:variety|switching|new tools|breadth|context[- ]switching)\W+(?:\w+\W+){{0,4}}{_NEG_AFTER}", "q2", "depth"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:variety|switching|new tools|breadth)", "q2", "depth"),
     # Not needing praise is no red flag: taken out first, so it cannot read as needing it.
-    (r"(?:don'?t|do not|never|doesn'?t) need (?:\w+ ){0,3}(?:validation|recognition|praise|acknowledg|appreciation|pat (?:me )?on the back)", "none", ""),
-    (r"need(?:s)? (?:frequent |regular |constant )?(?:validation|recognition|praise|acknowledg|appreciation|feedback)", "flag", "needs_validation"),
+    (
+        r"(?:don'?t|do not|never|doesn'?t) need (?:\w+ ){0,3}(?:validation|recognition|praise|acknowledg|appreciation|pat (?:me )?on the back)",
+        "none",
+        "",
+    ),
+    (
+        r"need(?:s)? (?:frequent |regular |constant )?(?:validation|recognition|praise|acknowledg|appreciation|feedback)",
+        "flag",
+        "needs_validation",
+    ),
     (r"(?:impress|look(?:ing)? smart|appear(?:ing)? smart|fancy|fanciest|complex solutions)", "flag", "appear_smart"),
     (r"(?:the right way|clean architecture|architectural purity|elegan|perfectionis)", "flag", "needs_architectural_purity"),
-    (r"(?:need|want|love|like|crave)\w* (?:\w+ )?(?:intellectual|novel problems|interesting problems|hard problems|new algorithms)", "flag", "needs_stimulation"),
+    (
+        r"(?:need|want|love|like|crave)\w* (?:\w+ )?(?:intellectual|novel problems|interesting problems|hard problems|new algorithms)",
+        "flag",
+        "needs_stimulation",
+    ),
     (r"bored (?:\w+ ){0,6}(?:one thing|same thing|one problem|one project)", "q2", "breadth"),
     (r"(?:get|am|i'm|easily) (?:easily )?bored", "flag", "needs_stimulation"),
-    (r"(?:need|want|love|like|prefer)\w* (?:long |unbroken |deep )*(?:focus|deep work)|\bfocus for (?:\w+ ){0,2}hours|hours (?:straight|on end)", "flag", "hates_interruptions"),
-    (r"(?:interrupt\w*|pings?|notifications?|meetings|calls) (?:\w+ ){0,2}(?:drives?|makes?|annoy\w*|bother\w*|kills?|drains?|frustrat\w*) (?:me|my)\b", "flag", "hates_interruptions"),
+    (
+        r"(?:need|want|love|like|prefer)\w* (?:long |unbroken |deep )*(?:focus|deep work)|\bfocus for (?:\w+ ){0,2}hours|hours (?:straight|on end)",
+        "flag",
+        "hates_interruptions",
+    ),
+    (
+        r"(?:interrupt\w*|pings?|notifications?|meetings|calls) (?:\w+ ){0,2}(?:drives?|makes?|annoy\w*|bother\w*|kills?|drains?|frustrat\w*) (?:me|my)\b",
+        "flag",
+        "hates_interruptions",
+    ),
     (r"right once|get (?:it|things) right|correct up ?front|build (?:it )?once", "q1", "right_once"),
-    (r"useful repeatedly|many (?:different )?(?:problems|clients|contexts)|lots of (?:small )?problems|different problems", "q1", "useful_repeatedly"),
-    (r"\b(?:depth|deep dives?|go(?:ing|es)? (?:\w+ )?deep|deeper|mastery|master one|specialis|specializ|one domain)|(?:weeks|months|days) on (?:a |one )?(?:single )?(?:hard |difficult )?problem|(?:weekend|week|day|days|weeks) on one (?:\w+ ){0,2}(?:bug|problem|issue)", "q2", "depth"),
-    (r"\b(?:breadth|variety|novelty|switch(?:ing)? contexts?|context[- ]switching|new tools|many domains|different domains)|(?:hop|jump|bounc)\w* (?:around|between)", "q2", "breadth"),
+    (
+        r"useful repeatedly|many (?:different )?(?:problems|clients|contexts)|lots of (?:small )?problems|different problems",
+        "q1",
+        "useful_repeatedly",
+    ),
+    (
+        r"\b(?:depth|deep dives?|go(?:ing|es)? (?:\w+ )?deep|deeper|mastery|master one|specialis|specializ|one domain)|(?:weeks|months|days) on (?:a |one )?(?:single )?(?:hard |difficult )?problem|(?:weekend|week|day|days|weeks) on one (?:\w+ ){0,2}(?:bug|problem|issue)",
+        "q2",
+        "depth",
+    ),
+    (
+        r"\b(?:breadth|variety|novelty|switch(?:ing)? contexts?|context[- ]switching|new tools|many domains|different domains)|(?:hop|jump|bounc)\w* (?:around|between)",
+        "q2",
+        "breadth",
+    ),
     (r"prefer(?:s|ring)? (?:thinking|to think)|thinking (?:over|to|more than|rather than) doing", "q3", "think_harder"),
     (r"prefer(?:s|ring)? (?:doing|to do|action)|doing (?:over|to|more than|rather than) thinking", "q3", "try_faster"),
-    (r"think(?:ing)? harder|think (?:it|things) through|thinking it through|read(?:ing)? (?:more |the |a )?papers?\b|work(?:ing)? out the maths?|understand exactly why|analy[sz](?:e|es|ing)\b|analysis|productive by thinking|understand the math", "q3", "think_harder"),
-    (r"try(?:ing)? (?:something )?fast|try faster|iterat|tinker|trial and error|productive by doing|try something else|learn by doing|experiment quickly|try (?:\w+ ){0,2}(?:different|other|new) (?:things|approaches|ideas)", "q3", "try_faster"),
-    (r"early income|money (?:fast|quickly|soon|now)|earn(?:ing)? (?:fast|quickly|soon|now|early|right away)|income (?:fast|quickly|soon|now)|quick (?:money|income|wins)|paid (?:fast|quickly|soon)|need (?:money|income|to earn)", "pref", "early_income"),
-    (r"delayed reward|can wait|long[- ]term|long game|patient with (?:money|income)|don'?t mind waiting|happy to wait|compounding|\bsavings\b|lean years|\brunway\b|(?:fine|ok|okay|happy) with (?:little|low|no|less) (?:money|pay|income)|builds? into something", "pref", "delayed_rewards"),
+    (
+        r"think(?:ing)? harder|think (?:it|things) through|thinking it through|read(?:ing)? (?:more |the |a )?papers?\b|work(?:ing)? out the maths?|understand exactly why|analy[sz](?:e|es|ing)\b|analysis|productive by thinking|understand the math",
+        "q3",
+        "think_harder",
+    ),
+    (
+        r"try(?:ing)? (?:something )?fast|try faster|iterat|tinker|trial and error|productive by doing|try something else|learn by doing|experiment quickly|try (?:\w+ ){0,2}(?:different|other|new) (?:things|approaches|ideas)",
+        "q3",
+        "try_faster",
+    ),
+    (
+        r"early income|money (?:fast|quickly|soon|now)|earn(?:ing)? (?:fast|quickly|soon|now|early|right away)|income (?:fast|quickly|soon|now)|quick (?:money|income|wins)|paid (?:fast|quickly|soon)|need (?:money|income|to earn)",
+        "pref",
+        "early_income",
+    ),
+    (
+        r"delayed reward|can wait|long[- ]term|long game|patient with (?:money|income)|don'?t mind waiting|happy to wait|compounding|\bsavings\b|lean years|\brunway\b|(?:fine|ok|okay|happy) with (?:little|low|no|less) (?:money|pay|income)|builds? into something",
+        "pref",
+        "delayed_rewards",
+    ),
     (r"visible impact|see (?:the )?(?:results|impact)|visible results|see my work|tangible", "pref", "visible_impact"),
     (r"\bat scale\b|\bscale\b|millions of", "pref", "scale"),
-    (r"\bspeed\b|\bfast[- ]paced\b|move fast|moving fast|quick results|just enough to ship|ship (?:\w+ )?(?:fast|quickly)", "pref", "speed"),
-    (r"\b(?:not|never|isn'?t|aren'?t|am not)\s+(?:\w+\s+)?patient\b|\bimpatien|\bno patience\b|\black(?:s|ing)? patience", "pref", "speed"),
-    (r"\bpatient\b|\bpatience\b|(?:fine|happy|ok|okay|comfortable|don'?t mind) (?:\w+ ){0,2}(?:debugging|being stuck|sitting with|not knowing)", "pref", "patience"),
+    (
+        r"\bspeed\b|\bfast[- ]paced\b|move fast|moving fast|quick results|just enough to ship|ship (?:\w+ )?(?:fast|quickly)",
+        "pref",
+        "speed",
+    ),
+    (
+        r"\b(?:not|never|isn'?t|aren'?t|am not)\s+(?:\w+\s+)?patient\b|\bimpatien|\bno patience\b|\black(?:s|ing)? patience",
+        "pref",
+        "speed",
+    ),
+    (
+        r"\bpatient\b|\bpatience\b|(?:fine|happy|ok|okay|comfortable|don'?t mind) (?:\w+ ){0,2}(?:debugging|being stuck|sitting with|not knowing)",
+        "pref",
+        "patience",
+    ),
 ]
 _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "when_stuck"}
 # "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.

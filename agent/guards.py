@@ -250,7 +250,9 @@ _WORDS = re.compile(
     rf"|\b(?P<word>{_NUMBER_WORD})\b",
     re.IGNORECASE,
 )
-_WORD_HINT = re.compile(r"\b(?:" + "|".join([*_SMALL, *_TENS, *_ORDINALS, "hundred", "half"]) + r")|\d(?:st|nd|rd|th)\b", re.IGNORECASE)
+_WORD_HINT = re.compile(
+    r"\b(?:" + "|".join([*_SMALL, *_TENS, *_ORDINALS, "hundred", "half"]) + r")|\d(?:st|nd|rd|th)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -357,8 +359,11 @@ def figures(text: str, *, words: bool = True) -> list[Figure]:
         a = m.start("a")
         if not (m.group("btw") or m.group("pre")) and _CUR_BEFORE.match(normal, m.start()) is None:
             before = normal[max(0, a - 2) : a]
-            if before[-1:].isalpha() or before[-1:] in ("_", ".", ",") or before[-1:].isdigit() or (
-                before[-1:] == "-" and before[:1].isalpha()
+            if (
+                before[-1:].isalpha()
+                or before[-1:] in ("_", ".", ",")
+                or before[-1:].isdigit()
+                or (before[-1:] == "-" and before[:1].isalpha())
             ):
                 pos = m.end("a")
                 continue  # part of a name like "GPT-4" or "b2b", not a figure
@@ -440,7 +445,13 @@ def grounded(figure: Figure, known: Sequence[Figure]) -> bool:
             if values == figure.values if len(figure.values) > 1 else figure.values[0] in values:
                 return True
             # "year 5" (months 48-60) lies in "48+": a year-long stretch starting where an open-ended one does
-            if k.open and len(values) == 1 and len(figure.values) == 2 and figure.values[0] == values[0] and figure.values[1] - values[0] <= 12:
+            if (
+                k.open
+                and len(values) == 1
+                and len(figure.values) == 2
+                and figure.values[0] == values[0]
+                and figure.values[1] - values[0] <= 12
+            ):
                 return True
     return False
 
@@ -617,9 +628,7 @@ class Grounds:
     n: int = LEAK_WORDS
 
     @classmethod
-    def build(
-        cls, *, sources: Iterable[str], system_prompt: str, payloads: Iterable[str] = (), n: int = LEAK_WORDS
-    ) -> Grounds:
+    def build(cls, *, sources: Iterable[str], system_prompt: str, payloads: Iterable[str] = (), n: int = LEAK_WORDS) -> Grounds:
         sources = list(sources)
         return cls(
             figures=tuple(source_figures(sources)),
@@ -640,9 +649,7 @@ class Grounds:
     def check(self, answer: str, *, figures_from: int = 0, figures_before: int | None = None) -> Verdict:
         """All guards on ``answer``; figures only where they start in [figures_from, figures_before)."""
         limit = len(answer) if figures_before is None else figures_before
-        bad = [
-            f for f in figures(answer, words=False) if figures_from <= f.start < limit and not grounded(f, self.figures)
-        ]
+        bad = [f for f in figures(answer, words=False) if figures_from <= f.start < limit and not grounded(f, self.figures)]
         return Verdict(
             ungrounded=tuple(f.text for f in bad),
             ungrounded_at=tuple(f.start for f in bad),

@@ -65,6 +65,7 @@ DEFAULT_FOLLOW_UPS = (
     "Why commit to one path before mixing both?",
 )
 
+
 def build_chat_model(settings: Settings) -> ChatOpenAI:
     """``ChatOpenAI`` for any OpenAI-compatible server, with an explicit timeout and retries."""
     if settings.offline:
@@ -406,9 +407,7 @@ class LLMAgent:
 
         self.settle(session_id)
         try:
-            self._graph.update_state(
-                self._config(session_id), {"messages": [HumanMessage(user_text), AIMessage(answer_text)]}
-            )
+            self._graph.update_state(self._config(session_id), {"messages": [HumanMessage(user_text), AIMessage(answer_text)]})
         except Exception:  # history is a convenience; never fail the offline answer over it
             log.warning("could not record the offline turn for session %s", session_id, exc_info=True)
 
@@ -448,7 +447,12 @@ class LLMAgent:
 
         from pathwise.agent.tools import SEARCH_K, merge_hits, passages_result
 
-        call = {"name": self._search.name, "args": {"query": query}, "id": f"call_pw_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
+        call = {
+            "name": self._search.name,
+            "args": {"query": query},
+            "id": f"call_pw_{uuid.uuid4().hex[:16]}",
+            "type": "tool_call",
+        }
         if not (conversation or carry or questions):
             # What the tool returns, without ``invoke``'s validation of arguments we made and its callbacks (2 ms).
             content, artifact = passages_result(self._passages_prompt, query, list(self.kb.search(query, k=SEARCH_K)))
@@ -457,7 +461,9 @@ class LLMAgent:
             carried = list(self.kb.get(list(carry))) if carry else []
             # Every passage found counts against the turn, also those the merge leaves out: the model may find them again.
             found = list({h.id: h for hits in (*ranked, carried) for h in hits}.values())
-            payloads = list(dict.fromkeys(p for h in found if guards.looks_injected(h.text) for p in guards.injection_payloads(h.text)))
+            payloads = list(
+                dict.fromkeys(p for h in found if guards.looks_injected(h.text) for p in guards.injection_payloads(h.text))
+            )
             content, artifact = passages_result(self._passages_prompt, query, merge_hits(ranked, carried, PREFETCH_PASSAGES))
             artifact = {**artifact, "payloads": list(dict.fromkeys([*artifact["payloads"], *payloads]))}
         facts, fact_hits = self._fact_sheet(query)
@@ -466,7 +472,10 @@ class LLMAgent:
             content = f"{content}\n\n{facts}"
             known = {h["id"] for h in artifact.get("hits", [])}
             artifact = {**artifact, "hits": [*artifact.get("hits", []), *(h for h in fact_hits if h["id"] not in known)]}
-        return [AIMessage("", tool_calls=[call]), ToolMessage(content, artifact=artifact, tool_call_id=call["id"], name=call["name"])]
+        return [
+            AIMessage("", tool_calls=[call]),
+            ToolMessage(content, artifact=artifact, tool_call_id=call["id"], name=call["name"]),
+        ]
 
     def _fact_sheet(self, topic: str) -> tuple[str, list[dict[str, Any]]]:
         """The fact sheet's lines for ``topic`` as lookup_facts gives them, and their passages (read once per process)."""
@@ -540,9 +549,7 @@ class LLMAgent:
             follow_ups=follow_ups,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )
-        log.info(
-            "llm turn done: %d citations, in_scope=%s, %.0f ms", len(turn.citations), in_scope, turn.latency_ms
-        )
+        log.info("llm turn done: %d citations, in_scope=%s, %.0f ms", len(turn.citations), in_scope, turn.latency_ms)
         return turn
 
     def _follow_ups(self, suggested: list[str], state: _TurnState) -> list[str]:
@@ -726,11 +733,15 @@ def _relay_class() -> type:
             self._stop = stop
             self._runs: dict[Any, bool] = {}  # the agent's model calls: has each streamed a chunk yet
 
-        def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        def on_chat_model_start(
+            self, serialized: Any, messages: Any, *, run_id: Any, metadata: dict[str, Any] | None = None, **kwargs: Any
+        ) -> None:
             if (metadata or {}).get("langgraph_node") == "model":
                 self._runs[run_id] = False
 
-        def on_llm_new_token(self, token: str | list[str | dict[str, Any]], *, chunk: Any = None, run_id: Any = None, **kwargs: Any) -> None:
+        def on_llm_new_token(
+            self, token: str | list[str | dict[str, Any]], *, chunk: Any = None, run_id: Any = None, **kwargs: Any
+        ) -> None:
             if self._stop.is_set():
                 raise _Abandoned
             if run_id in self._runs and isinstance(chunk, ChatGenerationChunk):
@@ -836,13 +847,27 @@ def _agent_graph(
             name, call_id = call["name"], call.get("id") or f"call-{uuid.uuid4().hex[:12]}"  # a tool's answer needs an id
             tool = by_name.get(name)
             if tool is None:  # the model's mistake: tell it, so it can call a real tool or answer
-                results.append(ToolMessage(f"Error: there is no tool {name!r}; use one of {', '.join(by_name)}.", tool_call_id=call_id, name=name, status="error"))
+                results.append(
+                    ToolMessage(
+                        f"Error: there is no tool {name!r}; use one of {', '.join(by_name)}.",
+                        tool_call_id=call_id,
+                        name=name,
+                        status="error",
+                    )
+                )
                 continue
             try:
                 results.append(tool.invoke({**call, "id": call_id, "type": "tool_call"}, config))
             except ValidationError as exc:  # bad arguments: likewise the model's to fix
                 problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
-                results.append(ToolMessage(f"Error: wrong arguments for {name}: {problems}. Fix them and call again.", tool_call_id=call_id, name=name, status="error"))
+                results.append(
+                    ToolMessage(
+                        f"Error: wrong arguments for {name}: {problems}. Fix them and call again.",
+                        tool_call_id=call_id,
+                        name=name,
+                        status="error",
+                    )
+                )
         return {"messages": results}
 
     def route(state: dict[str, Any]) -> str:  # not State: add_conditional_edges resolves this annotation as it runs
@@ -984,4 +1009,6 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _is_transport(exc: BaseException) -> bool:
-    return type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "ssl", "socket") or isinstance(exc, ConnectionError)
+    return type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "ssl", "socket") or isinstance(
+        exc, ConnectionError
+    )

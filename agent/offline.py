@@ -109,7 +109,6 @@ class OfflineAnswerer:
             new.topic, new.path = "fit", None
         return plan, new
 
-
     # -- answering ------------------------------------------------------------------------
     def starters(self) -> list[str]:
         return [
@@ -122,9 +121,7 @@ class OfflineAnswerer:
         if plan.intent == "injection":
             return Turn(answer=REFUSAL, in_scope=False, follow_ups=self.starters()[:2])
         if plan.intent == "greeting":
-            return Turn(
-                answer="Hello! " + SCOPE.replace("I can only help", "I help"), follow_ups=self.starters()
-            )
+            return Turn(answer="Hello! " + SCOPE.replace("I can only help", "I help"), follow_ups=self.starters())
         if plan.intent == "offtopic":
             return Turn(answer=SCOPE, in_scope=False, follow_ups=self.starters()[:2])
         if plan.intent == "silent":
@@ -142,7 +139,9 @@ class OfflineAnswerer:
                 answer="The article doesn't say. " + SCOPE.split(":")[0] + ".",
                 follow_ups=self._follow_ups(plan),
             )
-        answer = " ".join(text if text.rstrip().endswith((".", "!", "?", "”", '"', "’", ")", ":")) else f"{text.rstrip()}." for text, _ in parts)
+        answer = " ".join(
+            text if text.rstrip().endswith((".", "!", "?", "”", '"', "’", ")", ":")) else f"{text.rstrip()}." for text, _ in parts
+        )
         cited: list[str] = []
         for _, ids in parts:
             cited.extend(i for i in ids if i not in cited)
@@ -222,7 +221,12 @@ class OfflineAnswerer:
             shown.extend(b for b in chosen if b.low is not None)
         bases = sorted({b.basis for b in shown})
         if len(parts) > 1 and len(bases) > 1:  # like with like: a monthly figure is no yearly one
-            parts.append((f"These figures are not in one unit: the article gives them {_listed(bases)}, so they do not compare directly.", []))
+            parts.append(
+                (
+                    f"These figures are not in one unit: the article gives them {_listed(bases)}, so they do not compare directly.",
+                    [],
+                )
+            )
         return parts
 
     def _topic_burnout(self, plan: Plan) -> list[tuple[str, list[str]]]:
@@ -380,7 +384,11 @@ class OfflineAnswerer:
                         # ...and what getting through it takes ("This takes patience and ...").
                         takes = [t for t in sentences[i + 2 :] if t.lower().startswith("this takes")][:1]
                         shown = [*sentences[i : i + 2], *takes]
-                        more = [t for t in _best_sentences([h], asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE) if t[0] not in shown]
+                        more = [
+                            t
+                            for t in _best_sentences([h], asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE)
+                            if t[0] not in shown
+                        ]
                         parts.append((f"For {who}: " + " ".join(shown + [t[0] for t in more]), [h.id]))
                         break
                 else:
@@ -453,7 +461,12 @@ class OfflineAnswerer:
         asked = self._rare_words(_asking_part(plan.query or plan.text))
         specific = sorted((asked if len(asked) >= 2 else self._rare_words(plan.query or plan.text)) - said)
         best = _best_sentences(
-            plan.hits[:1], specific, 1, idf=self.kb.idf, min_score=SPECIFIC_MIN_SCORE, quantity=bool(QUANTITY.search(_asking_part(plan.text).lower()))
+            plan.hits[:1],
+            specific,
+            1,
+            idf=self.kb.idf,
+            min_score=SPECIFIC_MIN_SCORE,
+            quantity=bool(QUANTITY.search(_asking_part(plan.text).lower())),
         )
         if not best:
             return self._with_closest(plan, parts)
@@ -474,7 +487,8 @@ class OfflineAnswerer:
         one = plan.path if plan.path in ("engineering", "automation") else None
         best = max(
             (
-                (c, s) for s, c in closeness.items()
+                (c, s)
+                for s, c in closeness.items()
                 if s not in said and len(s.split()) >= 6 and not (one and _mentions(s, OTHER[one]) and not _mentions(s, one))
             ),
             default=None,
@@ -484,8 +498,16 @@ class OfflineAnswerer:
         return [*parts, (best[1], [top[0].id])] if parts else [(best[1], [top[0].id])]
 
     def _extract(
-        self, plan: Plan, n: int, exclude_ids: set[str] | None = None, min_score: float = 0.0, *, own_path: bool = False,
-        semantic: bool = True, pool: int = 4, bonus: dict[str, float] | None = None,
+        self,
+        plan: Plan,
+        n: int,
+        exclude_ids: set[str] | None = None,
+        min_score: float = 0.0,
+        *,
+        own_path: bool = False,
+        semantic: bool = True,
+        pool: int = 4,
+        bonus: dict[str, float] | None = None,
     ) -> list[tuple[str, list[str]]]:
         """The sentences of the retrieved passages that best answer the question.
 
@@ -513,8 +535,15 @@ class OfflineAnswerer:
             for sentence, extra in (bonus or {}).items():
                 closeness[sentence] = closeness.get(sentence, 0.0) + extra
         best = _best_sentences(
-            hits[:pool], asked + related, n, path=plan.path, idf=_weighted(self.kb.idf, set(related)), min_score=min_score,
-            why=plan.asks_why, own_path=own_path, closeness=closeness,
+            hits[:pool],
+            asked + related,
+            n,
+            path=plan.path,
+            idf=_weighted(self.kb.idf, set(related)),
+            min_score=min_score,
+            why=plan.asks_why,
+            own_path=own_path,
+            closeness=closeness,
         )
         return [(s, [pid]) for s, pid in best]
 
@@ -535,7 +564,11 @@ class OfflineAnswerer:
             answer=text,
             citations=citations,
             fit=fit,
-            follow_ups=["What are the red flags for this path?", "What are the three framework questions?", "When does burnout hit on this path?"],
+            follow_ups=[
+                "What are the red flags for this path?",
+                "What are the three framework questions?",
+                "When does burnout hit on this path?",
+            ],
         )
 
     def _reason(self, reason: Reason) -> str:
@@ -696,4 +729,3 @@ def _fit_passages(answerer: OfflineAnswerer, fit: FitResult) -> list[str]:
         if row and r.quote.endswith(row.engineering) and row.passage_id not in ids:
             ids.append(row.passage_id)
     return ids[:4]
-

@@ -39,7 +39,9 @@ def question_writer(chat_model: Any, per_passage: int = PER_PASSAGE) -> Callable
                 raise LLMUnavailable(f"the model could not write questions ({type(exc).__name__})") from exc
             questions = _questions(str(getattr(reply, "content", reply)))
             if not questions:
-                log.warning("the model's questions for a passage of %s could not be read; it is searched by its text alone", source)
+                log.warning(
+                    "the model's questions for a passage of %s could not be read; it is searched by its text alone", source
+                )
             out.extend(Example(q=q, passages=[passage.id], source=source, style="generated") for q in questions[:per_passage])
         return out
 
@@ -52,4 +54,8 @@ def _questions(reply: str) -> list[str]:
         items = json.loads(match.group(0)) if match else []
     except ValueError:
         return []
-    return [" ".join(q.split())[:MAX_QUESTION_CHARS] for q in items if isinstance(q, str) and q.strip()] if isinstance(items, list) else []
+    return (
+        [" ".join(q.split())[:MAX_QUESTION_CHARS] for q in items if isinstance(q, str) and q.strip()]
+        if isinstance(items, list)
+        else []
+    )

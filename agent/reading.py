@@ -61,8 +61,12 @@ OTHER_CAREERS = re.compile(
     r"product managers?|pm interviews?|"
     r"prompt engineer(?:s|ing)?)s?\b"
 )
-GREETING = re.compile(r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$")
-ENGINEERING = re.compile(r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder")
+GREETING = re.compile(
+    r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$"
+)
+ENGINEERING = re.compile(
+    r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder"
+)
 ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
 AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|make\.com")
 BOTH = re.compile(
@@ -71,20 +75,52 @@ BOTH = re.compile(
 )
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
 BACK_REFERENCE = re.compile(r"\b(that|this|it|its|they|them|their|those|these|there|then|same|such)\b")
-QUESTION_WORD = r"(?:what|what's|whats|how|when|which|why|who|where|is|are|do|does|did|can|could|should|will|would|kya|kaunsa|kitna)"
+QUESTION_WORD = (
+    r"(?:what|what's|whats|how|when|which|why|who|where|is|are|do|does|did|can|could|should|will|would|kya|kaunsa|kitna)"
+)
 # "Is that normal, and what pays better?": a second question joined to the first.
 JOINED_QUESTION = re.compile(rf",?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD}\b)")
 WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
-PATH_WORDS = frozenset(tokenize("ai ml engineer engineers engineering automation specialist specialists folks people ppl guys side path track route role"))
+PATH_WORDS = frozenset(
+    tokenize(
+        "ai ml engineer engineers engineering automation specialist specialists folks people ppl guys side path track route role"
+    )
+)
 # Words that only point back or ask for more, and the units of a stretch of time.
-POINTERS = frozenset(tokenize("ok okay so and but also what about how for then tho though instead same month months year years yr yrs from up to till until"))
+POINTERS = frozenset(
+    tokenize(
+        "ok okay so and but also what about how for then tho though instead same month months year years yr yrs from up to till until"
+    )
+)
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
 
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "thirty": 30, "thirty-six": 36,
-    "forty-eight": 48, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "a": 1, "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty": 20,
+    "thirty": 30,
+    "thirty-six": 36,
+    "forty-eight": 48,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "a": 1,
+    "an": 1,
     "half": 0.5,
 }
 _NUM = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|thirty-six|forty-eight|a|an|half)"
@@ -110,7 +146,9 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
     if m := re.search(r"months?\s+(\d+)\s*(?:-|to|and)\s*(\d+)", t):
         return int(m.group(1)), int(m.group(2))
-    if m := re.search(rf"(?:over|during|in|within|for|across)\s+(?:the\s+)?(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t):
+    if m := re.search(
+        rf"(?:over|during|in|within|for|across)\s+(?:the\s+)?(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t
+    ):
         n = _n(m.group(1))  # "over the first 18 months" is that stretch, not what comes after it
         return 0, int(n * 12 if m.group(2).startswith("year") else n)
     if m := re.search(rf"(?:between\s+)?(?:years?\s+)?{_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+years?", t) or re.search(
@@ -119,9 +157,10 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
         a, b = _n(m.group(1)), _n(m.group(2))
         # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
         return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
-    if m := re.search(rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)", t) or re.search(
-        rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t
-    ):
+    if m := re.search(
+        rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
+        t,
+    ) or re.search(rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t):
         number, unit = [g for g in m.groups() if g is not None][:2]
         n = _n(number)
         return int(n * 12 if unit.startswith("year") else n), None
@@ -133,13 +172,18 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     if m := re.search(rf"{_ORD}\s+year|year\s+{_ORD}|year\s+{_NUM}\b", t):
         n = int(_n(m.group(1) or m.group(2) or m.group(3)))
         return (n - 1) * 12, n * 12
-    if m := re.search(rf"(?:in|within|by|over|for|during)\s+(?:the\s+)?(?:first\s+)?(?:roughly\s+|about\s+|around\s+)?{_NUM}\s+(years?|months?)", t):
+    if m := re.search(
+        rf"(?:in|within|by|over|for|during)\s+(?:the\s+)?(?:first\s+)?(?:roughly\s+|about\s+|around\s+)?{_NUM}\s+(years?|months?)",
+        t,
+    ):
         n = _n(m.group(1))
         months = int(n * 12 if m.group(2).startswith("year") else n)
         return max(0, months - 1), months + 1
     if not vague:
         return None
-    if re.search(r"\b(start|starting|beginning|initially|right away|at first|early on|first few months|day one|newbie|fresher)\b", t):
+    if re.search(
+        r"\b(start|starting|beginning|initially|right away|at first|early on|first few months|day one|newbie|fresher)\b", t
+    ):
         return 0, 6
     if re.search(r"\b(long[- ]term|long run|eventually|later on|senior|experienced|peak|ceiling|top end|max(?:imum)?)\b", t):
         return 48, None
@@ -147,7 +191,7 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
 
 
 def shift_period(period: Period | None, text: str) -> Period | None:
-    """"And the year after?" / "and before that?": the stretch next to the last one asked about."""
+    """ "And the year after?" / "and before that?": the stretch next to the last one asked about."""
     if period is None:
         return None
     t = text.lower()
@@ -358,9 +402,19 @@ class Reader:
                 for plan in answered:
                     self._search(plan)
             first = answered[0]
-            return Plan(text=text, intent="compound", topic=first.topic, path=first.path, period=first.period,
-                        followup=first.followup, kind=first.kind, parts=answered, query=" ".join(p.query for p in answered),
-                        hits=first.hits, vote=first.vote)
+            return Plan(
+                text=text,
+                intent="compound",
+                topic=first.topic,
+                path=first.path,
+                period=first.period,
+                followup=first.followup,
+                kind=first.kind,
+                parts=answered,
+                query=" ".join(p.query for p in answered),
+                hits=first.hits,
+                vote=first.vote,
+            )
         plan = answered[0] if answered else plans[0]
         if plan.intent == "answer" and not plan.followup and self._unheard_of(plan.text):
             return Plan(text=text, intent="silent")
@@ -376,7 +430,7 @@ class Reader:
         (with ``search``) on the topics of the passages a search for them finds; also the vector
         and hits it used. Without ``search`` (a model reads the passages) the store is not searched."""
         searched = f"{context} {text}" if context else text
-        vector, whole = (self.kb.embed_many([text, searched]) if context else [self.kb.embed(text)] * 2)  # one model call
+        vector, whole = self.kb.embed_many([text, searched]) if context else [self.kb.embed(text)] * 2  # one model call
         views = [self.kb.neighbours(vector, NEIGHBOURS)]
         weights = [1.0]
         if context:  # the story says of what, the question what is asked: it counts for more
@@ -405,8 +459,17 @@ class Reader:
         path = detect_path(q) or (detect_path(story) if story else None)
         period = parse_period(q) or (parse_period(story, vague=False) if story else None)
         last = state.last() if prior else None
-        plan = Plan(text=question, intent="answer", path=path, period=period, vote=own, query=question, hits=hits,
-                    vector=vector, own_vector=vector)
+        plan = Plan(
+            text=question,
+            intent="answer",
+            path=path,
+            period=period,
+            vote=own,
+            query=question,
+            hits=hits,
+            vector=vector,
+            own_vector=vector,
+        )
         if WHY.search(q):
             plan.kind = "why"
 
@@ -484,7 +547,8 @@ class Reader:
         to get through that?" after the wall at months 8-14 leads to "This takes patience ..."."""
         region = set(carried) | set(self.kb.adjacent(carried))
         near = [
-            e for e, _ in self.kb.neighbours(vector, LEAD_POOL)
+            e
+            for e, _ in self.kb.neighbours(vector, LEAD_POOL)
             if e.route == "question" and (e.topic == topic or region & set(e.passages))
         ]
         leads: list[str] = []
@@ -503,7 +567,11 @@ class Reader:
         self_described = has_signals(own)
         told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
         # "So which of the two is for me?" after describing oneself over earlier turns.
-        described_before = bool(told) and any(p.topic in CHOICE_TOPICS or p.vote.label == "fit" for p in plans) and has_signals(self.profile(told))
+        described_before = (
+            bool(told)
+            and any(p.topic in CHOICE_TOPICS or p.vote.label == "fit" for p in plans)
+            and has_signals(self.profile(told))
+        )
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
             or (self_described and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans))
@@ -584,8 +652,12 @@ TRAIT_SIGNALS: dict[str, tuple[str, str] | None] = {
     **{
         key: ("red_flags", key)
         for key in (
-            "needs_validation", "hates_being_wrong_in_public", "appear_smart", "needs_architectural_purity",
-            "hates_interruptions", "needs_stimulation",
+            "needs_validation",
+            "hates_being_wrong_in_public",
+            "appear_smart",
+            "needs_architectural_purity",
+            "hates_interruptions",
+            "needs_stimulation",
         )
     },
     **{key: ("preferences", key) for key in ("early_income", "delayed_rewards", "patience", "speed")},
@@ -640,7 +712,9 @@ def _far(own: Vote, hits: list[Hit]) -> bool:
     return closest < FAR_PASSAGE and own.score < FAR_EXAMPLE
 
 
-CAREER_NAMES = re.compile(r"(?i)\b(ai engineers?|ml engineers?|machine learning engineers?|automation specialists?|ai engineering|automation)\b")
+CAREER_NAMES = re.compile(
+    r"(?i)\b(ai engineers?|ml engineers?|machine learning engineers?|automation specialists?|ai engineering|automation)\b"
+)
 LABELS = {"engineering": "AI Engineers", "automation": "Automation Specialists"}
 
 

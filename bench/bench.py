@@ -76,8 +76,19 @@ class Plan:
 
 
 QUICK = Plan(
-    "quick", search_reps=3, turn_reps=1, cold_reps=1, split_reps=1, ingest_passages=200, sizes=(), http_concurrency=(10,),
-    store_modes=False, beyond=False, replicas=False, llm_turns=5, baseline_imports=False,
+    "quick",
+    search_reps=3,
+    turn_reps=1,
+    cold_reps=1,
+    split_reps=1,
+    ingest_passages=200,
+    sizes=(),
+    http_concurrency=(10,),
+    store_modes=False,
+    beyond=False,
+    replicas=False,
+    llm_turns=5,
+    baseline_imports=False,
 )
 STANDARD = Plan("standard")
 FULL = Plan("full", sizes=(1_000, 10_000, 100_000))
@@ -341,7 +352,9 @@ class _Bench:
         if importlib.util.find_spec("pathwise.agent.llm") is None:
             return {"available": False, "reason": "pathwise.agent.llm is not there yet"}
         questions = [c.turns[0] for c in self.gold][: self.plan.llm_turns]
-        return self.worker("llm", {"settings": settings.model_dump(mode="json", exclude={"openai_api_key"}), "questions": questions})
+        return self.worker(
+            "llm", {"settings": settings.model_dump(mode="json", exclude={"openai_api_key"}), "questions": questions}
+        )
 
     # -- cold start -------------------------------------------------------------------------
     def cold(self) -> dict[str, Any]:
@@ -361,7 +374,10 @@ class _Bench:
             t = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-m", "pathwise", "ask", "--offline", COLD_QUESTION],
-                env=env, capture_output=True, text=True, timeout=120,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
             if done.returncode == 0 and done.stdout.strip():
                 walls.append(time.perf_counter() - t)
@@ -381,7 +397,11 @@ class _Bench:
         t = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "pathwise.bench.worker", task],
-            input=json.dumps(args), capture_output=True, text=True, timeout=timeout, env=child_env(),
+            input=json.dumps(args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=child_env(),
         )
         wall = time.perf_counter() - t
         if done.returncode != 0:
@@ -467,14 +487,16 @@ class _Bench:
             measured = self.worker(
                 "scale-measure", {**where, "queries": self.queries, "spans": self.spans, "reps": self.plan.scale_reps}
             )
-            rows.append({
-                "distractors": n,
-                **measured,
-                "disk_mb": round(disk / 2**20, 1),
-                "disk_bytes_per_passage": round(disk / measured["passages"]),
-                "build": build,
-                "vectors": info,
-            })
+            rows.append(
+                {
+                    "distractors": n,
+                    **measured,
+                    "disk_mb": round(disk / 2**20, 1),
+                    "disk_bytes_per_passage": round(disk / measured["passages"]),
+                    "build": build,
+                    "vectors": info,
+                }
+            )
             shutil.rmtree(home, ignore_errors=True)
         largest = FULL.sizes[-1]
         if largest not in self.plan.sizes:
@@ -556,8 +578,7 @@ class _Bench:
             try:
                 ready = [p.receive(timeout=300) for p in procs]
                 for i, p in enumerate(procs):
-                    p.send({"op": "load", "conversations": convs, "threads": self.plan.beyond_threads,
-                            "prefix": f"p{count}-{i}"})
+                    p.send({"op": "load", "conversations": convs, "threads": self.plan.beyond_threads, "prefix": f"p{count}-{i}"})
                 t = time.perf_counter()
                 loads = [p.receive(timeout=600) for p in procs]
                 wall = time.perf_counter() - t
@@ -579,7 +600,6 @@ class _Bench:
                     p.close()
         out["chroma_server_rss_mb"] = self._server.rss_mb()
         return out
-
 
     def replicas(self, kb: KnowledgeBase) -> dict[str, Any]:
         """Two `pathwise serve` replicas on one PostgreSQL: turns/s and p95 against one replica,
@@ -610,7 +630,9 @@ class _Bench:
                     "sqlite": SessionStore(self.tmp / "replicas-sessions.sqlite3"),
                     "postgresql": PostgresSessionStore(db),
                 }
-                advisors = {name: Advisor(kb, settings=self.local("replicas-turns"), sessions=store) for name, store in stores.items()}
+                advisors = {
+                    name: Advisor(kb, settings=self.local("replicas-turns"), sessions=store) for name, store in stores.items()
+                }
                 ms: dict[str, list[float]] = {name: [] for name in advisors}
                 for name, advisor in advisors.items():
                     advisor.reply(f"warm-{name}", COLD_QUESTION)
@@ -686,7 +708,9 @@ def measure_llm(settings: Settings, questions: list[str]) -> dict[str, Any]:
         "server": "bench fake OpenAI endpoint on 127.0.0.1, answers instantly, streamed",
         **out,
         "baseline": {**out["baseline"], "client": f"bare openai {openai.__version__} client replaying each turn's requests"},
-        "with_a_tool_call": {k: looked_up[k] for k in ("turn_modes", "requests_per_turn", "time_to_first_token", "whole_turn", "overhead_ms")},
+        "with_a_tool_call": {
+            k: looked_up[k] for k in ("turn_modes", "requests_per_turn", "time_to_first_token", "whole_turn", "overhead_ms")
+        },
         "answer_words": len(answer.split()),
     }
 
@@ -812,9 +836,7 @@ def _wall_ms(cmd: list[str]) -> float:
 
 def _import_ms(module: str) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
-    done = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120, env=child_env()
-    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120, env=child_env())
     return round(float(done.stdout.strip().splitlines()[-1]), 1)
 
 

@@ -308,7 +308,9 @@ def eval_conversations(advisor: Advisor, conversations: list[Conversation]) -> d
         "p50_latency_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
         "mode": advisor.mode,
     }
-    failures = [v for v in verdicts if v.get("refused") or any(v.get(k) is False for k in ("fact", "citation", "offtopic", "fit"))]
+    failures = [
+        v for v in verdicts if v.get("refused") or any(v.get(k) is False for k in ("fact", "citation", "offtopic", "fit"))
+    ]
     return {"summary": summary, "failures": failures}
 
 

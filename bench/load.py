@@ -23,9 +23,7 @@ def conversations(starters: list[list[str]], count: int, turns: int) -> list[lis
     return out
 
 
-def run_sessions(
-    reply: Callable[[str, str], Any], convs: list[list[str]], threads: int, prefix: str
-) -> dict[str, Any]:
+def run_sessions(reply: Callable[[str, str], Any], convs: list[list[str]], threads: int, prefix: str) -> dict[str, Any]:
     """Run each conversation in its own session; ``threads`` of them at a time, all released together.
 
     A turn is an error if ``reply`` raises or answers with empty text.

@@ -55,13 +55,25 @@ def format_report(result: dict[str, Any]) -> str:
         f"load average (1/5/15 min) at start {m.get('load_avg_at_start')}, at end {m.get('load_avg_at_end')}",
     ]
     rows = [
-        [t["check"], t["target"], _fmt(t["measured"], f" {t['unit']}" if t["unit"] else ""),
-         {True: "met", False: "MISSED", None: "not measured"}[t["met"]]]
+        [
+            t["check"],
+            t["target"],
+            _fmt(t["measured"], f" {t['unit']}" if t["unit"] else ""),
+            {True: "met", False: "MISSED", None: "not measured"}[t["met"]],
+        ]
         for t in result["targets"]
     ]
     lines += _table("Targets", ["check", "target", "measured", ""], rows)
     parts: list[Callable[[Sections], list[str]]] = [
-        _warm, _cold, _baselines, _ingest, _scaling, _concurrency, _store_modes, _beyond, _replicas,
+        _warm,
+        _cold,
+        _baselines,
+        _ingest,
+        _scaling,
+        _concurrency,
+        _store_modes,
+        _beyond,
+        _replicas,
     ]
     for part in parts:
         lines += part(result["sections"])
@@ -167,9 +179,18 @@ def _scaling(s: Sections) -> list[str]:
     if not scaling:
         return []
     rows = [
-        [f"{r['passages']:,}", r["search"]["p50_ms"], r["search"]["p95_ms"], r["dense_query"]["p50_ms"],
-         r["recall@3"], r["peak_rss_mb"], r["disk_mb"], r["open_s"]]
-        for r in scaling if "search" in r
+        [
+            f"{r['passages']:,}",
+            r["search"]["p50_ms"],
+            r["search"]["p95_ms"],
+            r["dense_query"]["p50_ms"],
+            r["recall@3"],
+            r["peak_rss_mb"],
+            r["disk_mb"],
+            r["open_s"],
+        ]
+        for r in scaling
+        if "search" in r
     ]
     header = ["passages", "p50 ms", "p95 ms", "dense p50", "R@3", "peak RSS MB", "disk MB", "open s"]
     lines = _table("Scaling: the article among synthetic distractors (search, fresh process per size)", header, rows)
@@ -203,8 +224,13 @@ def _store_modes(s: Sections) -> list[str]:
     if "embedded" not in modes:
         return [f"\nChroma server mode: {modes.get('reason') or modes.get('error')}"] if modes else []
     rows = [
-        [name, modes[name]["ingest_s"], modes[name]["load_all_passages_s"], modes[name]["search"]["p50_ms"],
-         modes[name]["dense_query"]["p50_ms"]]
+        [
+            name,
+            modes[name]["ingest_s"],
+            modes[name]["load_all_passages_s"],
+            modes[name]["search"]["p50_ms"],
+            modes[name]["dense_query"]["p50_ms"],
+        ]
         for name in ("embedded", "server")
     ]
     title = f"Chroma embedded vs `chroma run` server ({modes['embedded']['passages']:,} passages, vectors precomputed)"
@@ -215,7 +241,8 @@ def _beyond(s: Sections) -> list[str]:
     beyond = s.get("beyond", {})
     rows = [
         [k.replace("_", " "), r["turns"], r["throughput_turns_per_s"], max(r["p95_ms"]), r["errors"]]
-        for k, r in beyond.items() if isinstance(r, dict) and "turns" in r
+        for k, r in beyond.items()
+        if isinstance(r, dict) and "turns" in r
     ]
     if not rows:
         return [f"\nBeyond one machine: {beyond.get('reason') or beyond.get('error')}"] if beyond else []
@@ -234,7 +261,8 @@ def _replicas(s: Sections) -> list[str]:
     rep = s.get("replicas", {})
     rows = [
         [k.replace("_", " "), r["concurrent"], r["turns"], r["throughput_turns_per_s"], r["latency"]["p95_ms"], r["errors"]]
-        for k, r in rep.items() if isinstance(r, dict) and "turns" in r
+        for k, r in rep.items()
+        if isinstance(r, dict) and "turns" in r
     ]
     if not rows:
         return [f"\nReplicas on PostgreSQL: {rep.get('reason') or rep.get('error')}"] if rep else []
@@ -245,7 +273,8 @@ def _replicas(s: Sections) -> list[str]:
         lines.append(
             "  one offline turn, its session saved in SQLite vs PostgreSQL: p50 "
             + ", ".join(f"{k} {v['p50_ms']} ms" for k, v in latency.items())
-            + "; p95 " + ", ".join(f"{k} {v['p95_ms']} ms" for k, v in latency.items())
+            + "; p95 "
+            + ", ".join(f"{k} {v['p95_ms']} ms" for k, v in latency.items())
         )
     return lines
 

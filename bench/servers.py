@@ -168,7 +168,9 @@ class PostgresCluster:
     def start(self) -> None:
         # fsync off: a test cluster, thrown away after the run; the socket lives in the data dir.
         options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.dir), "-l", str(self.dir / "server.log"), "-w", "-t", str(PG_TIMEOUT), "-o", options, "start")
+        self._run(
+            "pg_ctl", "-D", str(self.dir), "-l", str(self.dir / "server.log"), "-w", "-t", str(PG_TIMEOUT), "-o", options, "start"
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.dir), "-m", mode, "-w", "-t", str(PG_TIMEOUT), "stop")
@@ -295,9 +297,7 @@ class FakeLLM:
             "object": "chat.completion",
             "created": 0,
             "model": model,
-            "choices": [
-                {"index": 0, "message": message, "finish_reason": "stop" if query is None else "tool_calls"}
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop" if query is None else "tool_calls"}],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
         }
 
@@ -334,25 +334,33 @@ class ServedApp:
     """``pathwise serve`` in its own process (as deployed: its queue, limits and durable sessions),
     on a free 127.0.0.1 port, ready once it prints its "page ready" line."""
 
-    def __init__(
-        self, home: Path, cache_dir: Path, *, ready_timeout: float = 180.0, env: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, home: Path, cache_dir: Path, *, ready_timeout: float = 180.0, env: dict[str, str] | None = None) -> None:
         """``env`` adds to or overrides the environment below (a model, a database, a Chroma server)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = home.with_suffix(".serve.log")
         self._log = self.log.open("wb")
-        env = child_env(**{
-            "PATHWISE_HOME": str(home), "PATHWISE_CACHE_DIR": str(cache_dir), "PATHWISE_OFFLINE": "1",
-            "PATHWISE_CHROMA_URL": "", "PATHWISE_AUTH": "",
-            # the load generator is many people behind one address: the per-address limit would refuse them
-            "PATHWISE_RATE_LIMIT_PER_MINUTE": "1000000", "PATHWISE_RATE_LIMIT_BURST": "100000",
-            **(env or {}),
-        })
+        env = child_env(
+            **{
+                "PATHWISE_HOME": str(home),
+                "PATHWISE_CACHE_DIR": str(cache_dir),
+                "PATHWISE_OFFLINE": "1",
+                "PATHWISE_CHROMA_URL": "",
+                "PATHWISE_AUTH": "",
+                # the load generator is many people behind one address: the per-address limit would refuse them
+                "PATHWISE_RATE_LIMIT_PER_MINUTE": "1000000",
+                "PATHWISE_RATE_LIMIT_BURST": "100000",
+                **(env or {}),
+            }
+        )
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pathwise", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL, text=True, env=env,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
             start_new_session=True,
         )
         self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -416,7 +424,11 @@ class AppProcess:
     def __init__(self, args: dict[str, Any]) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pathwise.bench.worker", "advisor"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
         )
         self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._stderr: list[str] = []

@@ -10,8 +10,21 @@ from importlib import metadata
 from typing import Any
 
 PACKAGES = (
-    "pathwise", "chromadb", "onnxruntime", "tokenizers", "numpy", "bm25s", "langchain-text-splitters",
-    "gradio", "gradio_client", "langchain-openai", "langgraph", "openai", "pydantic", "psutil", "matplotlib",
+    "pathwise",
+    "chromadb",
+    "onnxruntime",
+    "tokenizers",
+    "numpy",
+    "bm25s",
+    "langchain-text-splitters",
+    "gradio",
+    "gradio_client",
+    "langchain-openai",
+    "langgraph",
+    "openai",
+    "pydantic",
+    "psutil",
+    "matplotlib",
 )
 
 

@@ -78,7 +78,7 @@ PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
 
 
 def _uncontract(word: str) -> str:
-    """"what's" → "what", "engineer's" → "engineer"; a negation ("don't") or a pronoun's
+    """ "what's" → "what", "engineer's" → "engineer"; a negation ("don't") or a pronoun's
     contraction ("you're") carries no topic and becomes a stopword."""
     head, _, tail = word.partition("'")
     if not tail:

@@ -74,7 +74,9 @@ def _layer(g: _Graph, x: str, prefix: str, padding: str, heads: int) -> str:
     scores = g.op("Add", g.op("Mul", g.op("MatMul", q, k_t), g.scalar(1 / math.sqrt(head_dim))), padding)
     context = g.op("MatMul", g.op("Softmax", scores, axis=-1), v)
     context = g.op("Reshape", g.op("Transpose", context, perm=[0, 2, 1, 3]), g.ints(0, 0, hidden))
-    x = g.layer_norm(g.op("Add", g.linear(context, f"{prefix}.attention.output.dense"), x), f"{prefix}.attention.output.LayerNorm")
+    x = g.layer_norm(
+        g.op("Add", g.linear(context, f"{prefix}.attention.output.dense"), x), f"{prefix}.attention.output.LayerNorm"
+    )
 
     inner = g.linear(x, f"{prefix}.intermediate.dense")  # BERT's exact GELU: x · (1 + erf(x / √2)) / 2
     erf = g.op("Erf", g.op("Div", inner, g.scalar(math.sqrt(2))))
@@ -106,7 +108,9 @@ def build(weights: dict[str, np.ndarray], config: dict[str, Any]) -> onnx.ModelP
     norms = g.op("Max", g.op("ReduceL2", pooled, g.ints(1)), g.scalar(1e-12))
     g.op("Div", pooled, norms, output="sentence_embedding")
 
-    inputs = [helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"]) for name in ("input_ids", "attention_mask")]
+    inputs = [
+        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"]) for name in ("input_ids", "attention_mask")
+    ]
     output = helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", int(config["hidden_size"])])
     graph = helper.make_graph(g.nodes, "all-MiniLM-L6-v2", inputs, [output], list(g.initializers.values()))
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="pathwise")

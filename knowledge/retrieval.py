@@ -93,7 +93,9 @@ class _Index:
         object.__setattr__(self, "topics", topics)
         trait_rows = [n for n, e in enumerate(self.examples) if e.route == "trait"]
         object.__setattr__(self, "trait_rows", np.asarray(trait_rows, dtype=np.int64))
-        object.__setattr__(self, "message_rows", np.asarray([n for n, e in enumerate(self.examples) if e.route != "trait"], dtype=np.int64))
+        object.__setattr__(
+            self, "message_rows", np.asarray([n for n, e in enumerate(self.examples) if e.route != "trait"], dtype=np.int64)
+        )
         object.__setattr__(self, "keyed_rows", np.asarray([n for n, e in enumerate(self.examples) if e.passages], dtype=np.int64))
         messages = [e for e in self.examples if e.route != "trait"]
         object.__setattr__(self, "bank_messages", messages)
@@ -136,11 +138,7 @@ class HybridRetriever:
 
     def get(self, ids: list[str]) -> list[Hit]:
         by_id = self._index().by_id
-        return [
-            Hit(id=p.id, text=p.text, section=p.section, score=0.0)
-            for p in (by_id.get(i) for i in ids)
-            if p is not None
-        ]
+        return [Hit(id=p.id, text=p.text, section=p.section, score=0.0) for p in (by_id.get(i) for i in ids) if p is not None]
 
     def embed(self, text: str) -> Any:
         return self.store.embedder.embed([text])[0]

@@ -125,7 +125,9 @@ class Store:
         ingested again by the knowledge base, and the old files are kept for inspection.
         """
         if self._path.exists() and not self._path.is_dir():  # not a store we made: leave it alone
-            raise StoreError(f"cannot open the passage store: {self._path} is a file, not a folder (move it, or set PATHWISE_HOME)")
+            raise StoreError(
+                f"cannot open the passage store: {self._path} is a file, not a folder (move it, or set PATHWISE_HOME)"
+            )
         if not (self._path / "chroma.sqlite3").exists():
             _forget_system(self._path)  # a cached view of files that were deleted would answer from memory
         damage = _damage(self._path / "chroma.sqlite3")
@@ -147,7 +149,9 @@ class Store:
         log.warning(
             "the passage store in %s could not be read (%s); moved it to %s and rebuilding it from the bundled "
             "article (ingest your own files again)",
-            self._path, str(problem).removeprefix("cannot open the passage store: "), aside,
+            self._path,
+            str(problem).removeprefix("cannot open the passage store: "),
+            aside,
         )
         _forget_system(self._path)
         self._connect()
@@ -299,7 +303,9 @@ class Store:
                     vectors.append(vector)
         except Exception as exc:
             raise StoreError(f"cannot read the question bank: {_one_line(exc)}") from exc
-        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1) if vectors else np.zeros((0, 0), dtype=np.float32)
+        matrix = (
+            np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1) if vectors else np.zeros((0, 0), dtype=np.float32)
+        )
         return examples, matrix
 
     # -- reading -------------------------------------------------------------------------

@@ -79,7 +79,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for row in kb.ingest(paths, reset=args.reset, questions=writer):
         asked = row.get("questions")
         keys = (
-            f"; {asked} questions as search keys" if asked is not None
+            f"; {asked} questions as search keys"
+            if asked is not None
             else "; no questions written (offline: its passages alone are searched)"
         )
         print(
@@ -116,7 +117,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             try:
                 req = json.loads(line)
                 if not isinstance(req, dict):
-                    raise InputError("each line must be a JSON object like {\"query\": \"...\", \"k\": 5}")
+                    raise InputError('each line must be a JSON object like {"query": "...", "k": 5}')
                 hits = kb.search(req.get("query"), req.get("k", 5))
                 _print_json(_hit_rows(hits))
             except json.JSONDecodeError as exc:
@@ -125,7 +126,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 _print_json({"error": str(exc)})
         return 0
     if not args.query:
-        raise InputError("give a query, e.g. pathwise search \"when do AI engineers burn out\" (or --jsonl)")
+        raise InputError('give a query, e.g. pathwise search "when do AI engineers burn out" (or --jsonl)')
     kb = _kb()
     hits = kb.search(" ".join(args.query), args.k)
     if args.json:
@@ -191,14 +192,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
             _print_json({"error": f"line {n} is not JSON: {exc.msg} (column {exc.colno})", "line": n})
             continue
         if not isinstance(req, dict):
-            _print_json({"error": f"line {n} must be an object like {{\"session\": \"a\", \"message\": \"...\"}}", "line": n})
+            _print_json({"error": f'line {n} must be an object like {{"session": "a", "message": "..."}}', "line": n})
             continue
         session, message = req.get("session", "default"), req.get("message")
         if not isinstance(message, str):
-            _print_json({"error": f"line {n}: \"message\" must be a string", "line": n})
+            _print_json({"error": f'line {n}: "message" must be a string', "line": n})
             continue
         if not isinstance(session, (str, int)) or isinstance(session, bool):
-            _print_json({"error": f"line {n}: \"session\" must be a string", "line": n})
+            _print_json({"error": f'line {n}: "session" must be a string', "line": n})
             continue
         try:
             _print_json(_turn_json(advisor.reply(str(session), message)))
@@ -249,14 +250,20 @@ def cmd_fit(args: argparse.Namespace) -> int:
             if _yes(f"Is this true of you: {signal.label}?"):
                 prefs.append(key)
     answers = FitAnswers(
-        right_once_or_repeatedly=values["q1"], energy_from=values["q2"], when_stuck=values["q3"], red_flags=flags, preferences=prefs
+        right_once_or_repeatedly=values["q1"],
+        energy_from=values["q2"],
+        when_stuck=values["q3"],
+        red_flags=flags,
+        preferences=prefs,
     )
     result = score_fit(answers)
     if args.json:
         _print_json(result.model_dump())
         return 0
     name = {"engineering": "AI Engineering", "automation": "AI Automation", "undecided": "undecided"}[result.recommended]
-    print(f"Recommendation: {name}  (engineering {result.scores['engineering']:g}, automation {result.scores['automation']:g}; margin {result.margin:g})")
+    print(
+        f"Recommendation: {name}  (engineering {result.scores['engineering']:g}, automation {result.scores['automation']:g}; margin {result.margin:g})"
+    )
     for r in result.reasons:
         print(f"  +{r.points:g} {r.path:<11} {r.answer} — “{r.quote}”")
     if not result.reasons:
@@ -369,7 +376,9 @@ def _eval_context(args: argparse.Namespace, conversations: list[Any]) -> int:
         print(dump(result))
         return 0
     s = result["summary"]
-    print(f"context recall of the LLM path on {s['fact_turns']} fact turns of {s['conversations']} conversations (fake model on 127.0.0.1)")
+    print(
+        f"context recall of the LLM path on {s['fact_turns']} fact turns of {s['conversations']} conversations (fake model on 127.0.0.1)"
+    )
     for key in ("context_recall", "context_recall_first", "context_recall_followup"):
         value = s[key]
         print(f"  {key.replace('_', ' '):<24} {'n/a' if value is None else f'{value:.3f}'}")
@@ -390,7 +399,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 # -- parser -------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2, as argparse does, but with a hint
-        self.exit(2, f"pathwise: error: {message} (see pathwise {self.prog.split()[-1] if ' ' in self.prog else ''} --help)\n".replace("  ", " "))
+        self.exit(
+            2,
+            f"pathwise: error: {message} (see pathwise {self.prog.split()[-1] if ' ' in self.prog else ''} --help)\n".replace(
+                "  ", " "
+            ),
+        )
 
 
 def _positive_int(text: str) -> int:
@@ -404,7 +418,9 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pathwise", description="Career advice on AI Engineer vs AI Automation Specialist, grounded in one article.")
+    parser = _Parser(
+        prog="pathwise", description="Career advice on AI Engineer vs AI Automation Specialist, grounded in one article."
+    )
     parser.add_argument("--version", action="version", version=_version())
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -436,8 +452,16 @@ def build_parser() -> argparse.ArgumentParser:
     from_fit = {"q1": FIT_FLAGS["q1"], "q2": FIT_FLAGS["q2"], "q3": FIT_FLAGS["q3"]}
     for key, (question, options) in from_fit.items():
         p.add_argument(f"--{key}", choices=options, help=question)
-    p.add_argument("--red-flag", action="append", metavar="KEY", choices=_keys("RED_FLAGS"), help="a red flag true of you (repeatable): %(choices)s")
-    p.add_argument("--prefer", action="append", metavar="KEY", choices=_keys("PREFERENCES"), help="a preference (repeatable): %(choices)s")
+    p.add_argument(
+        "--red-flag",
+        action="append",
+        metavar="KEY",
+        choices=_keys("RED_FLAGS"),
+        help="a red flag true of you (repeatable): %(choices)s",
+    )
+    p.add_argument(
+        "--prefer", action="append", metavar="KEY", choices=_keys("PREFERENCES"), help="a preference (repeatable): %(choices)s"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_fit)
 

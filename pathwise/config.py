@@ -31,12 +31,8 @@ class Settings(BaseSettings):
     database_timeout: float = Field(10.0, gt=0, le=300, description="seconds to wait for a database connection or lock")
     database_pool_size: int = Field(10, ge=2, le=200, description="PostgreSQL connections each process may hold")
 
-    openai_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("PATHWISE_OPENAI_API_KEY", "OPENAI_API_KEY")
-    )
-    openai_base_url: str | None = Field(
-        None, validation_alias=AliasChoices("PATHWISE_OPENAI_BASE_URL", "OPENAI_BASE_URL")
-    )
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("PATHWISE_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("PATHWISE_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
     model: str = "gpt-4o-mini"
     llm_timeout: float = Field(20.0, gt=0, le=600)
     llm_max_retries: int = Field(2, ge=0, le=10)

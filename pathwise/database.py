@@ -90,13 +90,27 @@ class Database:
         waits = f"-c lock_timeout={int(timeout * 1000)} -c statement_timeout={int(timeout * 3000)}"
         kwargs = {"autocommit": True, "prepare_threshold": 0, "connect_timeout": max(1, round(timeout)), "options": waits}
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url, min_size=1, max_size=size, timeout=timeout, kwargs=kwargs, open=False,
-            check=ConnectionPool.check_connection, reconnect_timeout=timeout, name="pathwise",
+            url,
+            min_size=1,
+            max_size=size,
+            timeout=timeout,
+            kwargs=kwargs,
+            open=False,
+            check=ConnectionPool.check_connection,
+            reconnect_timeout=timeout,
+            name="pathwise",
         )
         # Turn locks are held while a turn runs: a pool of their own, so they never starve the writes.
         self.locks: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url, min_size=0, max_size=max(size, 16), timeout=timeout, kwargs=kwargs, open=False,
-            check=ConnectionPool.check_connection, reconnect_timeout=timeout, name="pathwise-locks",
+            url,
+            min_size=0,
+            max_size=max(size, 16),
+            timeout=timeout,
+            kwargs=kwargs,
+            open=False,
+            check=ConnectionPool.check_connection,
+            reconnect_timeout=timeout,
+            name="pathwise-locks",
         )
         try:  # one direct attempt first, for the server's own words (refused, unknown database, bad password)
             psycopg.connect(url, connect_timeout=max(1, round(timeout))).close()
@@ -185,7 +199,9 @@ class Database:
         try:
             try:
                 # The pool's statement timeout would cut a long wait short, and say less.
-                conn.execute(f"SET lock_timeout = {int(wait * 1000)}; SET statement_timeout = {int(wait * 1000) + 5000}", prepare=False)
+                conn.execute(
+                    f"SET lock_timeout = {int(wait * 1000)}; SET statement_timeout = {int(wait * 1000) + 5000}", prepare=False
+                )
                 conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(name),))
             except psycopg.errors.LockNotAvailable:
                 raise TurnBusy(f"another turn of this conversation is still being answered after {wait:g} s") from None
@@ -223,4 +239,3 @@ def connect(settings: Settings) -> Database:
         if db is None or db.pool.closed:
             db = _open[key] = Database(settings.database_url, timeout=settings.database_timeout, size=settings.database_pool_size)
         return db
-

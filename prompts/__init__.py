@@ -40,9 +40,7 @@ class Prompt:
 
 def names() -> list[str]:
     return sorted(
-        entry.name.removesuffix(".yaml")
-        for entry in resources.files(PACKAGE).iterdir()
-        if entry.name.endswith(".yaml")
+        entry.name.removesuffix(".yaml") for entry in resources.files(PACKAGE).iterdir() if entry.name.endswith(".yaml")
     )
 
 
@@ -71,9 +69,7 @@ def parse(name: str, text: str) -> Prompt:
     declared = frozenset(data.get("variables") or [])
     used = _placeholders(template, name)
     if used != declared:
-        raise ConfigError(
-            f"prompt {name!r}: template uses {sorted(used)} but the file declares {sorted(declared)}"
-        )
+        raise ConfigError(f"prompt {name!r}: template uses {sorted(used)} but the file declares {sorted(declared)}")
     return Prompt(name=name, version=str(data["version"]), variables=declared, template=template)
 
 

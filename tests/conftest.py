@@ -51,9 +51,17 @@ def no_network() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the developer's key, model or data dir; settings are re-read per test."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PATHWISE_OPENAI_API_KEY", "PATHWISE_OPENAI_BASE_URL",
-                 "PATHWISE_CHROMA_URL", "PATHWISE_MODEL", "PATHWISE_OFFLINE", "PATHWISE_AUTH",
-                 "PATHWISE_DATABASE_URL"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "PATHWISE_OPENAI_API_KEY",
+        "PATHWISE_OPENAI_BASE_URL",
+        "PATHWISE_CHROMA_URL",
+        "PATHWISE_MODEL",
+        "PATHWISE_OFFLINE",
+        "PATHWISE_AUTH",
+        "PATHWISE_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATHWISE_HOME", str(tmp_path / "home"))
     get_settings.cache_clear()

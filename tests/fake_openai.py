@@ -159,7 +159,9 @@ def _realistic(fake: FakeOpenAI, script: Realistic, body: dict[str, Any] | None)
         text = {p.id: p.text for p in bundled_article().passages}
         with fake._lock:
             fake._queue.appendleft(script)  # the answer comes once the search is done
-        return Reply(tool_calls=[ToolCall("search_passages", {"query": " ".join(text[i].split()[:12])}) for i in missing if i in text])
+        return Reply(
+            tool_calls=[ToolCall("search_passages", {"query": " ".join(text[i].split()[:12])}) for i in missing if i in text]
+        )
     return Reply(script.content, tokens=True)
 
 
@@ -371,7 +373,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(_sse(self._delta_chunk({"content": delta})))
         for i, call in enumerate(self._tool_calls(reply)):
             args = call["function"]["arguments"]
-            head = {"index": i, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}
+            head = {
+                "index": i,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
             self._chunk(_sse(self._delta_chunk({"tool_calls": [head]})))
             # Arguments arrive in pieces, as they do from OpenAI.
             for start in range(0, len(args), 7):
@@ -502,7 +509,13 @@ def _scripted_class() -> type:
                     AIMessageChunk(
                         content="",
                         tool_call_chunks=[
-                            {"name": tc["name"], "args": json.dumps(tc["args"]), "id": tc["id"], "index": i, "type": "tool_call_chunk"}
+                            {
+                                "name": tc["name"],
+                                "args": json.dumps(tc["args"]),
+                                "id": tc["id"],
+                                "index": i,
+                                "type": "tool_call_chunk",
+                            }
                             for i, tc in enumerate(message.tool_calls)
                         ],
                     )

@@ -68,140 +68,434 @@ def check(turn: Turn, case: Case, kb) -> None:  # type: ignore[no-untyped-def]
 
 TOPICS = [
     # income, by path and period, with the article's exact figures
-    Case("income-eng-year-one", ["what do ML engineers take home in year one?"], [["₹0"]], "₹0 (months 0-12)", ["₹3-6L", "₹10-30k"]),
-    Case("income-eng-year-two", ["what's an AI engineer's pay in the second year"], [["₹3-6L"]], "₹3-6L (12-24)", ["₹0 ", "₹20-50L"]),
-    Case("income-eng-after-4y", ["how much can AI engineers earn after four years?"], [["₹20-50L"]], "₹20-50L (48+)", ["₹0 ", "₹3-6L"]),
-    Case("income-auto-all", ["how much money do automation folks make"],
-         [["₹10-30k"], ["₹30-80k"], ["₹60k-1.5L"], ["consulting"]], "₹10-30k projects (0-6 months)", ["₹3-6L"]),
-    Case("income-auto-start", ["what do automation freelancers get paid when starting out?"], [["₹10-30k"]], None, ["₹30-80k", "₹0 "]),
-    Case("income-auto-monthly", ["how much do automation people pull in monthly between months 6 and 18?"], [["₹30-80k"]], None, ["₹10-30k"]),
+    Case(
+        "income-eng-year-one", ["what do ML engineers take home in year one?"], [["₹0"]], "₹0 (months 0-12)", ["₹3-6L", "₹10-30k"]
+    ),
+    Case(
+        "income-eng-year-two",
+        ["what's an AI engineer's pay in the second year"],
+        [["₹3-6L"]],
+        "₹3-6L (12-24)",
+        ["₹0 ", "₹20-50L"],
+    ),
+    Case(
+        "income-eng-after-4y",
+        ["how much can AI engineers earn after four years?"],
+        [["₹20-50L"]],
+        "₹20-50L (48+)",
+        ["₹0 ", "₹3-6L"],
+    ),
+    Case(
+        "income-auto-all",
+        ["how much money do automation folks make"],
+        [["₹10-30k"], ["₹30-80k"], ["₹60k-1.5L"], ["consulting"]],
+        "₹10-30k projects (0-6 months)",
+        ["₹3-6L"],
+    ),
+    Case(
+        "income-auto-start",
+        ["what do automation freelancers get paid when starting out?"],
+        [["₹10-30k"]],
+        None,
+        ["₹30-80k", "₹0 "],
+    ),
+    Case(
+        "income-auto-monthly",
+        ["how much do automation people pull in monthly between months 6 and 18?"],
+        [["₹30-80k"]],
+        None,
+        ["₹10-30k"],
+    ),
     Case("income-both", ["who earns more early on, AI engineers or automation specialists?"], [["₹0"], ["₹10-30k"]]),
     Case("income-which-pays-more", ["so which of them pays more?"], [["₹20-50L"], ["₹10-30k"]], "₹20-50L (48+)"),
     # burnout: months and causes
     Case("burnout-eng-quit", ["when do people quit ML engineering?"], [["8-14"]], "hit the wall at months 8-14", ["18-24"]),
     Case("burnout-auto", ["at what point do automation folks get burnt out?"], [["18-24"]], "break at months 18-24", ["8-14"]),
     Case("burnout-eng-cause", ["what makes AI engineers hit a wall?"], [["8-14"], ["data"]], "hit the wall at months 8-14"),
-    Case("burnout-auto-why", ["why do automation specialists burn out?"], [["18-24"], ["maintenance", "phone", "interrupt", "platform"]]),
+    Case(
+        "burnout-auto-why",
+        ["why do automation specialists burn out?"],
+        [["18-24"], ["maintenance", "phone", "interrupt", "platform"]],
+    ),
     # the comparison table's rows
     Case("entry-auto", ["is it tough to land a first automation gig?"], [["low/medium", "execution proof"]]),
     Case("entry-eng", ["how hard is it to break into AI engineering"], [["high (credentials, production proof)", "2+ years"]]),
-    Case("gatekeeping-eng", ["do you need a CS degree for AI engineering?"], [["credentialism", "degree"]], "credentialism baked in"),
-    Case("gatekeeping-auto", ["do small businesses care if an automation guy has a degree?"], [["reverse credentialism", "nervous", "trust problem"]], "reverse credentialism"),
-    Case("feedback-eng", ["what's the feedback loop like in ML engineering?"], [["slow, delayed, indirect"]], None, ["fast, immediate"]),
+    Case(
+        "gatekeeping-eng",
+        ["do you need a CS degree for AI engineering?"],
+        [["credentialism", "degree"]],
+        "credentialism baked in",
+    ),
+    Case(
+        "gatekeeping-auto",
+        ["do small businesses care if an automation guy has a degree?"],
+        [["reverse credentialism", "nervous", "trust problem"]],
+        "reverse credentialism",
+    ),
+    Case(
+        "feedback-eng",
+        ["what's the feedback loop like in ML engineering?"],
+        [["slow, delayed, indirect"]],
+        None,
+        ["fast, immediate"],
+    ),
     Case("feedback-auto", ["how quickly do automation people find out if their stuff works?"], [["fast, immediate, visible"]]),
-    Case("value-eng", ["when does AI engineering work start paying off for the company?"], [["back-loaded", "much later", "months later"]]),
+    Case(
+        "value-eng",
+        ["when does AI engineering work start paying off for the company?"],
+        [["back-loaded", "much later", "months later"]],
+    ),
     Case("value-auto", ["how soon does a client see value from automation work?"], [["front-loaded", "this week", "same week"]]),
-    Case("skills-auto", ["what skill from automation work is still useful years later?"], [["translating business problems", "workflow translation"]]),
+    Case(
+        "skills-auto",
+        ["what skill from automation work is still useful years later?"],
+        [["translating business problems", "workflow translation"]],
+    ),
     Case("skills-eng", ["which ability from ML engineering carries over to other jobs?"], [["systems", "under uncertainty"]]),
     # the 2026 market and commoditization
     Case("market-2026", ["are AI engineer jobs booming in 2026?"], [["haven't grown as fast"]], "haven't grown as fast"),
     Case("market-auto", ["is there demand for automation people right now?"], [["exploded", "demand"]]),
     Case("commoditization-auto", ["are templates going to kill automation freelancing?"], [["template", "commoditization"]]),
-    Case("commoditization-eng", ["will APIs make mid-level AI engineering jobs disappear?"], [["floor drops", "commoditization", "absorbed", "call an api"]], None, ["₹"]),
+    Case(
+        "commoditization-eng",
+        ["will APIs make mid-level AI engineering jobs disappear?"],
+        [["floor drops", "commoditization", "absorbed", "call an api"]],
+        None,
+        ["₹"],
+    ),
     # red flags, framework, the 18-month advice, who each suits, the comparison, the verdict
-    Case("red-flags-eng", ["what kind of person shouldn't go into AI engineering?"], [["frequent validation"], ["wrong in public"], ["appearing smart"]]),
-    Case("red-flags-auto", ["signs I'd be miserable doing automation?"], [["interrupted"], ["the right way"], ["intellectual stimulation"]]),
+    Case(
+        "red-flags-eng",
+        ["what kind of person shouldn't go into AI engineering?"],
+        [["frequent validation"], ["wrong in public"], ["appearing smart"]],
+    ),
+    Case(
+        "red-flags-auto",
+        ["signs I'd be miserable doing automation?"],
+        [["interrupted"], ["the right way"], ["intellectual stimulation"]],
+    ),
     Case("framework", ["how am I supposed to choose between them?"], [["right once"], ["depth or breadth"], ["think harder"]]),
     Case("commitment", ["can I learn both at once?"], [["18 months"]], "pick one for 18 months minimum"),
     Case("commitment-mix", ["how long should I stick with one before mixing in the other?"], [["18 months"]]),
-    Case("suits-auto", ["who is automation a good fit for?"], [["speed-driven, adaptive doers", "variety", "breadth"]], None, ["you can't let go"]),
+    Case(
+        "suits-auto",
+        ["who is automation a good fit for?"],
+        [["speed-driven, adaptive doers", "variety", "breadth"]],
+        None,
+        ["you can't let go"],
+    ),
     Case("suits-eng", ["what sort of person thrives as an AI engineer?"], [["depth", "patient"]]),
     Case("comparison", ["give me the quick rundown of AI engineering vs automation"], [["back-loaded"], ["front-loaded"]]),
     Case("verdict", ["so which one should I go for?"], [["choose ai engineering if"], ["choose automation if"]]),
     # follow-ups: switch path, switch period, ask why, the other path
-    Case("fu-and-engineers", ["how much do automation folks earn?", "And AI engineers?"], [["₹3-6L"]], "₹3-6L (12-24)", ["₹10-30k"]),
-    Case("fu-after-4-years", ["what do AI engineers make in their first year?", "what about after 4 years?"], [["₹20-50L"]], None, ["₹0 ("]),
-    Case("fu-keep-period", ["how much do automation people earn after 4 years?", "and AI engineers?"], [["₹20-50L"]], None, ["₹0 (", "₹3-6L"]),
+    Case(
+        "fu-and-engineers", ["how much do automation folks earn?", "And AI engineers?"], [["₹3-6L"]], "₹3-6L (12-24)", ["₹10-30k"]
+    ),
+    Case(
+        "fu-after-4-years",
+        ["what do AI engineers make in their first year?", "what about after 4 years?"],
+        [["₹20-50L"]],
+        None,
+        ["₹0 ("],
+    ),
+    Case(
+        "fu-keep-period",
+        ["how much do automation people earn after 4 years?", "and AI engineers?"],
+        [["₹20-50L"]],
+        None,
+        ["₹0 (", "₹3-6L"],
+    ),
     Case("fu-why", ["when do ML engineers hit burnout?", "why?"], [["data", "messy", "alone", "ambiguity"]], None, ["18-24"]),
-    Case("fu-why-then", ["when do automation specialists burn out?", "Why does it happen then?"], [["phone", "interrupt", "platform", "maintenance"]], None, ["8-14"]),
-    Case("fu-other-path", ["when do ML engineers hit burnout?", "and for the other path?"], [["18-24"]], "break at months 18-24", ["8-14"]),
-    Case("fu-other-path-income", ["what do AI engineers earn in year two?", "and for the other path?"], [["₹30-80k", "₹10-30k"]], None, ["₹3-6L"]),
-    Case("fu-red-flags", ["what are the red flags for AI engineering?", "what about automation?"], [["interrupted"]], None, ["frequent validation"]),
+    Case(
+        "fu-why-then",
+        ["when do automation specialists burn out?", "Why does it happen then?"],
+        [["phone", "interrupt", "platform", "maintenance"]],
+        None,
+        ["8-14"],
+    ),
+    Case(
+        "fu-other-path",
+        ["when do ML engineers hit burnout?", "and for the other path?"],
+        [["18-24"]],
+        "break at months 18-24",
+        ["8-14"],
+    ),
+    Case(
+        "fu-other-path-income",
+        ["what do AI engineers earn in year two?", "and for the other path?"],
+        [["₹30-80k", "₹10-30k"]],
+        None,
+        ["₹3-6L"],
+    ),
+    Case(
+        "fu-red-flags",
+        ["what are the red flags for AI engineering?", "what about automation?"],
+        [["interrupted"]],
+        None,
+        ["frequent validation"],
+    ),
     # the question's own specifics, beyond its topic
     Case("specific-income", ["what did the little agency pay for that first automation gig?"], [["₹15,000"]], "They pay ₹15,000"),
-    Case("specific-not-the-table", ["are startups and 15-person teams after different kinds of people?"], [["company size", "startup"]],
-         "This flips depending on company size", ["Core problem", "Burnout point"]),
+    Case(
+        "specific-not-the-table",
+        ["are startups and 15-person teams after different kinds of people?"],
+        [["company size", "startup"]],
+        "This flips depending on company size",
+        ["Core problem", "Burnout point"],
+    ),
     Case("specific-unusual-wording", ["which path punishes you for being wrong in public?"], [["wrong in public"]]),
-    Case("framework-one-question", ["what do automation people do when stuck?"], [["try something else"]], None, ["think more carefully"]),
-    Case("verdict-one-path", ["when should a person pick automation?"], [["choose automation if"]], None, ["choose ai engineering if"]),
+    Case(
+        "framework-one-question",
+        ["what do automation people do when stuck?"],
+        [["try something else"]],
+        None,
+        ["think more carefully"],
+    ),
+    Case(
+        "verdict-one-path",
+        ["when should a person pick automation?"],
+        [["choose automation if"]],
+        None,
+        ["choose ai engineering if"],
+    ),
     Case("verdict-tldr", ["tl;dr when does automation make more sense?"], [["choose automation if"]]),
     # everyday wording: slang periods, "payoff", asking oneself
     Case("period-slang", ["what do ML engineers pull in at 5 years in?"], [["₹20-50L"]], None, ["₹0 ("]),
     Case("payoff", ["when does automation work show its payoff for a client?"], [["this week", "same week", "front-loaded"]]),
-    Case("gatekeeping-masters", ["I have a masters in CS, would small business owners trust me with their automation?"],
-         [["reverse credentialism", "nervous", "trust"]]),
-    Case("framework-ask-myself", ["what should I ask myself to figure out which one fits?"], [["right once"], ["depth or breadth"], ["think harder"]]),
+    Case(
+        "gatekeeping-masters",
+        ["I have a masters in CS, would small business owners trust me with their automation?"],
+        [["reverse credentialism", "nervous", "trust"]],
+    ),
+    Case(
+        "framework-ask-myself",
+        ["what should I ask myself to figure out which one fits?"],
+        [["right once"], ["depth or breadth"], ["think harder"]],
+    ),
     # "which is better" gets the article's verdict first; "both at once" its 18-month advice
-    Case("verdict-better", ["honestly, which one's best?"], [["neither is better"], ["choose ai engineering if"]], "Neither is better"),
+    Case(
+        "verdict-better",
+        ["honestly, which one's best?"],
+        [["neither is better"], ["choose ai engineering if"]],
+        "Neither is better",
+    ),
     Case("verdict-better-to-learn", ["which is better to learn first?"], [["neither is better"]], "Neither is better"),
-    Case("commitment-simultaneous", ["could I study ML and automation simultaneously?"], [["18 months"]], "pick one for 18 months minimum"),
-    Case("commitment-cross", ["and if an automation specialist then picks up ML fundamentals?"], [["18 months"], ["irreplaceable"]]),
+    Case(
+        "commitment-simultaneous",
+        ["could I study ML and automation simultaneously?"],
+        [["18 months"]],
+        "pick one for 18 months minimum",
+    ),
+    Case(
+        "commitment-cross", ["and if an automation specialist then picks up ML fundamentals?"], [["18 months"], ["irreplaceable"]]
+    ),
     # a question that asks why gets the article's stated cause
-    Case("why-demand", ["how come automation people are so in demand?"], [["because ai tools made automation accessible"]], None, ["₹"]),
+    Case(
+        "why-demand",
+        ["how come automation people are so in demand?"],
+        [["because ai tools made automation accessible"]],
+        None,
+        ["₹"],
+    ),
     Case("why-slow-market", ["why aren't there more AI engineer openings in 2026?"], [["custom models"]], "need custom models"),
     # a message that tells a story, then asks: the asking part says what it is after
-    Case("story-then-ask", ["I know n8n and Zapier from a course. What does a first project for a small agency pay?"], [["₹15,000"]], "They pay ₹15,000"),
+    Case(
+        "story-then-ask",
+        ["I know n8n and Zapier from a course. What does a first project for a small agency pay?"],
+        [["₹15,000"]],
+        "They pay ₹15,000",
+    ),
     # who hires which path
-    Case("hiring", ["does the type of employer decide whether they want an ML engineer or an automation person?"], [["company size"], ["startup"]], "depending on company size"),
+    Case(
+        "hiring",
+        ["does the type of employer decide whether they want an ML engineer or an automation person?"],
+        [["company size"], ["startup"]],
+        "depending on company size",
+    ),
     # where the skill leads, and a stage past a number of months
-    Case("skills-exit-eng", ["what roles could AI engineering lead to later on?"], [["architecture roles"]], "architecture roles"),
-    Case("income-past-first-months", ["past the first 6 months, what do automation freelancers make per month?"], [["₹30-80k"]], None, ["₹10-30k"]),
-    Case("fu-why-what-goes-wrong", ["when do automation folks burn out?", "why, what goes wrong?"], [["maintenance", "platform", "webhook"]], None, ["8-14"]),
+    Case(
+        "skills-exit-eng", ["what roles could AI engineering lead to later on?"], [["architecture roles"]], "architecture roles"
+    ),
+    Case(
+        "income-past-first-months",
+        ["past the first 6 months, what do automation freelancers make per month?"],
+        [["₹30-80k"]],
+        None,
+        ["₹10-30k"],
+    ),
+    Case(
+        "fu-why-what-goes-wrong",
+        ["when do automation folks burn out?", "why, what goes wrong?"],
+        [["maintenance", "platform", "webhook"]],
+        None,
+        ["8-14"],
+    ),
     # naming a stage ("starting out") is not asking about money
-    Case("focus-when-starting", ["about to start learning ML engineering, what should I focus on?"], [["deployment", "monitoring"]], None, ["₹0"]),
+    Case(
+        "focus-when-starting",
+        ["about to start learning ML engineering, what should I focus on?"],
+        [["deployment", "monitoring"]],
+        None,
+        ["₹0"],
+    ),
     # a bad day on each path, and what getting through it takes
-    Case("breaks-eng", ["what's it like for an ML engineer when something fails in production?"], [["alone"], ["patience", "ambiguity"]], None, ["on the phone"]),
-    Case("breaks-auto", ["what happens to automation folks when something breaks?"], [["on the phone"], ["speed", "interruption"]]),
+    Case(
+        "breaks-eng",
+        ["what's it like for an ML engineer when something fails in production?"],
+        [["alone"], ["patience", "ambiguity"]],
+        None,
+        ["on the phone"],
+    ),
+    Case(
+        "breaks-auto", ["what happens to automation folks when something breaks?"], [["on the phone"], ["speed", "interruption"]]
+    ),
     # what ruins people is burnout, even with a number of years in it; what compounds, on each path
-    Case("burnout-wrecks", ["what ruins ML engineers in their first year, what goes wrong?"], [["8-14"], ["data wall", "messy", "ambiguity"]], None, ["₹0 ("]),
-    Case("compounding-both", ["over a decade, do both careers build on themselves?"], [["compounding bet"], ["diversification bet"]]),
-    Case("compounding-one", ["does automation experience stack up over the years?"], [["diversification bet"]], None, ["compounding bet"]),
+    Case(
+        "burnout-wrecks",
+        ["what ruins ML engineers in their first year, what goes wrong?"],
+        [["8-14"], ["data wall", "messy", "ambiguity"]],
+        None,
+        ["₹0 ("],
+    ),
+    Case(
+        "compounding-both",
+        ["over a decade, do both careers build on themselves?"],
+        [["compounding bet"], ["diversification bet"]],
+    ),
+    Case(
+        "compounding-one",
+        ["does automation experience stack up over the years?"],
+        [["diversification bet"]],
+        None,
+        ["compounding bet"],
+    ),
     # market words around a question about commoditization; the framework as "self check questions"
-    Case("commoditization-in-market-words", ["is the middle of the ML job market being eaten by better APIs?"], [["floor drops", "absorbed"]]),
-    Case("framework-self-check", ["remind me of the three self-check questions for choosing between the paths"], [["right once"], ["depth or breadth"], ["think harder"]]),
-    Case("skills-what-is-the-skill", ["what is the one skill from automation work that's worth something outside tech?"], [["translating business problems", "workflow translation"]]),
+    Case(
+        "commoditization-in-market-words",
+        ["is the middle of the ML job market being eaten by better APIs?"],
+        [["floor drops", "absorbed"]],
+    ),
+    Case(
+        "framework-self-check",
+        ["remind me of the three self-check questions for choosing between the paths"],
+        [["right once"], ["depth or breadth"], ["think harder"]],
+    ),
+    Case(
+        "skills-what-is-the-skill",
+        ["what is the one skill from automation work that's worth something outside tech?"],
+        [["translating business problems", "workflow translation"]],
+    ),
     # everyday words: salary slang and abbreviated periods, getting fried, bad days in prod
     Case("income-ctc-abbreviated", ["typical CTC for an ML engineer 4+ yrs in?"], [["₹20-50L"]], None, ["₹0 ("]),
-    Case("income-past-year-n", ["what do automation consultants bill once they're past year 3?"], [["variable consulting"]], None, ["₹10-30k"]),
+    Case(
+        "income-past-year-n",
+        ["what do automation consultants bill once they're past year 3?"],
+        [["variable consulting"]],
+        None,
+        ["₹10-30k"],
+    ),
     Case("burnout-fried", ["when do ML engineers get fried?"], [["8-14"]]),
     Case("burnout-steam", ["around when do automation specialists run out of steam?"], [["18-24"]]),
     Case("breaks-bad-day", ["describe a bad day for an automation freelancer when a client's zap dies"], [["on the phone"]]),
     Case("breaks-in-prod", ["what's it like when an ML pipeline blows up in prod?"], [["alone"]]),
     # the asking part of a story decides the topic; "struggles" are red flags; "stuck with" is commitment
-    Case("story-asks-entry", ["Finished a deep learning bootcamp last month. Why won't junior roles even call me back?"], [["2+ years", "production"]]),
+    Case(
+        "story-asks-entry",
+        ["Finished a deep learning bootcamp last month. Why won't junior roles even call me back?"],
+        [["2+ years", "production"]],
+    ),
     Case("red-flags-struggles", ["who struggles in AI engineering?"], [["frequent validation"]]),
-    Case("commitment-stuck-with", ["after I've stuck with automation for a while, should I pick up the other path too?"], [["18 months"]], None, ["think harder"]),
+    Case(
+        "commitment-stuck-with",
+        ["after I've stuck with automation for a while, should I pick up the other path too?"],
+        [["18 months"]],
+        None,
+        ["think harder"],
+    ),
     # what each path is like at work: the article's scenes
     Case("core-scenes", ["what kind of requests land on an automation specialist's desk?"], [["zoho", "copy data"]]),
     Case("compounding-easier", ["will ML engineering get any easier after a few years?"], [["compounding bet"], ["easier"]]),
     # a question for an amount prefers the sentence that gives one; the story's words count less than the question's
-    Case("quantity-sentence", ["in the part where someone finishes an automation course, how much does the agency pay?"], [["₹15,000"]]),
-    Case("story-words-count-less", ["I built a transformer from scratch in a course. What do junior job ads actually ask for?"], [["2+ years", "deployed models", "mlops"]]),
+    Case(
+        "quantity-sentence",
+        ["in the part where someone finishes an automation course, how much does the agency pay?"],
+        [["₹15,000"]],
+    ),
+    Case(
+        "story-words-count-less",
+        ["I built a transformer from scratch in a course. What do junior job ads actually ask for?"],
+        [["2+ years", "deployed models", "mlops"]],
+    ),
     # a follow-up's words that only point back ("the same thing", "that side") do not steer the search
-    Case("fu-same-thing-other-side", ["is ML engineering being commoditized?", "is the same thing true on the automation side?"], [["template", "stay relevant"]]),
+    Case(
+        "fu-same-thing-other-side",
+        ["is ML engineering being commoditized?", "is the same thing true on the automation side?"],
+        [["template", "stay relevant"]],
+    ),
     # a trait asked about one path is a red-flag question; degrees by name; roles a path opens up
-    Case("red-flag-trait-one-path", ["I always pick the most complex model to impress people. Is that going to hurt me as an ML engineer?"], [["appearing smart"]], None, ["From what you said"]),
-    Case("gatekeeping-btech", ["I have a B.Tech, does my academic background matter to small business clients?"], [["nervous", "trust", "reverse credentialism"]]),
-    Case("skills-opens-up", ["what jobs does AI engineering experience open up later on?"], [["architecture roles", "infrastructure roles"]]),
-    Case("framework-unstuck", ["how do automation people get unstuck?"], [["try something else"]], None, ["think more carefully"]),
+    Case(
+        "red-flag-trait-one-path",
+        ["I always pick the most complex model to impress people. Is that going to hurt me as an ML engineer?"],
+        [["appearing smart"]],
+        None,
+        ["From what you said"],
+    ),
+    Case(
+        "gatekeeping-btech",
+        ["I have a B.Tech, does my academic background matter to small business clients?"],
+        [["nervous", "trust", "reverse credentialism"]],
+    ),
+    Case(
+        "skills-opens-up",
+        ["what jobs does AI engineering experience open up later on?"],
+        [["architecture roles", "infrastructure roles"]],
+    ),
+    Case(
+        "framework-unstuck", ["how do automation people get unstuck?"], [["try something else"]], None, ["think more carefully"]
+    ),
     Case("commitment-pick-up-by-name", ["is it worth picking up automation after a year and a half of ML?"], [["18 months"]]),
-    Case("market-room-for-paid", ["is there room left for paid automation freelancers now that interns use zapier?"], [["accessible", "exploded", "middle ground"]], None, ["₹"]),
-    Case("path-by-tools", ["I know PyTorch and backprop; what do junior roles want?"], [["2+ years", "deployed models", "production"]], None, ["Low/medium"]),
+    Case(
+        "market-room-for-paid",
+        ["is there room left for paid automation freelancers now that interns use zapier?"],
+        [["accessible", "exploded", "middle ground"]],
+        None,
+        ["₹"],
+    ),
+    Case(
+        "path-by-tools",
+        ["I know PyTorch and backprop; what do junior roles want?"],
+        [["2+ years", "deployed models", "production"]],
+        None,
+        ["Low/medium"],
+    ),
 ]
 
 
 # Wordings the reader by example (agent/reading.py) still misses, which the retired topic-pattern
 # table had been fitted to. Strict: a case that starts passing fails here until it is taken off.
 KNOWN_MISSES = {
-    "red-flags-eng", "red-flags-struggles", "red-flag-trait-one-path",  # MiniLM puts "struggles" next to "thrives"
-    "framework", "framework-unstuck", "verdict-better-to-learn", "compounding-both", "commoditization-in-market-words",
-    "skills-exit-eng", "skills-opens-up", "focus-when-starting",
-    "fu-why-then", "fu-why-what-goes-wrong", "fu-other-path", "fu-same-thing-other-side",
+    "red-flags-eng",
+    "red-flags-struggles",
+    "red-flag-trait-one-path",  # MiniLM puts "struggles" next to "thrives"
+    "framework",
+    "framework-unstuck",
+    "verdict-better-to-learn",
+    "compounding-both",
+    "commoditization-in-market-words",
+    "skills-exit-eng",
+    "skills-opens-up",
+    "focus-when-starting",
+    "fu-why-then",
+    "fu-why-what-goes-wrong",
+    "fu-other-path",
+    "fu-same-thing-other-side",
 }
 MISS = pytest.mark.xfail(strict=True, reason="a wording the reader by example misses; see the README's evaluation notes")
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=MISS) if c.id in KNOWN_MISSES else c for c in TOPICS], ids=[c.id for c in TOPICS])
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, marks=MISS) if c.id in KNOWN_MISSES else c for c in TOPICS], ids=[c.id for c in TOPICS]
+)
 def test_answers_by_topic(advisor, kb, case: Case) -> None:  # type: ignore[no-untyped-def]
     check(ask(advisor, *case.turns), case, kb)
 
@@ -225,10 +519,22 @@ def test_answers_are_deterministic(advisor) -> None:  # type: ignore[no-untyped-
         ("I hate being interrupted and I love going deep. Which path suits me?", "engineering"),
         ("I need money quickly and I love variety, what should I pick?", "automation"),
         ("I'm not patient at all and I want money quickly", "automation"),
-        ("I'm happy grinding for months on one hard problem and I have savings. Which of the two options fits me?", "engineering"),
-        ("Honestly I lose interest when I'm stuck on one problem for a week, I like jumping around between tools, and I'd rather test ten quick ideas than study theory. Which should I pick?", "automation"),
-        ("I can focus for hours on end, notifications make me crazy, and I'm okay with not knowing why something fails for a while. Which path is for me?", "engineering"),
-        ("I'll happily spend a week on one bug to understand exactly why, I'm fine with low pay early if it builds into something, and constant calls drive me up the wall. Which suits me?", "engineering"),
+        (
+            "I'm happy grinding for months on one hard problem and I have savings. Which of the two options fits me?",
+            "engineering",
+        ),
+        (
+            "Honestly I lose interest when I'm stuck on one problem for a week, I like jumping around between tools, and I'd rather test ten quick ideas than study theory. Which should I pick?",
+            "automation",
+        ),
+        (
+            "I can focus for hours on end, notifications make me crazy, and I'm okay with not knowing why something fails for a while. Which path is for me?",
+            "engineering",
+        ),
+        (
+            "I'll happily spend a week on one bug to understand exactly why, I'm fine with low pay early if it builds into something, and constant calls drive me up the wall. Which suits me?",
+            "engineering",
+        ),
     ],
 )
 def test_self_descriptions_get_a_fit_result(advisor, message: str, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -415,7 +721,11 @@ def test_a_new_process_resumes_a_session_from_sqlite(kb, settings_shared: Settin
     line = json.dumps({"session": sid, "message": "how much do automation specialists earn?"})
     done = subprocess.run(
         [sys.executable, "-m", "pathwise", "chat", "--jsonl", "--offline"],
-        input=line + "\n", capture_output=True, text=True, timeout=120, env={**_base_env(), **env},
+        input=line + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**_base_env(), **env},
     )
     assert done.returncode == 0, done.stderr
     assert "₹10-30k" in json.loads(done.stdout.splitlines()[0])["answer"]
@@ -462,7 +772,9 @@ def test_a_question_that_names_two_models_is_not_a_product_choice(advisor) -> No
         ("should I keep my options open and do a bit of both for now?", "pick one for 18 months minimum"),
     ],
 )
-def test_the_model_is_given_the_passages_offline_answers_would_search(kb, tmp_path: Path, model_cache: Path, question: str, passage: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_model_is_given_the_passages_offline_answers_would_search(
+    kb, tmp_path: Path, model_cache: Path, question: str, passage: str
+) -> None:  # type: ignore[no-untyped-def]
     """The agent's search before the model's first call hands the model the passages the offline
     answerer would search (the question's topic words, the bank's questions as keys)."""
     from fake_openai import say, scripted_model

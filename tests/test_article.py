@@ -72,8 +72,13 @@ def test_table_is_rebuilt_as_seven_rows_of_three_cells(article: ParsedArticle) -
     assert len(article.table) == 7
     assert all(len(row.cells) == 3 for row in article.table)
     assert [r.cells[0] for r in article.table] == [
-        "Core problem", "Feedback loop", "Value timing", "Entry barrier",
-        "Burnout point", "Core transferable skill", "Best suited for",
+        "Core problem",
+        "Feedback loop",
+        "Value timing",
+        "Entry barrier",
+        "Burnout point",
+        "Core transferable skill",
+        "Best suited for",
     ]
 
 
@@ -82,14 +87,12 @@ def test_table_cells_are_verbatim(article: ParsedArticle) -> None:
     lines = {line.strip() for line in repair_text(bundled_text()).splitlines()}
     for row in article.table:
         assert "".join(row.cells) in lines, row.cells
-    assert article.table[0].cells == [
-        "Core problem", "Model accuracy, scale, and reliability", "Repetitive business workflows"
-    ]
-    assert article.table[3].cells == [
-        "Entry barrier", "High (credentials, production proof)", "Low/medium (execution proof)"
-    ]
+    assert article.table[0].cells == ["Core problem", "Model accuracy, scale, and reliability", "Repetitive business workflows"]
+    assert article.table[3].cells == ["Entry barrier", "High (credentials, production proof)", "Low/medium (execution proof)"]
     assert article.table[4].cells == [
-        "Burnout point", "8/14 months (data wall, ambiguity)", "18/24 months (maintenance overload)"
+        "Burnout point",
+        "8/14 months (data wall, ambiguity)",
+        "18/24 months (maintenance overload)",
     ]
 
 
@@ -240,7 +243,11 @@ def test_another_article_drops_its_furniture_and_keeps_its_words(other: ParsedAr
     text = "\n".join(p.text for p in other.passages)
     for gone in ("A person typing on a laptop", "Related Posts", "Ten Tips", "Share with", "Leave a Comment", "Telegram"):
         assert gone not in text
-    for kept in ("a proper chair and electricity", "the open plan eats the attention", "Does your manager reward output or presence?"):
+    for kept in (
+        "a proper chair and electricity",
+        "the open plan eats the attention",
+        "Does your manager reward output or presence?",
+    ):
         assert kept in text
     by_text = {p.text.split("\n")[0][:30]: p.section for p in other.passages}
     assert by_text["Remote workers save on travel "] == "The Hidden Costs"

@@ -111,8 +111,16 @@ def test_conversations_cycle_the_openings_and_pad_with_follow_ups() -> None:
 
 def test_projections_follow_the_power_law_of_the_two_largest_sizes_and_say_they_are_projected() -> None:
     rows = [
-        {"distractors": n, "passages": n, "search": {"p50_ms": p50, "p95_ms": n / 50}, "dense_query": {"p50_ms": 1.0},
-         "open_s": 1.0, "peak_rss_mb": 500.0, "disk_mb": n / 1000, "vectors": {"embed_passages_per_s": 50.0}}
+        {
+            "distractors": n,
+            "passages": n,
+            "search": {"p50_ms": p50, "p95_ms": n / 50},
+            "dense_query": {"p50_ms": 1.0},
+            "open_s": 1.0,
+            "peak_rss_mb": 500.0,
+            "disk_mb": n / 1000,
+            "vectors": {"embed_passages_per_s": 50.0},
+        }
         for n, p50 in ((10_000, 100.0), (100, 7.0), (1_000, 10.0))  # flat while small, then linear
     ]
     proj = figures.projections({"scaling": rows})
@@ -155,21 +163,32 @@ def test_the_fake_llm_calls_the_tool_once_a_turn_and_keeps_each_request_for_a_re
     from pathwise.bench.servers import FakeLLM
 
     tools = [{"type": "function", "function": {"name": "lookup_facts", "parameters": {"type": "object"}}}]
-    searched = [{"role": "assistant", "tool_calls": [{"id": "s", "type": "function", "function": {"name": "search_passages", "arguments": "{}"}}]},
-                {"role": "tool", "tool_call_id": "s", "content": "passages"}]
+    searched = [
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "s", "type": "function", "function": {"name": "search_passages", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "s", "content": "passages"},
+    ]
     asked = [{"role": "user", "content": "When?"}, *searched]
     with FakeLLM("The wall comes early.", tool="lookup_facts", argument="topic") as fake:
         client = openai.OpenAI(api_key="sk-test", base_url=fake.url, max_retries=0)
         first = client.chat.completions.create(model="m", messages=asked, tools=tools)
         call = first.choices[0].message.tool_calls[0]
-        answered = [*asked, first.choices[0].message.model_dump(exclude_none=True),
-                    {"role": "tool", "tool_call_id": call.id, "content": "facts"}]
+        answered = [
+            *asked,
+            first.choices[0].message.model_dump(exclude_none=True),
+            {"role": "tool", "tool_call_id": call.id, "content": "facts"},
+        ]
         streamed = client.chat.completions.create(model="m", messages=answered, tools=tools, stream=True)
         text = "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
         replayed_first, replayed_whole = bench._bare_turn(client, fake.bodies[:2])
         # The next turn calls the tool again: what the turn before called does not count.
-        again = client.chat.completions.create(model="m", messages=[*answered, {"role": "assistant", "content": text},
-                                                                   {"role": "user", "content": "And then?"}], tools=tools)
+        again = client.chat.completions.create(
+            model="m",
+            messages=[*answered, {"role": "assistant", "content": text}, {"role": "user", "content": "And then?"}],
+            tools=tools,
+        )
 
     assert (call.function.name, json.loads(call.function.arguments)) == ("lookup_facts", {"topic": "When?"})
     assert text == "The wall comes early."
@@ -274,9 +293,21 @@ def test_quick_bench_on_a_tiny_plan_writes_json_plots_and_one_json_line(
 @pytest.mark.slow
 def test_scaling_server_mode_and_two_app_processes_on_tiny_corpora(tmp_path: Path, model_cache: Path) -> None:
     plan = replace(
-        TINY, name="tiny-full", sizes=(100, 300), scale_reps=1, store_modes=True, store_passages=100,
-        beyond=True, beyond_sessions=6, beyond_threads=3, concurrency=(10,), http_concurrency=(10,), llm_turns=2,
-        replicas=True, replica_sessions=4, replica_threads=2,
+        TINY,
+        name="tiny-full",
+        sizes=(100, 300),
+        scale_reps=1,
+        store_modes=True,
+        store_passages=100,
+        beyond=True,
+        beyond_sessions=6,
+        beyond_threads=3,
+        concurrency=(10,),
+        http_concurrency=(10,),
+        llm_turns=2,
+        replicas=True,
+        replica_sessions=4,
+        replica_threads=2,
     )
     settings = Settings(home=tmp_path / "home", cache_dir=model_cache)
     result = bench.run(False, tmp_path / "out", settings, plan=plan, echo=lambda _: None)

@@ -26,12 +26,16 @@ UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ANSWER_WAIT_MS = 15_000
-
-
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +147,7 @@ def test_chat_sources_follow_up_feedback_export(page_at, shots: Path, advisor) -
     expect(chat.locator("[data-testid='user']").nth(1)).to_have_text("And for AI engineering?")
 
     # What a person types is shown as text: no element is made from it, no handler runs.
-    injected = "<img src=x onerror=\"window.__pwned=1\"> ![t](http://127.0.0.1:1/pixel.png) hi"
+    injected = '<img src=x onerror="window.__pwned=1"> ![t](http://127.0.0.1:1/pixel.png) hi'
     ask(page, injected)
     expect(chat.locator("[data-testid='user']").last).to_contain_text('<img src=x onerror="window.__pwned=1">')
     assert chat.locator("[data-testid='user'] img, [data-testid='bot'] img").count() == 0
@@ -284,7 +288,12 @@ def test_llm_answer_streams_into_the_page(browser, shared_home: Path, model_cach
     )
     gate = threading.Event()
     model = paused_model(gate, 30, call("search_passages", query="automation specialist income"), say(answer))
-    app = serve(host="127.0.0.1", port=free_port(), advisor=Advisor.create(Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED), chat_model=model), block=False)
+    app = serve(
+        host="127.0.0.1",
+        port=free_port(),
+        advisor=Advisor.create(Settings(home=shared_home, cache_dir=model_cache, **UNLIMITED), chat_model=model),
+        block=False,
+    )
     ctx = browser.new_context(viewport=DESKTOP)
     try:
         page = ctx.new_page()

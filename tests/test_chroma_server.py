@@ -17,8 +17,6 @@ from pathwise.knowledge.base import KnowledgeBase
 START_TIMEOUT = 60.0
 
 
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` on a free loopback port, started the way `pathwise bench` starts it."""

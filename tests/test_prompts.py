@@ -54,8 +54,16 @@ def test_the_system_prompt_carries_the_rules():
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        pytest.param("version: '1'\nvariables: [a]\ntemplate: 'Hi $a and $b'\n", r"uses \['a', 'b'\] but the file declares \['a'\]", id="undeclared-placeholder"),
-        pytest.param("version: '1'\nvariables: [a, b]\ntemplate: 'Hi $a'\n", r"uses \['a'\] but the file declares \['a', 'b'\]", id="unused-variable"),
+        pytest.param(
+            "version: '1'\nvariables: [a]\ntemplate: 'Hi $a and $b'\n",
+            r"uses \['a', 'b'\] but the file declares \['a'\]",
+            id="undeclared-placeholder",
+        ),
+        pytest.param(
+            "version: '1'\nvariables: [a, b]\ntemplate: 'Hi $a'\n",
+            r"uses \['a'\] but the file declares \['a', 'b'\]",
+            id="unused-variable",
+        ),
         pytest.param("variables: []\ntemplate: 'Hi'\n", "has no version", id="no-version"),
         pytest.param("version: '1'\ntemplate: 'Costs $ 5'\n", "stray '\\$'", id="stray-dollar"),
         pytest.param("version: '1'\ntemplate: [unclosed\n", "not valid YAML", id="bad-yaml"),

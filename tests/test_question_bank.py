@@ -15,9 +15,27 @@ from pathwise.knowledge.corpus import bundled_article
 from tests.fake_openai import FakeOpenAI, Reply
 
 TOPICS = {
-    "income", "burnout", "breaks", "gatekeeping", "entry", "feedback", "value_timing", "skills", "commoditization",
-    "market", "hiring", "framework", "compounding", "commitment", "choose", "suits", "tools", "real_question",
-    "core_problem", "overview", "red_flags",
+    "income",
+    "burnout",
+    "breaks",
+    "gatekeeping",
+    "entry",
+    "feedback",
+    "value_timing",
+    "skills",
+    "commoditization",
+    "market",
+    "hiring",
+    "framework",
+    "compounding",
+    "commitment",
+    "choose",
+    "suits",
+    "tools",
+    "real_question",
+    "core_problem",
+    "overview",
+    "red_flags",
 }
 
 
@@ -95,7 +113,9 @@ def test_the_question_keys_lift_a_passage_the_question_alone_misses(kb, monkeypa
 DOC = "Notes on freelancing\n\nFreelancers who send invoices within a day get paid twice as fast as those who wait a week.\n"
 
 
-def test_ingest_offline_says_a_document_is_searched_by_its_passages_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_offline_says_a_document_is_searched_by_its_passages_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from pathwise.cli import main
 
     doc = tmp_path / "notes.txt"

@@ -152,7 +152,11 @@ def test_a_restart_after_sigkill_mid_turn_keeps_every_answered_turn(home: Path, 
         lines = [("llm", FIRST), ("off", INCOME), *[("k", q) for q in QUESTIONS]]
         proc = subprocess.Popen(
             [sys.executable, "-m", "pathwise", "chat", "--jsonl"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
         )
         try:
             assert proc.stdin is not None and proc.stdout is not None
@@ -388,7 +392,9 @@ def test_a_collection_deleted_behind_our_back_is_rebuilt(home: Path, model_cache
 
     advisor = Advisor.create(settings_for(home, model_cache), offline=True)
     assert "₹10-30k" in advisor.reply("s", INCOME).answer
-    other = chromadb.PersistentClient(path=str(home / "chroma"), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+    other = chromadb.PersistentClient(
+        path=str(home / "chroma"), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
     other.delete_collection("pathwise")
 
     follow = advisor.reply("s", "and AI engineers?")
@@ -418,7 +424,9 @@ CORRUPTIONS = [
 
 
 @pytest.mark.parametrize("corrupt", CORRUPTIONS)
-def test_a_corrupt_store_is_moved_aside_and_rebuilt(home: Path, model_cache: Path, caplog: pytest.LogCaptureFixture, corrupt) -> None:  # type: ignore[no-untyped-def]
+def test_a_corrupt_store_is_moved_aside_and_rebuilt(
+    home: Path, model_cache: Path, caplog: pytest.LogCaptureFixture, corrupt
+) -> None:  # type: ignore[no-untyped-def]
     corrupt(home / "chroma")
     advisor = Advisor.create(settings_for(home, model_cache), offline=True)
 
@@ -531,7 +539,8 @@ def test_two_processes_ingesting_at_once_both_finish_and_nothing_is_lost(home: P
     for name in ("alpha", "beta"):
         doc = tmp_path / f"{name}.txt"
         notes = [
-            f"The {name} team note {i} covers workflow {name} item {i}. " + " ".join(f"Detail {j} of item {i} for the {name} team." for j in range(8))
+            f"The {name} team note {i} covers workflow {name} item {i}. "
+            + " ".join(f"Detail {j} of item {i} for the {name} team." for j in range(8))
             for i in range(6)
         ]
         doc.write_text(f"# {name}\n\n" + "\n\n".join(notes))
@@ -542,7 +551,13 @@ def test_two_processes_ingesting_at_once_both_finish_and_nothing_is_lost(home: P
     with (home / "ingest.lock").open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         procs = [
-            subprocess.Popen([sys.executable, "-m", "pathwise", "ingest", str(doc)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-m", "pathwise", "ingest", str(doc)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for doc in docs
         ]
         deadline = time.monotonic() + PROCESS_TIMEOUT

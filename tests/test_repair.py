@@ -110,9 +110,7 @@ def _damageable(ch: str) -> bool:
     return ch not in "\r\u00a0" and all(b < 0x80 or _mojibake_choices(b) for b in ch.encode("utf-8"))
 
 
-DAMAGEABLE_TEXT = st.text(
-    alphabet=st.characters(codec="utf-8").filter(_damageable), max_size=60
-)
+DAMAGEABLE_TEXT = st.text(alphabet=st.characters(codec="utf-8").filter(_damageable), max_size=60)
 
 
 @st.composite

@@ -47,16 +47,22 @@ def replica_env(home: Path, model_cache: Path, database_url: str, chroma_url: st
     """One replica's environment: its own data dir, the shared database and Chroma server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PATHWISE_", "OPENAI_"))}
     return {
-        **env, "PATHWISE_HOME": str(home), "PATHWISE_CACHE_DIR": str(model_cache),
-        "PATHWISE_DATABASE_URL": database_url, "PATHWISE_CHROMA_URL": chroma_url, "ANONYMIZED_TELEMETRY": "False",
+        **env,
+        "PATHWISE_HOME": str(home),
+        "PATHWISE_CACHE_DIR": str(model_cache),
+        "PATHWISE_DATABASE_URL": database_url,
+        "PATHWISE_CHROMA_URL": chroma_url,
+        "ANONYMIZED_TELEMETRY": "False",
         **extra,
     }
 
 
 def llm_env(server: FakeOpenAI, timeout: str = "10", retries: str = "0") -> dict[str, str]:
     return {
-        "OPENAI_API_KEY": "sk-test-replicas", "OPENAI_BASE_URL": server.base_url,
-        "PATHWISE_LLM_MAX_RETRIES": retries, "PATHWISE_LLM_TIMEOUT": timeout,
+        "OPENAI_API_KEY": "sk-test-replicas",
+        "OPENAI_BASE_URL": server.base_url,
+        "PATHWISE_LLM_MAX_RETRIES": retries,
+        "PATHWISE_LLM_TIMEOUT": timeout,
     }
 
 
@@ -67,7 +73,11 @@ class Chat:
         self.env = env
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pathwise", "chat", "--jsonl"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.stderr: list[str] = []
@@ -151,11 +161,10 @@ def test_one_conversation_handed_between_two_chat_processes(replicas: Any, datab
     assert searched_for(server.requests[1]) == "how much do AI Engineers earn?"  # A's topic, resolved on B
     assert (third["mode"], third["answer"]) == ("llm", ANSWER_3)
     assert sent_to_model(server.requests[2]) == [
-        *pairs((INCOME, ANSWER_1), ("And AI engineers?", second["answer"])), ("user", "Why?")
+        *pairs((INCOME, ANSWER_1), ("And AI engineers?", second["answer"])),
+        ("user", "Why?"),
     ]
-    assert stored_history(database_url, "s") == [
-        (INCOME, ANSWER_1), ("And AI engineers?", second["answer"]), ("Why?", ANSWER_3)
-    ]
+    assert stored_history(database_url, "s") == [(INCOME, ANSWER_1), ("And AI engineers?", second["answer"]), ("Why?", ANSWER_3)]
     for home in (Path(a.env["PATHWISE_HOME"]), Path(b.env["PATHWISE_HOME"])):  # nothing another replica needs
         assert [p.name for p in home.rglob("*") if p.is_file()] == [], home
 
@@ -167,8 +176,10 @@ def test_one_conversation_handed_between_two_served_replicas(replicas: Any, mode
     with FakeOpenAI() as server:
         server.enqueue(Reply(ANSWER_1), Status(500), Reply(ANSWER_3))
         env_a, env_b = replicas(**llm_env(server)), replicas(**llm_env(server))
-        with ServedApp(Path(env_a["PATHWISE_HOME"]), model_cache, env={**env_a, "PATHWISE_OFFLINE": "false"}) as app_a, \
-             ServedApp(Path(env_b["PATHWISE_HOME"]), model_cache, env={**env_b, "PATHWISE_OFFLINE": "false"}) as app_b:
+        with (
+            ServedApp(Path(env_a["PATHWISE_HOME"]), model_cache, env={**env_a, "PATHWISE_OFFLINE": "false"}) as app_a,
+            ServedApp(Path(env_b["PATHWISE_HOME"]), model_cache, env={**env_b, "PATHWISE_OFFLINE": "false"}) as app_b,
+        ):
             to_a = Client(app_a.url, verbose=False, download_files=False)
             to_b = Client(app_b.url, verbose=False, download_files=False)
             to_b.session_hash = to_a.session_hash  # one browser, its requests spread over both replicas
@@ -181,7 +192,9 @@ def test_one_conversation_handed_between_two_served_replicas(replicas: Any, mode
     assert searched_for(server.requests[1]) == "how much do AI Engineers earn?"
     assert third["mode"] == "llm" and third["answer"] == ANSWER_3
     assert [m for m in sent_to_model(server.requests[2]) if m[0] == "user"] == [
-        ("user", INCOME), ("user", "And AI engineers?"), ("user", "Why?")
+        ("user", INCOME),
+        ("user", "And AI engineers?"),
+        ("user", "Why?"),
     ]
     with psycopg.connect(database_url) as db:
         votes = db.execute("SELECT question, liked, mode FROM pathwise_feedback").fetchall()
@@ -203,9 +216,7 @@ class HeldFake(FakeOpenAI):
         return script
 
 
-def test_two_replicas_answering_one_conversation_at_once_keep_every_turn_in_order(
-    replicas: Any, database_url: str
-) -> None:
+def test_two_replicas_answering_one_conversation_at_once_keep_every_turn_in_order(replicas: Any, database_url: str) -> None:
     """Both replicas get a turn of one session at the same moment: the model's memory and the
     session store both end up with both turns, in the same order, neither one dropped."""
     with HeldFake() as server:
@@ -225,9 +236,7 @@ def test_two_replicas_answering_one_conversation_at_once_keep_every_turn_in_orde
             b.close()
     assert first["mode"] == "llm" and second["mode"] == "llm"
     # B's model call came after A's turn was saved, and carried it.
-    assert sent_to_model(server.requests[-1]) == [
-        *pairs(("First question?", first["answer"])), ("user", "Second question?")
-    ]
+    assert sent_to_model(server.requests[-1]) == [*pairs(("First question?", first["answer"])), ("user", "Second question?")]
     assert first["answer"] == "First answer."
     assert stored_history(database_url, "s") == [("First question?", "First answer."), ("Second question?", "Second answer.")]
 
@@ -259,10 +268,13 @@ def test_sigkill_of_one_replica_mid_turn_loses_only_that_turn(replicas: Any, dat
     assert (third["mode"], third["answer"]) == ("llm", "Answer three.")
     assert waited < 10, "the killed replica's lock on the conversation went with its connection"
     assert sent_to_model(server.requests[-1]) == [
-        *pairs(("Question one?", "Answer one."), ("Question two?", "Answer two.")), ("user", "Question three?")
+        *pairs(("Question one?", "Answer one."), ("Question two?", "Answer two.")),
+        ("user", "Question three?"),
     ]
     assert stored_history(database_url, "k") == [
-        ("Question one?", "Answer one."), ("Question two?", "Answer two."), ("Question three?", "Answer three.")
+        ("Question one?", "Answer one."),
+        ("Question two?", "Answer two."),
+        ("Question three?", "Answer three."),
     ]
 
 
@@ -284,8 +296,10 @@ def test_50_sessions_x_10_turns_over_two_served_replicas_with_10_percent_faults(
 
     with FlakyOpenAI() as server:
         envs = [{**replicas(**llm_env(server, timeout="1", retries="1")), "PATHWISE_OFFLINE": "false"} for _ in range(2)]
-        with ServedApp(Path(envs[0]["PATHWISE_HOME"]), model_cache, env=envs[0]) as one, \
-             ServedApp(Path(envs[1]["PATHWISE_HOME"]), model_cache, env=envs[1]) as two:
+        with (
+            ServedApp(Path(envs[0]["PATHWISE_HOME"]), model_cache, env=envs[0]) as one,
+            ServedApp(Path(envs[1]["PATHWISE_HOME"]), model_cache, env=envs[1]) as two,
+        ):
             words = codes(SOAK_SESSIONS, "replicas")
             errors: list[str] = []
 
@@ -313,10 +327,15 @@ def test_50_sessions_x_10_turns_over_two_served_replicas_with_10_percent_faults(
     turns = [(code, turn, ms) for code, (_, rows) in zip(words, results) for turn, ms in rows]
     leaks = [t["answer"] for code, t, _ in turns if set(CODE.findall(t["answer"])) - {code}]
     figures = {
-        "turns": len(turns), "offline_fallbacks": sum(1 for _, t, _ in turns if t["mode"] == "offline"),
-        "faults_injected": sum(server.faults.values()), "model_calls": server.calls, "errors_shown": len(errors),
-        "cross_session_leaks": len(leaks) + server.leaks, "p50_ms": percentile([ms for *_, ms in turns], 0.5),
-        "p95_ms": percentile([ms for *_, ms in turns], 0.95), "wall_s": round(wall, 1),
+        "turns": len(turns),
+        "offline_fallbacks": sum(1 for _, t, _ in turns if t["mode"] == "offline"),
+        "faults_injected": sum(server.faults.values()),
+        "model_calls": server.calls,
+        "errors_shown": len(errors),
+        "cross_session_leaks": len(leaks) + server.leaks,
+        "p50_ms": percentile([ms for *_, ms in turns], 0.5),
+        "p95_ms": percentile([ms for *_, ms in turns], 0.95),
+        "wall_s": round(wall, 1),
     }
     print(f"\nreplicas soak: {json.dumps(figures)}")
     assert errors == [], errors[:3]
@@ -352,8 +371,12 @@ def test_an_unreachable_database_at_start_is_one_clear_error(tmp_path: Path, mod
     own_cluster.stop()
     env = replica_env(tmp_path / "home", model_cache, own_cluster.url, "", PATHWISE_DATABASE_TIMEOUT="2")
     done = subprocess.run(
-        [sys.executable, "-m", "pathwise", "chat", "--jsonl"], input="", capture_output=True, text=True,
-        timeout=PROCESS_TIMEOUT, env=env,
+        [sys.executable, "-m", "pathwise", "chat", "--jsonl"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        env=env,
     )
     assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()
@@ -370,7 +393,12 @@ def test_an_unreachable_database_at_start_is_one_clear_error(tmp_path: Path, mod
     ids=["not-postgres", "no-such-database"],
 )
 def test_a_wrong_database_url_is_one_clear_error(
-    url: str, says: str, own_cluster: Cluster, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], model_cache: Path
+    url: str,
+    says: str,
+    own_cluster: Cluster,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    model_cache: Path,
 ) -> None:
     from pathwise.cli import main
 
@@ -388,8 +416,14 @@ def test_the_database_restarted_mid_run(own_cluster: Cluster, model_cache: Path,
     back the next turns work in the same app, with the conversation as it was."""
     with SignallingFake() as server:
         settings = Settings(
-            home=tmp_path / "home", cache_dir=model_cache, database_url=own_cluster.url, database_timeout=2,
-            openai_api_key="sk-test", openai_base_url=server.base_url, llm_max_retries=0, llm_timeout=10,
+            home=tmp_path / "home",
+            cache_dir=model_cache,
+            database_url=own_cluster.url,
+            database_timeout=2,
+            openai_api_key="sk-test",
+            openai_base_url=server.base_url,
+            llm_max_retries=0,
+            llm_timeout=10,
         )
         release = threading.Event()
         server.enqueue(Reply("Answer one."), Hang(release), Reply("Answer three."))
@@ -421,8 +455,12 @@ def test_the_database_restarted_mid_run(own_cluster: Cluster, model_cache: Path,
         assert sent_to_model(server.requests[-1]) == [*pairs(("Question one?", "Answer one.")), ("user", "Question three?")]
 
 
-def test_a_database_down_between_turns_is_a_bounded_clear_error(own_cluster: Cluster, model_cache: Path, tmp_path: Path, kb: Any) -> None:
-    settings = Settings(home=tmp_path / "home", cache_dir=model_cache, database_url=own_cluster.url, database_timeout=2, offline=True)
+def test_a_database_down_between_turns_is_a_bounded_clear_error(
+    own_cluster: Cluster, model_cache: Path, tmp_path: Path, kb: Any
+) -> None:
+    settings = Settings(
+        home=tmp_path / "home", cache_dir=model_cache, database_url=own_cluster.url, database_timeout=2, offline=True
+    )
     advisor = Advisor.create(settings, offline=True)
     advisor.reply("s", INCOME)
     own_cluster.stop()
@@ -437,8 +475,14 @@ def test_a_database_down_between_turns_is_a_bounded_clear_error(own_cluster: Clu
 
 def test_a_slow_database_is_a_bounded_wait(database_url: str, kb: Any, model_cache: Path, tmp_path: Path) -> None:
     """Another transaction holds the session's row, and every connection is taken: each wait ends in time."""
-    settings = Settings(home=tmp_path / "home", cache_dir=model_cache, database_url=database_url, database_timeout=1,
-                        database_pool_size=2, offline=True)
+    settings = Settings(
+        home=tmp_path / "home",
+        cache_dir=model_cache,
+        database_url=database_url,
+        database_timeout=1,
+        database_pool_size=2,
+        offline=True,
+    )
     advisor = Advisor.create(settings, offline=True)
     advisor.reply("s", INCOME)
     with psycopg.connect(database_url) as other:

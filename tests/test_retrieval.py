@@ -24,25 +24,34 @@ CASES = [
     ("at what point do AI engineers usually want to give up", ["hit the wall at months 8-14"]),
     ("when does the grind break automation people", ["break at months 18-24"]),
     ("why is real-world data such a pain for machine learning folks", ["Real data is messy and adversarial"]),
-    ("what does a bad day look like when an automation breaks",
-     ["you're often on the phone", "five of your client projects break at once"]),
+    (
+        "what does a bad day look like when an automation breaks",
+        ["you're often on the phone", "five of your client projects break at once"],
+    ),
     ("who do you call when a production model goes wrong", ["you're often alone"]),
     ("do hiring managers filter on degrees for AI roles", ["credentialism baked in"]),
     ("will a small business trust me with a CS degree for automation", ["reverse credentialism"]),
-    ("what skill do I keep from AI engineering even if tools change",
-     ["thinking in systems under uncertainty", "Systems thinking under uncertainty"]),
-    ("what carries over from automation work into other careers",
-     ["translating business problems into technical workflows"]),
+    (
+        "what skill do I keep from AI engineering even if tools change",
+        ["thinking in systems under uncertainty", "Systems thinking under uncertainty"],
+    ),
+    ("what carries over from automation work into other careers", ["translating business problems into technical workflows"]),
     ("is custom model building still in demand this year", ["haven't grown as fast as people expected"]),
     ("are templates eating the automation market", ["is a template this year"]),
     ("what is the barbell thing about mid-tier AI jobs", ["This creates a barbell"]),
-    ("how long before I should combine both skill sets",
-     ["pick one for 18 months minimum", "After 18 months, you can cross-pollinate"]),
+    (
+        "how long before I should combine both skill sets",
+        ["pick one for 18 months minimum", "After 18 months, you can cross-pollinate"],
+    ),
     ("what happens to people who half-learn both paths", ["straddle both without committing"]),
-    ("signs I'd hate automation work",
-     ["You can't tolerate being interrupted", "You can't let go of", "You need intellectual stimulation"]),
-    ("personality traits that make ML engineering miserable",
-     ["You need frequent validation", "You hate being wrong in public", "You optimize for appearing smart"]),
+    (
+        "signs I'd hate automation work",
+        ["You can't tolerate being interrupted", "You can't let go of", "You need intellectual stimulation"],
+    ),
+    (
+        "personality traits that make ML engineering miserable",
+        ["You need frequent validation", "You hate being wrong in public", "You optimize for appearing smart"],
+    ),
     ("do you get energy from going deep or from variety", ["Do you recover energy from depth or breadth?"]),
     ("when stuck, should I read papers or try something else", ["think harder or try faster"]),
     ("how fast does an automation client see results", ["Automation value is front-loaded"]),
@@ -146,7 +155,11 @@ def test_a_doubled_consonant_before_a_suffix_is_one_stem() -> None:
     [
         ("at what point do ML engineers hit burnout", "AI Engineers hit the wall at months 8-14", "Burnout point:"),
         ("when do automation freelancers burn out", "Automation Specialists break at months 18-24", "Burnout point:"),
-        ("what is the transferable skill in automation", "For Automation Specialists, the transferable", "Core transferable skill:"),
+        (
+            "what is the transferable skill in automation",
+            "For Automation Specialists, the transferable",
+            "Core transferable skill:",
+        ),
     ],
 )
 def test_a_question_about_one_path_gets_the_paragraph_before_the_table_row(  # type: ignore[no-untyped-def]
@@ -167,8 +180,12 @@ def _index(ranked_ids: list[str]):  # type: ignore[no-untyped-def]
         return StoredPassage(id=pid, text=text, section="s", context="", source="x", order=0, kind=kind, restated_by=links)
 
     row = passage("row", "Sleep: Cats: sixteen hours; Dogs: twelve hours", **{"Cats": "cats", "Dogs": "dogs"})
-    everything = [row, passage("cats", "Cats sleep sixteen hours."), passage("dogs", "Dogs sleep twelve hours."),
-                  passage("other", "Fish do not sleep like us.")]
+    everything = [
+        row,
+        passage("cats", "Cats sleep sixteen hours."),
+        passage("dogs", "Dogs sleep twelve hours."),
+        passage("other", "Fish do not sleep like us."),
+    ]
     return _Index(everything, BM25([[] for _ in everything])), [(pid, 1.0 - n / 10) for n, pid in enumerate(ranked_ids)]
 
 

@@ -124,7 +124,9 @@ def test_a_request_for_another_host_is_refused(client: TestClient) -> None:
 
 def test_a_refusal_is_logged_without_headers_or_query(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level("DEBUG"):
-        r = client.post("/ask?token=sk-canary-query", headers={"origin": "https://evil.example", "authorization": "Bearer sk-canary-header"})
+        r = client.post(
+            "/ask?token=sk-canary-query", headers={"origin": "https://evil.example", "authorization": "Bearer sk-canary-header"}
+        )
     assert r.status_code == 403
     (line,) = [rec.getMessage() for rec in caplog.records if rec.name == "pathwise.security"]
     assert line == "refused POST /ask from testclient (403): cross-origin request from 'https://evil.example'"
@@ -154,13 +156,16 @@ def test_a_foreign_page_cannot_open_a_socket(client: TestClient) -> None:
 def test_same_origin_and_listed_origins_are_served_by_name(client: TestClient) -> None:
     same = client.post("/ask", content=b"hi", headers={"origin": "http://testserver"})
     assert same.status_code == 200 and same.json() == {"bytes": 2}
-    assert "access-control-allow-origin" not in client.get("/", headers={"origin": "http://testserver"}).headers  # the app's '*' dropped
+    assert (
+        "access-control-allow-origin" not in client.get("/", headers={"origin": "http://testserver"}).headers
+    )  # the app's '*' dropped
 
     listed = client.get("/", headers={"origin": ORIGIN})
     assert listed.status_code == 200 and listed.headers["access-control-allow-origin"] == ORIGIN
     assert listed.headers["access-control-allow-credentials"] == "true" and "Origin" in listed.headers["vary"]
     preflight = client.options(
-        "/ask", headers={"origin": ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+        "/ask",
+        headers={"origin": ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "content-type"},
     )
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == ORIGIN
@@ -230,8 +235,6 @@ def test_harden_refuses_an_app_that_already_started() -> None:
 # -- on a real Gradio server ----------------------------------------------------------------------------------------
 
 
-
-
 def test_the_guards_on_the_launched_web_app(kb, settings_shared: Settings) -> None:  # type: ignore[no-untyped-def]
     """The real page, launched the way ``serve`` should launch it:
     ``launch(..., app_kwargs={"middleware": security.middleware(settings)})``."""
@@ -241,15 +244,23 @@ def test_the_guards_on_the_launched_web_app(kb, settings_shared: Settings) -> No
     from pathwise.agent.advisor import Advisor
     from pathwise.ui.app import build_app
 
-    settings = settings_shared.model_copy(update={"rate_limit_per_minute": 600, "rate_limit_burst": 50, "max_request_bytes": 10_000})
+    settings = settings_shared.model_copy(
+        update={"rate_limit_per_minute": 600, "rate_limit_burst": 50, "max_request_bytes": 10_000}
+    )
     demo = build_app(Advisor(kb, settings=settings))
     demo.launch(
-        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, ssr_mode=False,
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        ssr_mode=False,
         app_kwargs={"middleware": security.middleware(settings)},
     )
     try:
         url = demo.local_url
-        turn = Client(url, verbose=False, download_files=False).predict("How much do automation specialists earn?", api_name="/chat")
+        turn = Client(url, verbose=False, download_files=False).predict(
+            "How much do automation specialists earn?", api_name="/chat"
+        )
         assert "₹10-30k" in turn["answer"]
         with httpx.Client(base_url=url, timeout=10) as http:
             assert http.get("/").status_code == 200
@@ -268,8 +279,11 @@ KEY = "sk-canary-3f9c2b7e1d5a4c8f"
 
 
 def test_the_api_key_never_reaches_the_logs_at_debug(
-    kb, settings_shared: Settings, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+    kb,
+    settings_shared: Settings,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`pathwise chat --jsonl` with every library logging at DEBUG, through four faults and their fallbacks."""
     import threading
@@ -278,11 +292,17 @@ def test_the_api_key_never_reaches_the_logs_at_debug(
 
     release = threading.Event()
     with FakeOpenAI() as server:
-        server.enqueue(Status(401, "Incorrect API key provided"), Status(500), CutStream("Burnout hits at months", after=2), Hang(release))
+        server.enqueue(
+            Status(401, "Incorrect API key provided"), Status(500), CutStream("Burnout hits at months", after=2), Hang(release)
+        )
         for name, value in {
-            "PATHWISE_HOME": str(settings_shared.home), "PATHWISE_CACHE_DIR": str(settings_shared.cache_dir),
-            "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "PATHWISE_LOG_LEVEL": "DEBUG",
-            "PATHWISE_LLM_MAX_RETRIES": "0", "PATHWISE_LLM_TIMEOUT": "0.5",
+            "PATHWISE_HOME": str(settings_shared.home),
+            "PATHWISE_CACHE_DIR": str(settings_shared.cache_dir),
+            "OPENAI_API_KEY": KEY,
+            "OPENAI_BASE_URL": server.base_url,
+            "PATHWISE_LOG_LEVEL": "DEBUG",
+            "PATHWISE_LLM_MAX_RETRIES": "0",
+            "PATHWISE_LLM_TIMEOUT": "0.5",
         }.items():
             monkeypatch.setenv(name, value)
         lines = [{"session": "secret", "message": "When do AI engineers burn out?"}] * 4
@@ -298,7 +318,9 @@ def test_the_api_key_never_reaches_the_logs_at_debug(
     assert all(t["notice"].startswith("Offline mode for this answer") for t in turns)
     debug = {r.name.split(".")[0] for r in caplog.records if r.levelno == logging.DEBUG}
     assert "openai" in debug, f"the client that holds the key logged at DEBUG: {debug}"
-    assert any(r.name == "pathwise.llm" for r in caplog.records) and any(r.exc_info for r in caplog.records), "faults were logged, with tracebacks"
+    assert any(r.name == "pathwise.llm" for r in caplog.records) and any(r.exc_info for r in caplog.records), (
+        "faults were logged, with tracebacks"
+    )
     for text in (out, err, caplog.text):  # caplog.text holds every record, tracebacks included
         assert KEY not in text and "3f9c2b7e1d5a4c8f" not in text
     assert KEY not in repr(Settings(openai_api_key=KEY)) and KEY not in str(Settings(openai_api_key=KEY).model_dump())

@@ -113,14 +113,22 @@ def server() -> Any:
 
 
 @pytest.fixture(scope="module")
-def soak_settings(kb, settings_shared: Settings, model_cache: Path, tmp_path_factory: pytest.TempPathFactory, server: FlakyOpenAI) -> Settings:  # type: ignore[no-untyped-def]
+def soak_settings(
+    kb, settings_shared: Settings, model_cache: Path, tmp_path_factory: pytest.TempPathFactory, server: FlakyOpenAI
+) -> Settings:  # type: ignore[no-untyped-def]
     home = tmp_path_factory.mktemp("soak") / "home"
     home.mkdir()
     shutil.copytree(Path(settings_shared.home) / "chroma", home / "chroma")
     return Settings(
-        home=home, cache_dir=model_cache, openai_api_key="sk-soak", openai_base_url=server.base_url,
-        llm_timeout=1.0, llm_max_retries=1, max_sessions=200,
-        rate_limit_per_minute=100_000, rate_limit_burst=10_000,  # every simulated browser shares 127.0.0.1
+        home=home,
+        cache_dir=model_cache,
+        openai_api_key="sk-soak",
+        openai_base_url=server.base_url,
+        llm_timeout=1.0,
+        llm_max_retries=1,
+        max_sessions=200,
+        rate_limit_per_minute=100_000,
+        rate_limit_burst=10_000,  # every simulated browser shares 127.0.0.1
     )
 
 
@@ -184,14 +192,22 @@ def test_50_sessions_x_10_turns_with_10_percent_faults(soak_settings: Settings, 
     leaks = [t.answer for code, t, _ in turns if set(CODE.findall(t.answer)) - {code}]
     fallbacks = [t for _, t, _ in turns if t.mode == "offline"]
     figures = {
-        "sessions": SESSIONS, "turns_per_session": TURNS, "turns": SESSIONS * TURNS,
+        "sessions": SESSIONS,
+        "turns_per_session": TURNS,
+        "turns": SESSIONS * TURNS,
         "answered": sum(1 for _, t, _ in turns if t.answer.strip()),
-        "llm": sum(1 for _, t, _ in turns if t.mode == "llm"), "offline_fallbacks": len(fallbacks),
-        "model_calls": server.calls - calls_before, "faults_injected": sum(server.faults.values()) - faults_before,
+        "llm": sum(1 for _, t, _ in turns if t.mode == "llm"),
+        "offline_fallbacks": len(fallbacks),
+        "model_calls": server.calls - calls_before,
+        "faults_injected": sum(server.faults.values()) - faults_before,
         "faults_by_kind": dict(server.faults),
-        "errors_shown": len(errors), "cross_session_leaks": len(leaks) + server.leaks,
-        "p50_ms": percentile([ms for *_, ms in turns], 0.50), "p95_ms": percentile([ms for *_, ms in turns], 0.95),
-        "wall_s": round(wall, 1), "rss_before_mb": rss_before, "rss_after_mb": rss_after,
+        "errors_shown": len(errors),
+        "cross_session_leaks": len(leaks) + server.leaks,
+        "p50_ms": percentile([ms for *_, ms in turns], 0.50),
+        "p95_ms": percentile([ms for *_, ms in turns], 0.95),
+        "wall_s": round(wall, 1),
+        "rss_before_mb": rss_before,
+        "rss_after_mb": rss_after,
         "rss_growth_mb": round(rss_after - rss_before, 1),
     }
     save(figures_dir, "advisor_llm_with_faults", figures)
@@ -208,8 +224,6 @@ def test_50_sessions_x_10_turns_with_10_percent_faults(soak_settings: Settings, 
                 assert turn.answer == f"I remember these code words: {code}."
         assert len(advisor.history(f"soak-{code}")) == TURNS, "every turn is in the session's history"
     assert figures["rss_growth_mb"] < RSS_GROWTH_LIMIT_MB, figures
-
-
 
 
 @pytest.mark.slow
@@ -238,11 +252,16 @@ def test_the_served_app_under_load_with_faults(soak_settings: Settings, server: 
     leaks = [t["answer"] for code, t, _ in turns if set(CODE.findall(t["answer"])) - {code}]
     fallbacks = [t for _, t, _ in turns if t["mode"] == "offline"]
     figures = {
-        "sessions": WEB_SESSIONS, "turns_per_session": WEB_TURNS, "turns": WEB_SESSIONS * WEB_TURNS,
-        "answered": sum(1 for _, t, _ in turns if t["answer"].strip()), "offline_fallbacks": len(fallbacks),
-        "model_calls": server.calls - calls_before, "errors_shown": len(errors),
+        "sessions": WEB_SESSIONS,
+        "turns_per_session": WEB_TURNS,
+        "turns": WEB_SESSIONS * WEB_TURNS,
+        "answered": sum(1 for _, t, _ in turns if t["answer"].strip()),
+        "offline_fallbacks": len(fallbacks),
+        "model_calls": server.calls - calls_before,
+        "errors_shown": len(errors),
         "cross_session_leaks": len(leaks) + server.leaks,
-        "p50_ms": percentile([ms for *_, ms in turns], 0.50), "p95_ms": percentile([ms for *_, ms in turns], 0.95),
+        "p50_ms": percentile([ms for *_, ms in turns], 0.50),
+        "p95_ms": percentile([ms for *_, ms in turns], 0.95),
         "wall_s": round(wall, 1),
     }
     save(figures_dir, "served_app_llm_with_faults", figures)

@@ -27,8 +27,6 @@ from pathwise.ui.conversation import Conversations
 UNLIMITED = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 100_000}
 
 
-
-
 @pytest.fixture(scope="module")
 def advisor(ui_advisor):  # type: ignore[no-untyped-def]
     return ui_advisor
@@ -123,7 +121,9 @@ def test_feedback_is_persisted_in_sqlite(client, advisor) -> None:  # type: igno
     path = Path(advisor.settings.home) / "feedback.sqlite3"
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        row = db.execute("SELECT turn, liked, mode, question, answer, citations FROM feedback WHERE id = ?", (saved["id"],)).fetchone()
+        row = db.execute(
+            "SELECT turn, liked, mode, question, answer, citations FROM feedback WHERE id = ?", (saved["id"],)
+        ).fetchone()
     turn, liked, mode, question, answer, citations = row
     assert (turn, liked, mode) == (0, 0, "offline")
     assert question == "When do automation specialists burn out?"
@@ -264,11 +264,28 @@ def test_default_allowlist_keeps_no_links() -> None:
         ("Read [the post](https://evil.example/p).", "Read the post.", "Read the post."),
         ("Click [me](javascript:alert(1)).", "Click me.", "Click me."),
         ('<img src="https://evil.example/p.png" onerror="alert(1)">', "", '&lt;img src="(link removed) onerror="alert(1)">'),
-        ('Read <a href="https://evil.example/p">the post</a>.', "Read the post.", 'Read &lt;a href="(link removed)>the post&lt;/a>.'),
+        (
+            'Read <a href="https://evil.example/p">the post</a>.',
+            "Read the post.",
+            'Read &lt;a href="(link removed)>the post&lt;/a>.',
+        ),
         ('<a href="javascript:alert(1)">me</a>', "me", '&lt;a href="(link removed)>me&lt;/a>'),
-        ('A <iframe src="https://evil.example/x"></iframe> frame.', "A frame.", 'A &lt;iframe src="(link removed)>&lt;/iframe> frame.'),
+        (
+            'A <iframe src="https://evil.example/x"></iframe> frame.',
+            "A frame.",
+            'A &lt;iframe src="(link removed)>&lt;/iframe> frame.',
+        ),
     ],
-    ids=["markdown image", "reference image", "link to another host", "javascript link", "html img", "html a", "html javascript a", "html iframe"],
+    ids=[
+        "markdown image",
+        "reference image",
+        "link to another host",
+        "javascript link",
+        "html img",
+        "html a",
+        "html javascript a",
+        "html iframe",
+    ],
 )
 def test_the_page_and_the_agent_remove_the_same_links_and_images(hostile: str, agent_keeps: str, page_shows: str) -> None:
     shown = render.safe_markdown(hostile)
@@ -280,9 +297,36 @@ def test_the_page_and_the_agent_remove_the_same_links_and_images(hostile: str, a
         assert live not in shown
 
 
-HOSTILE = ["<b>", "</b>", "<", ">", "![a](https://evil.io/i.png)", "[t](https://evil.io/p)", "[d](https://example.org/d)",
-           "https://evil.io/q", "<https://evil.io/r>", "www.evil.io", "me@evil.io", "[r]: https://evil.io/s", "<iframe src=",
-           "<img src=", '"', "javascript:x", "data:x", "word", " ", "\n", "[", "]", "(", ")", "!", "<!--", "-->", "&"]
+HOSTILE = [
+    "<b>",
+    "</b>",
+    "<",
+    ">",
+    "![a](https://evil.io/i.png)",
+    "[t](https://evil.io/p)",
+    "[d](https://example.org/d)",
+    "https://evil.io/q",
+    "<https://evil.io/r>",
+    "www.evil.io",
+    "me@evil.io",
+    "[r]: https://evil.io/s",
+    "<iframe src=",
+    "<img src=",
+    '"',
+    "javascript:x",
+    "data:x",
+    "word",
+    " ",
+    "\n",
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    "<!--",
+    "-->",
+    "&",
+]
 
 
 @given(st.lists(st.sampled_from(HOSTILE), max_size=25).map("".join))
@@ -296,7 +340,9 @@ def turn(**kw) -> Turn:  # type: ignore[no-untyped-def]
     base = {
         "answer": "Burnout hits at months 8-14 [p:aaaa1111bbbb2222] and 18-24 [p:cccc3333dddd4444, p:ffff0000ffff0000].",
         "citations": [
-            Citation(id="aaaa1111bbbb2222", section="The <b>Part</b>", text="AI Engineers hit the wall.\nThe <img src=x> data wall."),
+            Citation(
+                id="aaaa1111bbbb2222", section="The <b>Part</b>", text="AI Engineers hit the wall.\nThe <img src=x> data wall."
+            ),
             Citation(id="cccc3333dddd4444", section="Breaks", text="Automation Specialists break at months 18-24."),
         ],
     }
@@ -352,7 +398,15 @@ def test_fit_html_shows_points_quotes_and_caveat() -> None:
     result = FitResult(
         recommended="automation",
         scores={"engineering": 0.0, "automation": 3.0},
-        reasons=[Reason(signal="energy_from", answer="recover energy from breadth", path="automation", points=2, quote="Novelty <is> energizing.")],
+        reasons=[
+            Reason(
+                signal="energy_from",
+                answer="recover energy from breadth",
+                path="automation",
+                points=2,
+                quote="Novelty <is> energizing.",
+            )
+        ],
         margin=1.0,
         caveat="Pick one for 18 months minimum.",
     )
@@ -364,11 +418,20 @@ def test_fit_html_shows_points_quotes_and_caveat() -> None:
 
 
 def test_api_json_renames_path_so_clients_do_not_fetch_it() -> None:
-    out = api_json(FitResult(recommended="undecided", scores={}, reasons=[Reason(signal="s", answer="a", path="engineering", points=1, quote="q")], margin=1))
+    out = api_json(
+        FitResult(
+            recommended="undecided",
+            scores={},
+            reasons=[Reason(signal="s", answer="a", path="engineering", points=1, quote="q")],
+            margin=1,
+        )
+    )
     assert out["reasons"][0] == {"signal": "s", "answer": "a", "towards": "engineering", "points": 1.0, "quote": "q"}
 
 
-@pytest.mark.parametrize(("n", "limit", "expected"), [(10, 10, None), (11, 10, "Your message is 11 characters long; the limit is 10.")])
+@pytest.mark.parametrize(
+    ("n", "limit", "expected"), [(10, 10, None), (11, 10, "Your message is 11 characters long; the limit is 10.")]
+)
 def test_too_long(n: int, limit: int, expected: str | None) -> None:
     out = too_long("x" * n, limit)
     assert out == expected if expected is None else out.startswith(expected)
@@ -421,7 +484,11 @@ def test_income_chart_draws_each_band_as_a_range_from_the_facts(advisor) -> None
     for compact in (False, True):
         fig = charts.income_chart(facts, compact=compact)
         (ax,) = fig.axes
-        boxes = {(r.get_x(), r.get_y(), r.get_width(), r.get_height()) for r in ax.patches if isinstance(r, Rectangle) and r.get_facecolor()[3] > 0}
+        boxes = {
+            (r.get_x(), r.get_y(), r.get_width(), r.get_height())
+            for r in ax.patches
+            if isinstance(r, Rectangle) and r.get_facecolor()[3] > 0
+        }
         end = ax.get_xlim()[1]
         for b in facts.incomes:
             if b.low and b.high:
@@ -431,7 +498,12 @@ def test_income_chart_draws_each_band_as_a_range_from_the_facts(advisor) -> None
         assert "Variable consulting rates (no ₹ figure)" in texts
 
     changed = facts.model_copy(
-        update={"incomes": [b.model_copy(update={"figure": "₹7-9L", "low": 7e5, "high": 9e5}) if b.figure == "₹3-6L" else b for b in facts.incomes]}
+        update={
+            "incomes": [
+                b.model_copy(update={"figure": "₹7-9L", "low": 7e5, "high": 9e5}) if b.figure == "₹3-6L" else b
+                for b in facts.incomes
+            ]
+        }
     )
     texts = chart_texts(charts.income_chart(changed))
     assert "₹7-9L" in " ".join(texts) and "₹3-6L" not in " ".join(texts), "labels come from the facts, not from the chart code"

@@ -69,7 +69,9 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
 # -- pieces of the page, as plain data -----------------------------------------------------
 
 
-def chat_messages(exchanges: list[tuple[str, Turn]], pending: str | None = None, partial: str | None = None) -> list[dict[str, str]]:
+def chat_messages(
+    exchanges: list[tuple[str, Turn]], pending: str | None = None, partial: str | None = None
+) -> list[dict[str, str]]:
     """The Chatbot's value: every shown exchange, then a question still being answered."""
     out: list[dict[str, str]] = []
     for user, turn in exchanges:
@@ -113,9 +115,7 @@ def bands_html(facts: "FactSheet") -> str:
             for b in facts.income(path)
         )
         rows.append(f"<b>{e(PATH_NAME[path])}</b>: {bands}")
-    burn = " · ".join(
-        f"<b>{e(PATH_NAME[b.path])}</b>: {e(b.quote)} ({e(b.causes)})" for b in facts.burnout
-    )
+    burn = " · ".join(f"<b>{e(PATH_NAME[b.path])}</b>: {e(b.quote)} ({e(b.causes)})" for b in facts.burnout)
     return f'<div class="pw-bands"><p>{"<br>".join(rows)}</p><p>{burn}</p></div>'
 
 
@@ -364,7 +364,10 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
                     buttons=["copy"],
                 )
                 with gr.Row(elem_id="pw-followups"):
-                    follow = [gr.Button(visible=False, size="sm", variant="secondary", elem_classes="pw-followup") for _ in range(FOLLOW_UPS)]
+                    follow = [
+                        gr.Button(visible=False, size="sm", variant="secondary", elem_classes="pw-followup")
+                        for _ in range(FOLLOW_UPS)
+                    ]
                 with gr.Row(equal_height=True):
                     box = gr.Textbox(
                         placeholder="Ask a question, or describe yourself to get your fit…",
@@ -394,7 +397,9 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
                             gr.Radio(choices=labels, value=None, label=question, elem_classes="pw-question")
                             for _, question, labels in questions
                         ]
-                        flags = gr.CheckboxGroup(choices=_signal_choices(RED_FLAGS), label="Red flags: tick any that sound like you")
+                        flags = gr.CheckboxGroup(
+                            choices=_signal_choices(RED_FLAGS), label="Red flags: tick any that sound like you"
+                        )
                         prefs = gr.CheckboxGroup(choices=_signal_choices(PREFERENCES), label="What you want from the work")
                         reset_fit = gr.Button("Start over", size="sm")
                     with gr.Column(scale=1, min_width=300, elem_id="pw-fit-result"):
@@ -413,7 +418,13 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
                 )
                 for name, draw in (("income", charts.income_chart), ("burnout", charts.burnout_chart)):
                     gr.Plot(draw(facts), format="png", show_label=False, elem_id=f"pw-{name}", elem_classes="pw-chart-wide")
-                    gr.Plot(draw(facts, compact=True), format="png", show_label=False, elem_id=f"pw-{name}-phone", elem_classes="pw-chart-phone")
+                    gr.Plot(
+                        draw(facts, compact=True),
+                        format="png",
+                        show_label=False,
+                        elem_id=f"pw-{name}-phone",
+                        elem_classes="pw-chart-phone",
+                    )
                 gr.HTML(bands_html(facts), elem_id="pw-bands")
 
         chat_outputs = [box, chatbot, status, *follow, export_btn]
@@ -432,8 +443,13 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
         fit_inputs: list[gr.Radio | gr.CheckboxGroup] = [*radios, flags, prefs]
         fit_outputs = [fit_plot, fit_out]
         gr.on(
-            [c.change for c in fit_inputs], fit_view, fit_inputs, fit_outputs,
-            trigger_mode="always_last", show_progress="hidden", **private,
+            [c.change for c in fit_inputs],
+            fit_view,
+            fit_inputs,
+            fit_outputs,
+            trigger_mode="always_last",
+            show_progress="hidden",
+            **private,
         )
         reset_fit.click(lambda: [None] * len(radios) + [[], []], None, fit_inputs, **private)
 
@@ -493,8 +509,10 @@ def serve(
         **page_style(),
     )
     process.ready()
-    print(f"pathwise: {advisor.mode} mode; page ready in {time.perf_counter() - started:.1f} s{opened} at {app.local_url}", flush=True)
+    print(
+        f"pathwise: {advisor.mode} mode; page ready in {time.perf_counter() - started:.1f} s{opened} at {app.local_url}",
+        flush=True,
+    )
     if block:
         app.block_thread()
     return app
-

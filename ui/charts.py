@@ -82,23 +82,42 @@ def income_chart(facts: FactSheet, *, compact: bool = False) -> Figure:
         if b.low is None or b.high is None:
             ax.add_patch(
                 Rectangle(
-                    (b.months_from, floor), right - b.months_from, top - floor,
-                    facecolor="none", edgecolor=color, hatch="//", linewidth=0, alpha=0.35,
+                    (b.months_from, floor),
+                    right - b.months_from,
+                    top - floor,
+                    facecolor="none",
+                    edgecolor=color,
+                    hatch="//",
+                    linewidth=0,
+                    alpha=0.35,
                 )
             )
             ax.text(
-                b.months_from + 1, floor * 1.25, f"{b.figure.replace(' rates', chr(10) + 'rates')}\n(no ₹ figure)",
-                ha="left", va="bottom", fontsize=size, color=color, fontweight="bold",
+                b.months_from + 1,
+                floor * 1.25,
+                f"{b.figure.replace(' rates', chr(10) + 'rates')}\n(no ₹ figure)",
+                ha="left",
+                va="bottom",
+                fontsize=size,
+                color=color,
+                fontweight="bold",
             )
             continue
         if b.high <= 0:
             ax.plot([b.months_from, right], [floor * 1.08] * 2, color=color, linewidth=4, solid_capstyle="butt")
-            ax.text(b.months_from + 0.5, floor * 1.25, b.figure, ha="left", va="bottom", fontsize=size, color=color, fontweight="bold")
+            ax.text(
+                b.months_from + 0.5, floor * 1.25, b.figure, ha="left", va="bottom", fontsize=size, color=color, fontweight="bold"
+            )
             continue
         ax.add_patch(
             Rectangle(
-                (b.months_from, b.low), right - b.months_from, b.high - b.low,
-                facecolor=color, alpha=0.22 if open_ended else 0.3, edgecolor=color, linewidth=1.4,
+                (b.months_from, b.low),
+                right - b.months_from,
+                b.high - b.low,
+                facecolor=color,
+                alpha=0.22 if open_ended else 0.3,
+                edgecolor=color,
+                linewidth=1.4,
                 linestyle="--" if open_ended else "-",
             )
         )
@@ -113,13 +132,22 @@ def income_chart(facts: FactSheet, *, compact: bool = False) -> Figure:
     ax.set_xticks(xt)
     # Like with like: the bands are drawn in the article's own units, never converted into one.
     units = "₹ per project, per month, or period not stated"
-    ax.set_xlabel(f"months in\n{units}" if compact else f"months in (each path's last band is open-ended); {units}", color=MUTED, fontsize=9)
+    ax.set_xlabel(
+        f"months in\n{units}" if compact else f"months in (each path's last band is open-ended); {units}", color=MUTED, fontsize=9
+    )
     ax.set_ylabel("₹ (log scale)", color=MUTED, fontsize=9)
     ax.legend(
         handles=[Patch(facecolor=COLOR[p], alpha=0.5, edgecolor=COLOR[p], label=PATH_LABEL[p]) for p in COLOR],
-        loc="upper left", fontsize=9, frameon=True, facecolor=CARD, edgecolor=CARD, framealpha=1,
+        loc="upper left",
+        fontsize=9,
+        frameon=True,
+        facecolor=CARD,
+        edgecolor=CARD,
+        framealpha=1,
     )
-    ax.set_title("Income by period" if compact else "Income by period, as the article states it", color=INK, fontsize=11, loc="left")
+    ax.set_title(
+        "Income by period" if compact else "Income by period, as the article states it", color=INK, fontsize=11, loc="left"
+    )
     return fig
 
 
@@ -135,8 +163,13 @@ def burnout_chart(facts: FactSheet, *, compact: bool = False) -> Figure:
         if compact:  # above the bar from the left edge, so it never runs off a narrow figure
             ax.text(0.5, row - 0.36, f"months {b.months_from}-{b.months_to}: {b.causes}", va="bottom", fontsize=8.5, color=INK)
         else:
-            ax.text(b.months_to + 0.5, row, f"months {b.months_from}-{b.months_to}: {b.causes}", va="center", fontsize=9, color=INK)
-    ax.set_yticks(range(len(paths)), [PATH_LABEL[p].replace(" Specialist", chr(10) + "Specialist") if compact else PATH_LABEL[p] for p in paths])
+            ax.text(
+                b.months_to + 0.5, row, f"months {b.months_from}-{b.months_to}: {b.causes}", va="center", fontsize=9, color=INK
+            )
+    ax.set_yticks(
+        range(len(paths)),
+        [PATH_LABEL[p].replace(" Specialist", chr(10) + "Specialist") if compact else PATH_LABEL[p] for p in paths],
+    )
     ax.set_ylim(-0.85, len(paths) - 0.3)
     ax.invert_yaxis()
     ax.set_xlim(0, end if compact else end + 14)

@@ -45,11 +45,18 @@ class FeedbackStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the feedback file {self.path}: {exc}") from exc
 
-    def record(
-        self, *, session: str, turn: int, liked: bool, mode: str, question: str, answer: str, citations: list[str]
-    ) -> int:
+    def record(self, *, session: str, turn: int, liked: bool, mode: str, question: str, answer: str, citations: list[str]) -> int:
         """Saves one vote and returns its row id."""
-        row = (datetime.now(UTC).isoformat(timespec="seconds"), session, turn, int(liked), mode, question, answer, " ".join(citations))
+        row = (
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            session,
+            turn,
+            int(liked),
+            mode,
+            question,
+            answer,
+            " ".join(citations),
+        )
         try:
             with self._lock:
                 cur = self._db.execute(
@@ -74,9 +81,7 @@ class PostgresFeedbackStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def record(
-        self, *, session: str, turn: int, liked: bool, mode: str, question: str, answer: str, citations: list[str]
-    ) -> int:
+    def record(self, *, session: str, turn: int, liked: bool, mode: str, question: str, answer: str, citations: list[str]) -> int:
         """Saves one vote and returns its row id."""
         with self.db.connection("save feedback") as conn:
             row = conn.execute(
