@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pathwise.agent.advisor import Advisor
     from pathwise.knowledge.base import KnowledgeBase
 
+T = TypeVar("T", bound=BaseModel)
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 
@@ -75,17 +76,7 @@ def load_conversations(path: Path) -> list[Conversation]:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the conversation set {path}: {exc}") from exc
-    out = []
-    for n, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(Conversation.model_validate_json(line))
-        except ValidationError as exc:
-            raise InputError(f"{path} line {n} is not a conversation: {exc.errors()[0]['msg']}") from exc
-    if not out:
-        raise InputError(f"{path} has no conversations")
-    return out
+    return _parse_lines(raw, str(path), Conversation, "a conversation", "conversations")
 
 
 def load_cases(path: Path | None) -> list[Case]:
@@ -98,17 +89,22 @@ def load_cases(path: Path | None) -> list[Case]:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read the gold set {path}: {exc}") from exc
         name = str(path)
-    cases = []
+    return _parse_lines(raw, name, Case, "a gold case", "cases")
+
+
+def _parse_lines(raw: str, name: str, model: type[T], one: str, many: str) -> list[T]:
+    """One ``model`` per non-blank line; a bad line is one clear error naming its number."""
+    out = []
     for n, line in enumerate(raw.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            cases.append(Case.model_validate_json(line))
+            out.append(model.model_validate_json(line))
         except ValidationError as exc:
-            raise InputError(f"{name} line {n} is not a gold case: {exc.errors()[0]['msg']}") from exc
-    if not cases:
-        raise InputError(f"{name} has no cases")
-    return cases
+            raise InputError(f"{name} line {n} is not {one}: {exc.errors()[0]['msg']}") from exc
+    if not out:
+        raise InputError(f"{name} has no {many}")
+    return out
 
 
 def contains(haystack: str, needle: str) -> bool:
