@@ -20,6 +20,7 @@ import numpy as np
 from pathwise.errors import InputError
 from pathwise.knowledge.bank import Example
 from pathwise.knowledge.lexical import BM25, tokenize
+from pathwise.knowledge.lexical import sentences as sentences_of
 from pathwise.knowledge.types import Hit
 
 if TYPE_CHECKING:
@@ -71,6 +72,10 @@ class _Index:
     message_rows: Any = field(init=False)
     trait_rows: Any = field(init=False)
     keyed_rows: Any = field(init=False)  # the examples that point at passages
+    # Each kind's rows of ``vectors``, copied once: a fancy-indexed copy per search costs every turn.
+    message_vectors: Any = field(init=False)
+    trait_vectors: Any = field(init=False)
+    keyed_vectors: Any = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {p.id: p for p in self.passages})
@@ -97,6 +102,9 @@ class _Index:
             self, "message_rows", np.asarray([n for n, e in enumerate(self.examples) if e.route != "trait"], dtype=np.int64)
         )
         object.__setattr__(self, "keyed_rows", np.asarray([n for n, e in enumerate(self.examples) if e.passages], dtype=np.int64))
+        for name, rows in (("message", self.message_rows), ("trait", self.trait_rows), ("keyed", self.keyed_rows)):
+            matrix = self.vectors[rows] if self.vectors is not None and len(self.vectors) else np.zeros((0, 0), np.float32)
+            object.__setattr__(self, f"{name}_vectors", np.ascontiguousarray(matrix))
         messages = [e for e in self.examples if e.route != "trait"]
         object.__setattr__(self, "bank_messages", messages)
         object.__setattr__(self, "bank_bm25", BM25([tokenize(e.q) for e in messages]) if messages else None)
@@ -114,6 +122,7 @@ class HybridRetriever:
         self._sentence_vectors: dict[str, Any] = {}
         self._recent: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
         self._sentence_file: Path | None = None
+        self._sentence_lock = threading.Lock()
 
     def refresh(self) -> None:
         passages = sorted(self.store.all_passages(), key=lambda p: (p.source, p.order, p.id))
@@ -147,10 +156,10 @@ class HybridRetriever:
         """The bank examples nearest a vector, with their cosine, nearest first: messages, or with
         ``traits`` the self-description clauses."""
         index = self._index()
-        rows = index.trait_rows if traits else index.message_rows
+        rows, matrix = (index.trait_rows, index.trait_vectors) if traits else (index.message_rows, index.message_vectors)
         if index.vectors is None or not len(rows):
             return []
-        sims = index.vectors[rows] @ np.asarray(vector, dtype=np.float32)
+        sims = matrix @ np.asarray(vector, dtype=np.float32)
         top = np.argsort(-sims)[:k]
         return [(index.examples[rows[i]], float(sims[i])) for i in top]
 
@@ -193,18 +202,29 @@ class HybridRetriever:
         return out
 
     def sentence_vectors(self, sentences: list[str]) -> dict[str, Any]:
-        """MiniLM vectors of passage sentences, embedded once and kept, in memory and in the model's
-        cache folder (so a new process does not embed the article's sentences again)."""
+        """MiniLM vectors of passage sentences. The first call embeds every stored passage's
+        sentences in one batch (or reads them from the model's cache folder, where a first process
+        left them), so turns never embed a sentence, and concurrent turns wait for one batch
+        rather than each embedding and saving its own."""
+        missing = [s for s in dict.fromkeys(sentences) if s not in self._sentence_vectors]
+        if missing:
+            with self._sentence_lock:
+                self._fill_sentences(missing)
+        return {s: self._sentence_vectors[s] for s in sentences}
+
+    def _fill_sentences(self, wanted: list[str]) -> None:
         if self._sentence_file is None:
             self._sentence_file = _sentence_cache(self.store)
             self._sentence_vectors.update(_load_vectors(self._sentence_file))
-        missing = [s for s in dict.fromkeys(sentences) if s not in self._sentence_vectors]
-        if missing:
-            for s, v in zip(missing, self.store.embedder.embed(missing)):
-                self._sentence_vectors[s] = np.asarray(v, dtype=np.float32)
-            if len(self._sentence_vectors) <= SENTENCE_CACHE:
-                _save_vectors(self._sentence_file, self._sentence_vectors)
-        return {s: self._sentence_vectors[s] for s in sentences}
+            stored = [t for p in self._index().passages for t in sentences_of(p.text)][:SENTENCE_CACHE]
+            wanted = [*stored, *wanted]
+        missing = [s for s in dict.fromkeys(wanted) if s not in self._sentence_vectors]
+        if not missing:
+            return
+        for s, v in zip(missing, self.store.embedder.embed(missing)):
+            self._sentence_vectors[s] = np.asarray(v, dtype=np.float32)
+        if len(self._sentence_vectors) <= SENTENCE_CACHE:
+            _save_vectors(self._sentence_file, self._sentence_vectors)
 
     def _dense(self, vector: Any, pool: int) -> list[tuple[str, float]]:
         """The store's nearest passages to a vector; a turn searches one vector twice (its reading,
@@ -272,7 +292,7 @@ def _question_match(index: _Index, vector: Any) -> dict[str, float]:
     """Each passage's best match among the bank questions that point at it (multi-vector keys)."""
     if index.vectors is None or not len(index.keyed_rows):
         return {}
-    sims = index.vectors[index.keyed_rows] @ np.asarray(vector, dtype=np.float32)
+    sims = index.keyed_vectors @ np.asarray(vector, dtype=np.float32)
     out: dict[str, float] = {}
     for n in np.argsort(-sims)[:QUESTION_CANDIDATES]:
         for rank, pid in enumerate(index.examples[index.keyed_rows[n]].passages):
