@@ -188,7 +188,14 @@ class KnowledgeBase:
         query = self.embed(text) if vector is None else vector
         wanted = [s for h in hits for s in sentences(h.text)]
         vectors = self._read(lambda: self.retriever.sentence_vectors(wanted))
-        return {s: float(v @ query) for s, v in vectors.items()}
+        if not vectors:
+            return {}
+        import numpy as np
+
+        from pathwise.knowledge.retrieval import cosines
+
+        sims = cosines(np.stack(list(vectors.values())), query)
+        return {s: float(c) for s, c in zip(vectors, sims)}
 
     def get(self, ids: list[str]) -> list[Hit]:
         return self._read(lambda: self.retriever.get(ids))
