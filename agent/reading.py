@@ -74,7 +74,6 @@ BOTH = re.compile(
     r"\b(?:easier|harder|better|worse|more|less|faster|slower|safer)\b[^.?!]{0,40}\bthan\b"
 )
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
-BACK_REFERENCE = re.compile(r"\b(that|this|it|its|they|them|their|those|these|there|then|same|such)\b")
 QUESTION_WORD = (
     r"(?:what|what's|whats|how|when|which|why|who|where|is|are|do|does|did|can|could|should|will|would|kya|kaunsa|kitna)"
 )
