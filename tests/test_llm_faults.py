@@ -88,7 +88,8 @@ def test_text_is_shown_while_the_server_still_streams_and_adds_up_to_the_answer(
     long = f"AI Engineers hit the wall at months 8-14 [p:{WALL}]. " + "Real data is messy and the model is not converging. " * 4
     resume = threading.Event()
     server.enqueue(SEARCH, Reply(long, pause_after=30, resume=resume))
-    agent = agent_for(settings_for(server.base_url, tmp_path))
+    # The server stays silent until the first text reaches us: the read timeout must outlast a busy machine.
+    agent = agent_for(settings_for(server.base_url, tmp_path, llm_timeout=10.0))
     stream = agent.stream("s", "When do AI engineers burn out?")
 
     first = next(stream)  # the server holds back all but 30 words until this arrives
