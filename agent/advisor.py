@@ -281,5 +281,11 @@ def _exchange(text: str, turn: Turn, plan: Any) -> Any:
     from pathwise.agent.sessions import Exchange
 
     return Exchange(
-        user=text, answer=turn.answer, topic=plan.topic, path=plan.path, mode=turn.mode, cited=[c.id for c in turn.citations]
+        user=text,
+        answer=turn.answer,
+        topic=plan.topic,
+        path=plan.path,
+        mode=turn.mode,
+        cited=[c.id for c in turn.citations],
+        query=plan.query,
     )

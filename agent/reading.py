@@ -74,11 +74,14 @@ BOTH = re.compile(
     r"\b(?:easier|harder|better|worse|more|less|faster|slower|safer)\b[^.?!]{0,40}\bthan\b"
 )
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
-QUESTION_WORD = (
-    r"(?:what|what's|whats|how|when|which|why|who|where|is|are|do|does|did|can|could|should|will|would|kya|kaunsa|kitna)"
+# "Is that normal, and what pays better?": a second question joined to the first. An auxiliary
+# opens one only before its subject: "and is that steady?" asks, "and do a bit of both?" does not.
+SUBJECT = r"(?:i|you|we|they|he|she|it|that|this|these|those|there|the|my|your|our|their|people|most|ai|ml|automation)"
+JOINED_QUESTION = re.compile(
+    r",?\s+(?:and|also|plus|&)\s+"
+    rf"(?=(?:what|what's|whats|how|when|which|why|who|where|kya|kaunsa|kitna)\b|"
+    rf"(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)"
 )
-# "Is that normal, and what pays better?": a second question joined to the first.
-JOINED_QUESTION = re.compile(rf",?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD}\b)")
 WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
 PATH_WORDS = frozenset(
     tokenize(
@@ -242,6 +245,7 @@ CONFIDENT = 0.62  # an example this close says what the message asks, on its own
 TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 FIT_SHARE = 0.5
+UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
 NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
 FAR_PASSAGE = 0.3  # a message this far from every passage...
 FAR_EXAMPLE = 0.42  # ...and from every labelled message is about something else
@@ -249,8 +253,8 @@ LEAD_POOL = 80  # nearest examples a follow-up's leads are chosen among
 LEADS = 3
 FOUND = 3  # the best passages a message's search found, whose topics vote
 FOUND_FLOOR = 0.3  # a passage this far from a message says nothing of its topic; twice as close, all it can
-LEXICAL_FULL = 12.0
-STORY_WEIGHT = 0.5  # BM25 score (rarity-weighted shared words) at which the lexical view counts fully
+LEXICAL_FULL = 12.0  # BM25 score (rarity-weighted shared words) at which the lexical view counts fully
+STORY_WEIGHT = 0.5  # the story before a question, beside the question alone
 # A lexical match's share of the best one's, scaled to cosine-like spreads for the vote's softmax.
 LEXICAL_SCALE = 0.4
 ROUTES = ("offtopic", "fit", "followup", "greeting")
@@ -389,7 +393,12 @@ class Reader:
         if not questions:
             return Plan(text=text, intent="greeting")
         prior = state.topic if state.topic != "fit" else None
-        plans = [self._read_question(q, story, state, prior, search) for q in questions[:2]]
+        asked = questions[:2]
+        # A path or stretch of time one question names holds for the others ("How does automation
+        # compare over the first 18 months? What does it pay?"), before the conversation's.
+        plans = [
+            self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q)) for q in asked
+        ]
         fit = self._fit(text, state, plans)
         if fit is not None:
             return fit
@@ -435,6 +444,7 @@ class Reader:
         if context:  # the story says of what, the question what is asked: it counts for more
             views.append(self.kb.neighbours(whole, NEIGHBOURS))
             weights.append(STORY_WEIGHT)
+        dense = len(views)  # off-topic is judged on the message's own meaning: small talk shares words by chance
         # The words too: "package" and "CTC" are salary words to the bank's examples, not to MiniLM;
         # a match on a word or two of small talk ("good", "take") says little, so it weighs less.
         for words, weight in ((text, 1.0), (searched, STORY_WEIGHT)) if context else ((text, 1.0),):
@@ -442,22 +452,25 @@ class Reader:
             views.append([(e, LEXICAL_SCALE * r) for e, r in lexical])
             weights.append(weight * min(1.0, strength / LEXICAL_FULL))
         if not search:
-            return vote(*views, prior=prior, weights=weights, dense=2 if context else 1), vector, []
+            return vote(*views, prior=prior, weights=weights, dense=dense), vector, []
         hits = self.kb.search(searched, 6, vector=whole)
         # What the passages found are about, as far as they are close to the message at all.
         closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
         reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))
         found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
-        return vote(*views, prior=prior, found=found, weights=weights, dense=2 if context else 1), vector, hits
+        return vote(*views, prior=prior, found=found, weights=weights, dense=dense), vector, hits
 
-    def _read_question(self, question: str, story: str, state: SessionState, prior: str | None, search: bool = True) -> Plan:
+    def _read_question(
+        self, question: str, story: str, state: SessionState, prior: str | None, search: bool = True, siblings: str = ""
+    ) -> Plan:
         """One question of the message: read on its own (with the conversation's topic as a prior),
         then, when it says little by itself, with the story told before it or the last turn."""
         own, vector, hits = self._vote(question, prior, story, search)
-        q = question.lower().replace("’", "'")
-        path = detect_path(q) or (detect_path(story) if story else None)
-        period = parse_period(q) or (parse_period(story, vague=False) if story else None)
         last = state.last() if prior else None
+        q = question.lower().replace("’", "'")
+        around = f"{siblings} {story}".strip()
+        path = detect_path(q) or (detect_path(around) if around else None)
+        period = parse_period(q) or (parse_period(around, vague=False) if around else None)
         plan = Plan(
             text=question,
             intent="answer",
@@ -487,6 +500,7 @@ class Reader:
             or own.topic_score < TOPIC_MIN
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
+            or (path in ("engineering", "automation") and path != state.path and _undecided(own, prior))
             or shift_period(_period_of(state), q) is not None
         ):
             return self._follow_up(plan, q, own, vector, state)
@@ -511,8 +525,9 @@ class Reader:
             plan.path, kind = OTHER[state.path], "other_path"
         elif plan.path and plan.path != state.path and kind not in ("why", "how_past", "normal", "who", "more"):
             # "and the ML folks?" asks the last answer of the other path; "what gets the ML folks
-            # through it?" asks something more of it.
-            kind = "other_path" if not _says_more(q) else kind
+            # through it?" asks something more of it; "do automation folks get squeezed the same
+            # way?" names a subject its examples do not agree on: the conversation's, of the other path.
+            kind = "other_path" if not _says_more(q) or _undecided(own, state.topic) else kind
         shifted = shift_period(_period_of(state), q)
         if shifted is not None:
             plan.period, kind = shifted, "period"
@@ -520,7 +535,11 @@ class Reader:
             kind = "period"
         # "And AI engineers?", "and from 18 months to 3 years?": nothing asked but a path or a stretch
         # of time, so the subject carries over; a message with words of its own may change it.
-        if not _says_more(q) or own.label == "followup" and own.topic_score < CONFIDENT:
+        if (
+            not _says_more(q)
+            or (own.label == "followup" and own.topic_score < CONFIDENT)
+            or (kind == "other_path" and _undecided(own, state.topic))
+        ):
             plan.topic = state.topic
         else:
             plan.topic = own.topic if own.is_topic and own.topic_score >= TOPIC_MIN else state.topic
@@ -533,10 +552,10 @@ class Reader:
             plan.period = _period_of(state)
         if plan.topic != state.topic:
             plan.query = plan.text
-        elif not _says_more(q):  # "And AI engineers?" searches "how much do AI Engineers earn?"
-            plan.query = _standalone(last.user, plan.path)
+        elif not _says_more(q) or plan.kind == "other_path":  # "And AI engineers?" searches "how much do AI Engineers earn?"
+            plan.query = _standalone(last.query or last.user, plan.path)
         else:
-            plan.query = f"{last.user} {plan.text}"
+            plan.query = f"{last.query or last.user} {plan.text}"
         plan.leads = self._leads(vector, plan.topic, plan.carried)
         return plan
 
@@ -729,6 +748,12 @@ def _standalone(question: str, path: str | None) -> str:
 def _says_more(text: str) -> bool:
     """Whether a message asks anything beyond a path or a stretch of time ("And AI engineers?" does not)."""
     return bool({t for t in tokenize(text) if not t.isdigit()} - PATH_WORDS - POINTERS)
+
+
+def _undecided(own: Vote, prior: str | None) -> bool:
+    """Whether a message's nearest examples scatter over subjects, none of them the conversation's:
+    "do automation folks get squeezed the same way?" goes on with the conversation's, of the path it names."""
+    return prior is not None and own.label != prior and own.share < UNDECIDED
 
 
 def _period_of(state: SessionState) -> Period | None:

@@ -30,6 +30,7 @@ class Exchange(BaseModel):
     path: str | None = None
     mode: str = "offline"
     cited: list[str] = []  # the passages the answer cited: a follow-up's context
+    query: str = ""  # the question as it stands alone ("how much do Automation Specialists earn?"), for a follow-up's follow-up
 
 
 class SessionState(BaseModel):

@@ -487,7 +487,6 @@ KNOWN_MISSES = {
     "focus-when-starting",
     "fu-why-then",
     "fu-why-what-goes-wrong",
-    "fu-other-path",
     "fu-same-thing-other-side",
 }
 MISS = pytest.mark.xfail(strict=True, reason="a wording the reader by example misses; see the README's evaluation notes")

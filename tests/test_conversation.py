@@ -77,7 +77,40 @@ def test_a_new_subject_starts_fresh(chat: Callable[..., list[Turn]]) -> None:
     assert not has(flags, "₹"), flags.answer
 
 
+@pytest.mark.parametrize(
+    "second", ["and automation folks, are they safe from that?", "is it any different for the automation crowd?"]
+)
+def test_the_same_question_of_the_other_path_in_words_of_its_own_keeps_the_subject(
+    chat: Callable[..., list[Turn]], second: str
+) -> None:
+    first, other = chat("Are APIs going to swallow most AI engineering work?", second)
+    assert has(first, "mid-tier", "absorbed"), first.answer
+    assert has(other, "template", "commoditization"), other.answer
+    assert not has(other, "struggle"), other.answer
+
+
+def test_a_follow_up_of_a_follow_up_searches_the_question_as_it_stands(chat: Callable[..., list[Turn]]) -> None:
+    *_, third = chat(
+        "How much does an automation specialist earn early on?", "and the ML folks?", "and what about later, like 4+ yrs?"
+    )
+    assert has(third, "20-50L"), third.answer
+
+
 # -- messages that ask twice, or tell a story first ----------------------------------------------
+def test_a_path_one_question_names_holds_for_the_next_question_of_the_message(chat: Callable[..., list[Turn]]) -> None:
+    _, turn = chat(
+        "What do AI engineers make in the first two years?",
+        "Now the automation route over its first year and a half. What does it bring in?",
+    )
+    assert has(turn, "30-80k"), turn.answer
+
+
+def test_and_before_a_verb_joins_one_question_not_two(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("Could I keep my options open for now and dabble in both?")
+    assert has(turn, "18 months"), turn.answer
+    assert has(turn, "straddle", "without committing"), turn.answer
+
+
 def test_two_questions_in_one_message_both_get_answered(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("When do automation people tend to burn out, and how much do they make in the first six months?")
     assert has(turn, "18-24"), turn.answer
