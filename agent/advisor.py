@@ -168,8 +168,7 @@ class Advisor:
             # search: a follow-up ("and for automation?") in its standalone form, with its topic's
             # words in the article's vocabulary.
             in_scope_reading = self.offline.understand(text, state, in_scope=True)
-            # The last exchange answered from the article: an off-topic aside in between leaves the thread where it was.
-            last = next((e for e in reversed(state.exchanges) if e.cited), None)
+            last = state.last_answered()
             conversation = {"previous": last.user, "carry": last.cited} if last else {}
             try:
                 for event in self.llm.stream(sid, text, query=search_query(in_scope_reading[0]), **conversation):

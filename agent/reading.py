@@ -249,6 +249,9 @@ UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
 NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
 FAR_PASSAGE = 0.3  # a message this far from every passage...
 FAR_EXAMPLE = 0.42  # ...and from every labelled message is about something else
+# Mid-conversation, a message that far is a terse follow-up ("why then?") unless this share of its
+# words are ones the article and the bank never use ("any good biryani spots in Hyderabad?").
+ASIDE_UNKNOWN = 1 / 3
 LEAD_POOL = 80  # nearest examples a follow-up's leads are chosen among
 LEADS = 3
 FOUND = 3  # the best passages a message's search found, whose topics vote
@@ -466,7 +469,7 @@ class Reader:
         """One question of the message: read on its own (with the conversation's topic as a prior),
         then, when it says little by itself, with the story told before it or the last turn."""
         own, vector, hits = self._vote(question, prior, story, search)
-        last = state.last() if prior else None
+        last = state.last_answered() if prior else None
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()
         path = detect_path(q) or (detect_path(around) if around else None)
@@ -486,7 +489,11 @@ class Reader:
             plan.kind = "why"
 
         # Off-topic is judged without the conversation's prior: an aside is an aside whatever came before.
-        if path is None and (own.offtopic >= OFFTOPIC_SHARE or _far(own, hits) and (last is None or own.label == "offtopic")):
+        if path is None and (
+            own.offtopic >= OFFTOPIC_SHARE
+            or _far(own, hits)
+            and (last is None or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN))
+        ):
             return Plan(text=question, intent="offtopic", vote=own)
         if own.label == "greeting" and own.score >= CONFIDENT:
             return Plan(text=question, intent="greeting" if not last else "offtopic", vote=own)
@@ -514,7 +521,7 @@ class Reader:
     def _follow_up(self, plan: Plan, q: str, own: Vote, vector: Any, state: SessionState) -> Plan:
         """A message that only makes sense after the last answer: the topic, path and period carry
         over unless it names its own; its kind says what it wants of the last answer."""
-        last = state.last()
+        last = state.last_answered()
         assert last is not None
         plan.followup = True
         plan.intent = "followup"
@@ -632,12 +639,12 @@ class Reader:
             preferences=sorted(set(found.preferences) | set(patterned.preferences)),
         )
 
-    def _unheard_of(self, question: str) -> bool:
-        """Whether two thirds or more of the question's words (career names aside) are words neither
+    def _unheard_of(self, question: str, share: float = 2 / 3) -> bool:
+        """Whether ``share`` or more of the question's words (career names aside) are words neither
         the article nor the bank's examples ever use: "do AI engineers get health insurance?" is about
         something the article never mentions, however close MiniLM puts it to a passage."""
         words = [t for t in tokenize(MARKUP.sub(" ", question)) if t not in PATH_WORDS and t not in POINTERS]
-        return len(words) >= 2 and 3 * sum(1 for t in words if not self.kb.knows(t)) >= 2 * len(words)
+        return len(words) >= 2 and sum(1 for t in words if not self.kb.knows(t)) >= share * len(words) - 1e-9
 
     def _search(self, plan: Plan) -> None:
         """The passages to answer from: the standalone question with its topic's words, searched with

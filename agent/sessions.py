@@ -45,6 +45,10 @@ class SessionState(BaseModel):
     def last(self) -> Exchange | None:
         return self.exchanges[-1] if self.exchanges else None
 
+    def last_answered(self) -> Exchange | None:
+        """The last exchange answered from the article: an aside in between leaves the thread where it was."""
+        return next((e for e in reversed(self.exchanges) if e.cited), None)
+
 
 def clean_session_id(session_id: object) -> str:
     if not isinstance(session_id, str) or not session_id.strip():

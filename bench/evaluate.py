@@ -143,7 +143,11 @@ def follow_up_condenser(kb: KnowledgeBase) -> Callable[[list[str]], str]:
         state, query = SessionState(), turns[-1]
         for text in turns:
             plan, state = answerer.understand(text, state)
-            state.exchanges.append(Exchange(user=text, answer="", topic=plan.topic, path=plan.path))
+            # What an answer would cite: an aside cites nothing, so a follow-up after it reads past it.
+            cited = [h.id for h in plan.hits[:3]]
+            state.exchanges.append(
+                Exchange(user=text, answer="", topic=plan.topic, path=plan.path, cited=cited, query=plan.query)
+            )
             query = plan.query or text
         return query
 

@@ -96,6 +96,14 @@ def test_a_follow_up_of_a_follow_up_searches_the_question_as_it_stands(chat: Cal
     assert has(third, "20-50L"), third.answer
 
 
+def test_a_follow_up_after_an_aside_follows_the_answer_before_it(chat: Callable[..., list[Turn]]) -> None:
+    first, aside, why = chat(
+        "When do AI engineers usually hit a wall?", "random q: any good biryani spots in Hyderabad?", "hmm why right then?"
+    )
+    assert has(first, "8-14") and not aside.in_scope
+    assert why.in_scope and has(why, "data", "messy", "cleaning"), why.answer
+
+
 # -- messages that ask twice, or tell a story first ----------------------------------------------
 def test_a_path_one_question_names_holds_for_the_next_question_of_the_message(chat: Callable[..., list[Turn]]) -> None:
     _, turn = chat(
