@@ -356,7 +356,12 @@ class OfflineAnswerer:
         paths = self._paths(plan)
         quotes = [recs[p] for p in paths]
         text = " ".join(q.text.lstrip("· ") for q in quotes)
-        return [*self._verdict(plan), (text, [quotes[0].passage_id]), self._advice()]
+        return [*self._verdict(plan), (text, [quotes[0].passage_id]), self._questions(), self._advice()]
+
+    def _questions(self) -> tuple[str, list[str]]:
+        """The framework's three questions, which are how the article says to decide."""
+        qs = self.facts.questions
+        return "To decide, the article asks: " + " ".join(q.question for q in qs), [qs[0].passage_ids[0]]
 
     def _advice(self) -> tuple[str, list[str]]:
         """The article's hard advice: "Pick one for 18 months minimum"."""

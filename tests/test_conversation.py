@@ -188,6 +188,13 @@ def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., 
     assert turns[-1].fit is not None and turns[-1].fit.recommended == "automation", turns[-1].answer
 
 
+def test_asking_how_to_decide_gets_the_frameworks_questions(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("honestly how do people even make up their mind between these two?")
+    assert turn.fit is None
+    assert has(turn, "right once", "useful repeatedly"), turn.answer
+    assert has(turn, "think harder", "try faster"), turn.answer
+
+
 def test_asking_which_path_with_nothing_said_about_oneself_gets_the_verdict_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("so which one is better overall?")
     assert turn.fit is None and turn.in_scope, turn.answer
