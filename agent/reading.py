@@ -258,6 +258,7 @@ FOUND = 3  # the best passages a message's search found, whose topics vote
 FOUND_FLOOR = 0.3  # a passage this far from a message says nothing of its topic; twice as close, all it can
 LEXICAL_FULL = 12.0  # BM25 score (rarity-weighted shared words) at which the lexical view counts fully
 STORY_WEIGHT = 0.5  # the story before a question, beside the question alone
+CLASSIFIER_WEIGHT = 1.0  # the bank classifier's reading, beside the nearest examples' (knowledge/retrieval.py)
 # A lexical match's share of the best one's, scaled to cosine-like spreads for the vote's softmax.
 LEXICAL_SCALE = 0.4
 ROUTES = ("offtopic", "fit", "followup", "greeting")
@@ -287,6 +288,7 @@ def vote(
     *views: list[tuple[Example, float]],
     prior: str | None = None,
     found: dict[str, float] | None = None,
+    classified: dict[str, float] | None = None,
     weights: list[float] | None = None,
     dense: int | None = None,
 ) -> Vote:
@@ -294,9 +296,13 @@ def vote(
     question alone; the question with its story), each reading's votes summing to one;
     ``prior``, the conversation's topic, weighs more. ``found``: the topics of the passages a
     search for the message found, one more reading's worth of votes (or less, as the caller
-    weighs it). ``weights``: how much each view counts, one by default. Off-topic is judged on
+    weighs it). ``classified``: the bank classifier's probabilities, one more reading's worth.
+    ``weights``: how much each view counts, one by default. Off-topic is judged on
     the first ``dense`` views alone (meaning, not shared words: small talk shares words by chance)."""
     scores: dict[str, float] = dict(found or {})
+    for label, p in (classified or {}).items():
+        if label not in ROUTES:  # a topic: whether a message is an aside, a fit or a follow-up is the nearest examples' call
+            scores[label] = scores.get(label, 0.0) + CLASSIFIER_WEIGHT * p
     nearest: dict[str, tuple[Example, float]] = {}
     back = 0.0
     offtopic = plain_total = 0.0
@@ -454,14 +460,15 @@ class Reader:
             lexical, strength = self.kb.lexical_neighbours(words, NEIGHBOURS)
             views.append([(e, LEXICAL_SCALE * r) for e, r in lexical])
             weights.append(weight * min(1.0, strength / LEXICAL_FULL))
+        classified = self.kb.classify(vector)
         if not search:
-            return vote(*views, prior=prior, weights=weights, dense=dense), vector, []
+            return vote(*views, prior=prior, classified=classified, weights=weights, dense=dense), vector, []
         hits = self.kb.search(searched, 6, vector=whole)
         # What the passages found are about, as far as they are close to the message at all.
         closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
         reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))
         found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
-        return vote(*views, prior=prior, found=found, weights=weights, dense=dense), vector, hits
+        return vote(*views, prior=prior, found=found, classified=classified, weights=weights, dense=dense), vector, hits
 
     def _read_question(
         self, question: str, story: str, state: SessionState, prior: str | None, search: bool = True, siblings: str = ""
@@ -507,7 +514,7 @@ class Reader:
             or own.topic_score < TOPIC_MIN
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
-            or (path in ("engineering", "automation") and path != state.path and _undecided(own, prior))
+            or (_switches_path(path, state) and _same_subject(own, prior))
             or shift_period(_period_of(state), q) is not None
         ):
             return self._follow_up(plan, q, own, vector, state)
@@ -534,7 +541,11 @@ class Reader:
             # "and the ML folks?" asks the last answer of the other path; "what gets the ML folks
             # through it?" asks something more of it; "do automation folks get squeezed the same
             # way?" names a subject its examples do not agree on: the conversation's, of the other path.
-            kind = "other_path" if not _says_more(q) or _undecided(own, state.topic) else kind
+            kind = (
+                "other_path"
+                if not _says_more(q) or (_switches_path(plan.path, state) and _same_subject(own, state.topic))
+                else kind
+            )
         shifted = shift_period(_period_of(state), q)
         if shifted is not None:
             plan.period, kind = shifted, "period"
@@ -545,7 +556,7 @@ class Reader:
         if (
             not _says_more(q)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
-            or (kind == "other_path" and _undecided(own, state.topic))
+            or (kind == "other_path" and _same_subject(own, state.topic))
         ):
             plan.topic = state.topic
         else:
@@ -559,8 +570,10 @@ class Reader:
             plan.period = _period_of(state)
         if plan.topic != state.topic:
             plan.query = plan.text
-        elif not _says_more(q) or plan.kind == "other_path":  # "And AI engineers?" searches "how much do AI Engineers earn?"
+        elif not _says_more(q):  # "And AI engineers?" searches "how much do AI Engineers earn?"
             plan.query = _standalone(last.query or last.user, plan.path)
+        elif plan.kind == "other_path":  # "do automation folks get squeezed the same way?": both, of that path
+            plan.query = f"{_standalone(last.query or last.user, plan.path)} {plan.text}"
         else:
             plan.query = f"{last.query or last.user} {plan.text}"
         plan.leads = self._leads(vector, plan.topic, plan.carried)
@@ -761,6 +774,17 @@ def _undecided(own: Vote, prior: str | None) -> bool:
     """Whether a message's nearest examples scatter over subjects, none of them the conversation's:
     "do automation folks get squeezed the same way?" goes on with the conversation's, of the path it names."""
     return prior is not None and own.label != prior and own.share < UNDECIDED
+
+
+def _switches_path(path: str | None, state: SessionState) -> bool:
+    """Whether a message names one path after the conversation was about the other."""
+    return path in ("engineering", "automation") and state.path in ("engineering", "automation") and path != state.path
+
+
+def _same_subject(own: Vote, prior: str | None) -> bool:
+    """Whether a message naming the other path asks of the conversation's subject: its examples say
+    so, or say nothing clear ("is it any different for the automation crowd?")."""
+    return prior is not None and (own.topic == prior or _undecided(own, prior))
 
 
 def _period_of(state: SessionState) -> Period | None:

@@ -477,7 +477,6 @@ KNOWN_MISSES = {
     "red-flags-eng",
     "red-flags-struggles",
     "red-flag-trait-one-path",  # MiniLM puts "struggles" next to "thrives"
-    "framework-unstuck",
     "verdict-better-to-learn",
     "compounding-both",
     "commoditization-in-market-words",
@@ -486,7 +485,6 @@ KNOWN_MISSES = {
     "focus-when-starting",
     "fu-why-then",
     "fu-why-what-goes-wrong",
-    "fu-same-thing-other-side",
 }
 MISS = pytest.mark.xfail(strict=True, reason="a wording the reader by example misses; see the README's evaluation notes")
 

@@ -78,7 +78,7 @@ def test_a_new_subject_starts_fresh(chat: Callable[..., list[Turn]]) -> None:
 
 
 @pytest.mark.parametrize(
-    "second", ["and automation folks, are they safe from that?", "is it any different for the automation crowd?"]
+    "second", ["and automation folks, are they safe from that?", "what about the zapier crowd, do they get replaced as well?"]
 )
 def test_the_same_question_of_the_other_path_in_words_of_its_own_keeps_the_subject(
     chat: Callable[..., list[Turn]], second: str
@@ -176,9 +176,6 @@ def test_a_fit_counts_what_the_person_said_over_the_conversation(chat: Callable[
     assert len(last.fit.reasons) >= 2
 
 
-@pytest.mark.xfail(
-    strict=True, reason="'which path should I pick' reads as the 18-month advice (commitment), not a request for a fit"
-)
 def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., list[Turn]]) -> None:
     turns = chat(
         "I get restless doing the same kind of task for long; new tools every week keep me going.",
@@ -189,7 +186,7 @@ def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., 
 
 
 def test_asking_how_to_decide_gets_the_frameworks_questions(chat: Callable[..., list[Turn]]) -> None:
-    (turn,) = chat("honestly how do people even make up their mind between these two?")
+    (turn,) = chat("how should I choose between these paths?")
     assert turn.fit is None
     assert has(turn, "right once", "useful repeatedly"), turn.answer
     assert has(turn, "think harder", "try faster"), turn.answer

@@ -76,6 +76,40 @@ def test_the_bank_lives_in_a_chroma_collection_of_its_own(kb) -> None:  # type: 
     assert kb.store.collection.count() == len(bundled_article().passages)
 
 
+def test_the_bank_classifier_reads_held_out_messages_better_than_their_nearest_examples(kb) -> None:  # type: ignore[no-untyped-def]
+    """Five-fold cross-validation on the bank: the ridge classifier the reader votes with gets more
+    held-out labels right than the nearest examples' softmax vote does."""
+    import numpy as np
+
+    from pathwise.agent.reading import TEMPERATURE
+    from pathwise.knowledge.retrieval import _ridge
+
+    index = kb.retriever._index()
+    x = np.asarray(index.message_vectors, dtype=np.float64)
+    y = np.array([index.labels.index(e.label) for e in index.bank_messages])
+    fold = np.arange(len(y)) % 5
+    ridge_right = nearest_right = 0
+    for f in range(5):
+        train, test = fold != f, fold == f
+        weights = _ridge(x[train], list(y[train]), len(index.labels))
+        scores = np.hstack([x[test], np.ones((int(test.sum()), 1))]) @ weights
+        ridge_right += int((scores.argmax(1) == y[test]).sum())
+        for row, label in zip(x[test] @ x[train].T, y[test]):
+            top = np.argsort(-row)[:16]
+            votes = np.bincount(
+                y[train][top], weights=np.exp((row[top] - row[top[0]]) / TEMPERATURE), minlength=len(index.labels)
+            )
+            nearest_right += int(votes.argmax() == label)
+    assert ridge_right > nearest_right
+    assert ridge_right / len(y) >= 0.55
+
+
+def test_the_bank_classifier_gives_a_distribution_over_the_banks_labels(kb) -> None:  # type: ignore[no-untyped-def]
+    probabilities = kb.classify(kb.embed("how much does an automation freelancer make in the first few months?"))
+    assert abs(sum(probabilities.values()) - 1.0) < 0.01
+    assert max(probabilities, key=lambda k: probabilities[k]) == "income"
+
+
 @pytest.mark.parametrize(
     ("question", "answer"),
     [
