@@ -73,7 +73,7 @@ def _width(text: str, size: float) -> float:
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'style="max-width:{width}px;height:auto;display:block" font-family="{FONT}">'
+        f'style="width:100%;height:auto;display:block" font-family="{FONT}">'
         f"<title>{escape(title)}</title>"
         f'<rect width="{width}" height="{height}" rx="6" fill="{CARD}"/>' + "".join(body) + "</svg>"
     )
