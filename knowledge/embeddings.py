@@ -95,7 +95,7 @@ def ensure_onnx(cache_dir: Path) -> Path:
         return target
     with _export_lock:
         if not target.is_file():
-            from pathwise.knowledge import minilm_onnx  # imports onnx, which only the build needs
+            from pathwise.knowledge import minilm_onnx
 
             log.warning("building the embedding model's ONNX graph once (%s)", target)
             config = json.loads((directory / "config.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pathwise.errors import InputError, PathwiseError
+from pathwise.errors import ConfigError, InputError, PathwiseError
 
 if TYPE_CHECKING:
     from pathwise.agent.models import Turn
@@ -388,7 +388,15 @@ def _eval_context(args: argparse.Namespace, conversations: list[Any]) -> int:
     return 0
 
 
+BENCH_EXTRA = ("matplotlib", "psutil", "bm25s")  # the plots, the memory and CPU figures, the BM25 baseline
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    missing = [m for m in BENCH_EXTRA if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(f"pathwise bench needs the bench extra ({', '.join(missing)} not installed): pip install -e '.[bench]'")
     from pathwise.bench.bench import run
 
     out = Path(args.out) if args.out else Path(_settings().home) / "bench"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from pathwise.errors import StoreError
+from pathwise.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     import psycopg
@@ -233,6 +233,11 @@ _open_lock = threading.Lock()
 def connect(settings: Settings) -> Database:
     """The process's database for these settings, opened (and migrated) on first use."""
     assert settings.database_url is not None
+    try:  # the postgres extra: 14 MB that a single server never needs
+        import langgraph.checkpoint.postgres  # noqa: F401
+        import psycopg_pool  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"PATHWISE_DATABASE_URL needs the postgres extra ({exc}): pip install -e '.[postgres]'") from None
     key = (settings.database_url, settings.database_timeout, settings.database_pool_size)
     with _open_lock:
         db = _open.get(key)

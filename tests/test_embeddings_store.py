@@ -71,11 +71,20 @@ def _modules_after_embedding(cache_dir: Path) -> list[str]:
     return out.stdout.split()
 
 
-def test_the_graph_is_built_without_torch_and_queries_load_only_onnxruntime(tmp_path: Path) -> None:
+def test_the_graph_is_built_and_queried_without_torch_or_onnx(tmp_path: Path) -> None:
     cache = tmp_path / "fresh-cache"
-    assert _modules_after_embedding(cache) == ["onnx"]  # the first start builds the graph with onnx
+    assert _modules_after_embedding(cache) == []  # the first start writes the graph's protobuf itself
     assert [p.name for p in cache.glob("*.onnx")] == [embeddings.onnx_path(cache).name]
     assert _modules_after_embedding(cache) == []  # later starts load the cached graph
+
+
+def test_the_written_graph_passes_the_onnx_checker(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx", reason="the checker is a test-only extra: pip install -e '.[test]'")
+    model = onnx.load(str(embeddings.ensure_onnx(tmp_path)))
+    onnx.checker.check_model(model, full_check=True)
+    assert [i.name for i in model.graph.input] == ["input_ids", "attention_mask"]
+    assert [o.name for o in model.graph.output] == ["sentence_embedding"]
+    assert model.opset_import[0].version == 18
 
 
 def test_a_new_builder_means_a_new_graph_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

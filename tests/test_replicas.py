@@ -515,3 +515,14 @@ def test_replicas_starting_at_once_migrate_the_schema_once(database_url: str) ->
     finally:
         for db in dbs:
             db.close()
+
+
+def test_a_database_url_without_the_postgres_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pathwise import database
+    from pathwise.config import Settings
+    from pathwise.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "psycopg_pool", None)  # as if not installed: importing it raises ImportError
+    settings = Settings(home=tmp_path, database_url="postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[postgres\]'"):
+        database.connect(settings)

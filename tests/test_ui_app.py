@@ -471,29 +471,41 @@ def test_conversations_are_bounded() -> None:
 # -- charts: drawn from the facts ----------------------------------------------------------------
 
 
-def chart_texts(fig) -> list[str]:  # type: ignore[no-untyped-def]
-    return [t.get_text() for ax in fig.axes for t in ax.texts]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse_svg(svg: str):  # type: ignore[no-untyped-def]
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(svg)  # well-formed, or this raises
+
+
+def chart_texts(svg: str, cls: str = "pw-label") -> list[str]:
+    """The chart's data labels (not its ticks or title), each with its lines joined by newlines."""
+    return [
+        "\n".join(span.text or "" for span in t.iter(f"{SVG}tspan"))
+        for t in parse_svg(svg).iter(f"{SVG}text")
+        if t.get("class") == cls
+    ]
 
 
 def test_income_chart_draws_each_band_as_a_range_from_the_facts(advisor) -> None:  # type: ignore[no-untyped-def]
-    from matplotlib.patches import Rectangle
-
     from pathwise.ui import charts
 
     facts = advisor.facts
     for compact in (False, True):
-        fig = charts.income_chart(facts, compact=compact)
-        (ax,) = fig.axes
+        svg = charts.income_chart(facts, compact=compact)
         boxes = {
-            (r.get_x(), r.get_y(), r.get_width(), r.get_height())
-            for r in ax.patches
-            if isinstance(r, Rectangle) and r.get_facecolor()[3] > 0
+            (r.get("data-path"), r.get("data-months"), r.get("data-rupees")): r
+            for r in parse_svg(svg).iter(f"{SVG}rect")
+            if r.get("class") == "pw-band"
         }
-        end = ax.get_xlim()[1]
         for b in facts.incomes:
-            if b.low and b.high:
-                assert (b.months_from, b.low, (b.months_to or end) - b.months_from, b.high - b.low) in boxes, b.figure
-        texts = " | ".join(chart_texts(fig)).replace("\n", " ")
+            rupees = f"{b.low:g}-{b.high:g}" if b.low and b.high else "0" if b.high == 0 else "none"
+            assert (b.path, charts.period_label(b.months_from, b.months_to), rupees) in boxes, b.figure
+        eng = {k[1]: float(r.get("y")) for k, r in boxes.items() if k[0] == "engineering"}
+        assert eng["months 48+"] < eng["months 24-48"] < eng["months 12-24"], "more ₹, higher up"
+        texts = " | ".join(chart_texts(svg)).replace("\n", " ")
         assert all(b.figure.split(" ")[0] in texts for b in facts.incomes)
         assert "Variable consulting rates (no ₹ figure)" in texts
 
@@ -523,8 +535,15 @@ def test_burnout_chart_and_fit_chart_show_their_numbers(advisor) -> None:  # typ
 def test_income_chart_labels_each_band_with_the_unit_the_article_gives_it(advisor) -> None:  # type: ignore[no-untyped-def]
     from pathwise.ui import charts
 
-    fig = charts.income_chart(advisor.facts)
-    texts = " | ".join(chart_texts(fig)).replace("\n", " ")
+    svg = charts.income_chart(advisor.facts)
+    texts = " | ".join(chart_texts(svg)).replace("\n", " ")
     assert "₹30-80k (a month)" in texts and "₹10-30k (a project)" in texts and "₹3-6L (period not stated)" in texts
-    caption = fig.axes[0].get_xlabel()
+    (caption,) = chart_texts(svg, "pw-caption")
     assert "per month" in caption and "not stated" in caption
+
+
+def test_charts_name_their_figures_for_screen_readers(advisor) -> None:  # type: ignore[no-untyped-def]
+    from pathwise.ui import charts
+
+    title = parse_svg(charts.income_chart(advisor.facts)).find(f"{SVG}title")
+    assert title is not None and "AI Engineer ₹3-6L (months 12-24)" in (title.text or "")

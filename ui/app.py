@@ -284,8 +284,8 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
         answers = FitAnswers(**dict(zip(fields, values[: len(fields)])), red_flags=values[-2] or [], preferences=values[-1] or [])
         result = advisor.fit(answers)
         if not result.reasons:
-            return [gr.Plot(visible=False), fit_html(result)]
-        return [gr.Plot(charts.fit_chart(result), visible=True), fit_html(result)]
+            return [gr.HTML(visible=False), fit_html(result)]
+        return [gr.HTML(charts.fit_chart(result), visible=True), fit_html(result)]
 
     # -- API endpoints: the same code paths, JSON in and out ---------------------------------
 
@@ -404,7 +404,7 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
                         reset_fit = gr.Button("Start over", size="sm")
                     with gr.Column(scale=1, min_width=300, elem_id="pw-fit-result"):
                         # The chart appears with the first answer; until then there is nothing to draw.
-                        fit_plot = gr.Plot(format="png", show_label=False, visible=False, elem_id="pw-fit-chart")
+                        fit_plot = gr.HTML(visible=False, elem_id="pw-fit-chart")
                         fit_out = gr.HTML(fit_html(advisor.fit(FitAnswers())), elem_id="pw-fit-reasons")
 
             with gr.Tab("Compare", id="compare"):
@@ -417,14 +417,8 @@ def build_app(advisor: "Advisor") -> "gr.Blocks":
                     elem_id="pw-table",
                 )
                 for name, draw in (("income", charts.income_chart), ("burnout", charts.burnout_chart)):
-                    gr.Plot(draw(facts), format="png", show_label=False, elem_id=f"pw-{name}", elem_classes="pw-chart-wide")
-                    gr.Plot(
-                        draw(facts, compact=True),
-                        format="png",
-                        show_label=False,
-                        elem_id=f"pw-{name}-phone",
-                        elem_classes="pw-chart-phone",
-                    )
+                    gr.HTML(draw(facts), elem_id=f"pw-{name}", elem_classes="pw-chart-wide")
+                    gr.HTML(draw(facts, compact=True), elem_id=f"pw-{name}-phone", elem_classes="pw-chart-phone")
                 gr.HTML(bands_html(facts), elem_id="pw-bands")
 
         chat_outputs = [box, chatbot, status, *follow, export_btn]
