@@ -238,6 +238,9 @@ class _Quarantined:
     def adjacent(self, ids: list[str]) -> list[str]:
         return self._kb.adjacent(ids)
 
+    def passage_path(self, pid: str) -> str | None:
+        return self._kb.passage_path(pid)
+
     def passage_topics(self, ids: list[str]) -> dict[str, float]:
         return self._kb.passage_topics(ids)
 
@@ -249,6 +252,9 @@ class _Quarantined:
 
     def sentence_similarity(self, text: str, hits: list[Hit], vector: Any = None) -> dict[str, float]:
         return self._kb.sentence_similarity(text, hits, vector)
+
+    def sentence_key_similarity(self, vector: Any, hits: list[Hit]) -> dict[str, float]:
+        return self._kb.sentence_key_similarity(vector, hits)
 
     def _clean(self, hits: list[Hit]) -> list[Hit]:
         out = []

@@ -68,6 +68,10 @@ SEMANTIC_WEIGHT = 12.0
 SEMANTIC_FLOOR = 0.15
 CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
 LEAD_BONUS = 0.1  # a sentence of a passage the bank's nearest questions on the subject point at
+# A follow-up this close to a question a sentence answers (bank.sentence_keys) lifts the sentence,
+# by this much per unit of cosine above the floor (question-to-question cosines run high).
+KEY_WEIGHT = 1.0
+KEY_FLOOR = 0.5
 CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point
 ACK_WORDS = 6  # "ok thanks, got it": a longer message, or a question, asks something
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
@@ -184,6 +188,9 @@ class OfflineAnswerer:
         following = {s for n, said_one in enumerate(run) if not new(said_one) for s in run[n + 1 : n + 3] if new(s)}
         for sentence in following:
             bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION
+        one = plan.path if plan.path in ("engineering", "automation") else None
+        if one:  # judged on whole passages: the sentences left may no longer name whose they are
+            pool = self._of_path(pool, one) or pool
         fresh = []
         for h in pool:
             kept = [s for s in _sentences(h.text) if new(s)]
@@ -193,6 +200,14 @@ class OfflineAnswerer:
             return []
         # What the follow-up itself asks picks the sentences; the conversation already chose where from.
         return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=2, pool=6, bonus=bonus)
+
+    def _of_path(self, hits: list[Hit], path: str) -> list[Hit]:
+        """The passages not about the other path only, by their words or by what the bank's
+        questions ask of them ("The model isn't converging" never names the AI Engineer)."""
+        other = OTHER[path]
+        return [
+            h for h in hits if (_mentions(h.text, path) or not _mentions(h.text, other)) and self.kb.passage_path(h.id) != other
+        ]
 
     # Each topic handler returns [(sentence(s), [passage ids])].
     def _paths(self, plan: Plan) -> list[str]:
@@ -524,7 +539,7 @@ class OfflineAnswerer:
         """
         hits = [h for h in plan.hits if h.id not in (exclude_ids or set())]
         if plan.path in ("engineering", "automation"):
-            preferred = [h for h in hits if _mentions(h.text, plan.path) or not _mentions(h.text, OTHER[plan.path])]
+            preferred = self._of_path(hits, plan.path)
             hits = preferred or hits
         # With one path asked about, its name says nothing about which sentence answers.
         skip = PATH_WORDS if plan.path in ("engineering", "automation") else frozenset()
@@ -539,6 +554,11 @@ class OfflineAnswerer:
             closeness = self.kb.sentence_similarity(plan.query or plan.text, hits[:pool], plan.vector)
             for sentence, extra in (bonus or {}).items():
                 closeness[sentence] = closeness.get(sentence, 0.0) + extra
+            # The questions a sentence answers say what it is for: "how do people get through that?"
+            # is one of "This takes patience"'s, though the scene around it shares more of its words.
+            if plan.vector is not None:
+                for sentence, key in self.kb.sentence_key_similarity(plan.vector, hits[:pool]).items():
+                    closeness[sentence] = closeness.get(sentence, 0.0) + KEY_WEIGHT * max(0.0, key - KEY_FLOOR)
         best = _best_sentences(
             hits[:pool],
             asked + related,

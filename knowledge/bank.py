@@ -10,6 +10,9 @@ Two files of package data, one example a line:
   self-descriptions asking for a fit, follow-ups that only point back, greetings.
 - ``traits.jsonl``: clauses people describe themselves with, each labelled with the framework's
   signal it is evidence of ("I need long uninterrupted stretches" → ``hates_interruptions``).
+- ``sentence_questions.jsonl``: for the article's sentences that answer something, questions
+  each answers ("This takes patience ..." ← "how do people push through that?"): the keys a
+  follow-up's sentence is chosen by, where the sentence's own words are far from the question's.
 
 Add lines to teach; bump ``BANK_VERSION`` when the format changes.
 """
@@ -17,6 +20,7 @@ Add lines to teach; bump ``BANK_VERSION`` when the format changes.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -87,3 +91,15 @@ def bank_digest(examples: tuple[Example, ...] | list[Example]) -> str:
     for example in examples:
         digest.update(example.model_dump_json().encode())
     return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def sentence_keys() -> dict[str, tuple[str, ...]]:
+    """Each keyed sentence of the bundled article (as ``lexical.sentences`` splits it) and the
+    questions it answers."""
+    keys: dict[str, list[str]] = {}
+    for line in _read("sentence_questions.jsonl").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            keys.setdefault(" ".join(entry["sentence"].split()), []).append(" ".join(entry["q"].split()))
+    return {s: tuple(dict.fromkeys(qs)) for s, qs in keys.items()}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pathwise.errors import InputError, StoreError
 from pathwise.knowledge.article import Passage, parse_article
-from pathwise.knowledge.bank import Example, bank_digest, bundled_examples
+from pathwise.knowledge.bank import Example, bank_digest, bundled_examples, sentence_keys
 from pathwise.knowledge.corpus import ARTICLE_NAME, bundled_article
 from pathwise.knowledge.facts import FactSheet, bundled_facts
 from pathwise.knowledge.lexical import sentences
@@ -177,6 +177,9 @@ class KnowledgeBase:
     def adjacent(self, ids: list[str]) -> list[str]:
         return self._read(lambda: self.retriever.adjacent(ids))
 
+    def passage_path(self, pid: str) -> str | None:
+        return self._read(lambda: self.retriever.passage_path(pid))
+
     def passage_topics(self, ids: list[str]) -> dict[str, float]:
         return self._read(lambda: self.retriever.passage_topics(ids))
 
@@ -199,6 +202,23 @@ class KnowledgeBase:
 
         sims = cosines(np.stack(list(vectors.values())), query)
         return {s: float(c) for s, c in zip(vectors, sims)}
+
+    def sentence_key_similarity(self, vector: Any, hits: list[Hit]) -> dict[str, float]:
+        """Each keyed sentence of ``hits`` and the cosine of its closest key question to ``vector``
+        (``bank.sentence_keys``): "how do people get through that?" is far from "This takes
+        patience and comfort with ambiguity" and near a question it answers."""
+        keys = sentence_keys()
+        keyed = {s: keys[s] for h in hits for s in sentences(h.text) if s in keys}
+        if not keyed:
+            return {}
+        questions = [q for qs in keyed.values() for q in qs]
+        vectors = self._read(lambda: self.retriever.sentence_vectors(questions))
+        import numpy as np
+
+        from pathwise.knowledge.retrieval import cosines
+
+        sims = dict(zip(questions, cosines(np.stack([vectors[q] for q in questions]), vector).tolist()))
+        return {s: max(sims[q] for q in qs) for s, qs in keyed.items()}
 
     def get(self, ids: list[str]) -> list[Hit]:
         return self._read(lambda: self.retriever.get(ids))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pathwise.errors import InputError
-from pathwise.knowledge.bank import Example
+from pathwise.knowledge.bank import Example, sentence_keys
 from pathwise.knowledge.lexical import BM25, tokenize
 from pathwise.knowledge.lexical import sentences as sentences_of
 from pathwise.knowledge.types import Hit
@@ -40,6 +40,10 @@ DENSE_SHARE = 0.3
 QUESTION_SHARE = 0.4
 # A question's later passages help answer it; the first answers it.
 SECONDARY_PASSAGE = 0.9
+# A passage is one path's when this share of at least this many of its bank questions that ask of
+# one path ask of that one (questions comparing the two say nothing of it).
+PATH_AGREEMENT = 0.85
+PATH_QUESTIONS = 3
 # The bank's linear classifier: its ridge penalty, and the softmax temperature that makes its
 # probabilities honest (the lowest held-out log-loss in five-fold cross-validation on the bank).
 RIDGE = 0.3
@@ -70,6 +74,7 @@ class _Index:
     position: dict[str, int] = field(init=False)
     keys: dict[str, list[tuple[int, float]]] = field(init=False)  # passage -> (example row, weight)
     topics: dict[str, dict[str, float]] = field(init=False)  # passage -> the topics of the questions it answers
+    paths: dict[str, str] = field(init=False)  # passage -> the one path its questions ask about, when they agree
     bank_bm25: BM25 | None = field(init=False)  # the examples' words, for a lexical reading of a message
     bank_messages: list[Example] = field(init=False)  # the examples that are messages (not trait clauses)
     bank_words: frozenset[str] = field(init=False)
@@ -102,6 +107,13 @@ class _Index:
             total = sum(counts.values())
             topics[pid] = {t: c / total for t, c in counts.items()} if total else {}
         object.__setattr__(self, "topics", topics)
+        paths: dict[str, str] = {}
+        for pid, rows in keys.items():
+            asked = [self.examples[row].path for row, _ in rows if self.examples[row].path in ("engineering", "automation")]
+            for path in ("engineering", "automation"):
+                if len(asked) >= PATH_QUESTIONS and asked.count(path) >= PATH_AGREEMENT * len(asked):
+                    paths[pid] = path
+        object.__setattr__(self, "paths", paths)
         trait_rows = [n for n, e in enumerate(self.examples) if e.route == "trait"]
         object.__setattr__(self, "trait_rows", np.asarray(trait_rows, dtype=np.int64))
         object.__setattr__(
@@ -219,6 +231,11 @@ class HybridRetriever:
                 out[topic] = out.get(topic, 0.0) + share / len(ids)
         return out
 
+    def passage_path(self, pid: str) -> str | None:
+        """The path a passage is about, as the bank's questions on it agree ("The model isn't
+        converging" is an AI Engineer's bad day, though its text never names the role)."""
+        return self._index().paths.get(pid)
+
     def adjacent(self, ids: list[str]) -> list[str]:
         """The passages just before and after each of ``ids`` in their source, in article order."""
         index = self._index()
@@ -234,8 +251,8 @@ class HybridRetriever:
         return out
 
     def sentence_vectors(self, sentences: list[str]) -> dict[str, Any]:
-        """MiniLM vectors of passage sentences. The first call embeds every stored passage's
-        sentences in one batch (or reads them from the model's cache folder, where a first process
+        """MiniLM vectors of passage sentences (and the questions keying them). The first call embeds
+        every stored passage's sentences and every key in one batch (or reads them from the model's cache folder, where a first process
         left them), so turns never embed a sentence, and concurrent turns wait for one batch
         rather than each embedding and saving its own."""
         missing = [s for s in dict.fromkeys(sentences) if s not in self._sentence_vectors]
@@ -248,7 +265,8 @@ class HybridRetriever:
         if self._sentence_file is None:
             self._sentence_file = _sentence_cache(self.store)
             self._sentence_vectors.update(_load_vectors(self._sentence_file))
-            stored = [t for p in self._index().passages for t in sentences_of(p.text)][:SENTENCE_CACHE]
+            stored = [t for p in self._index().passages for t in sentences_of(p.text)]
+            stored = [*stored, *(q for qs in sentence_keys().values() for q in qs)][:SENTENCE_CACHE]
             wanted = [*stored, *wanted]
         missing = [s for s in dict.fromkeys(wanted) if s not in self._sentence_vectors]
         if not missing:

@@ -577,6 +577,12 @@ class FakeKB:
     def adjacent(self, ids: list[str]) -> list[str]:
         return list(ids)
 
+    def passage_path(self, pid: str) -> str | None:
+        return None
+
+    def sentence_key_similarity(self, vector: Any, hits: list[Any]) -> dict[str, float]:
+        return {}  # sentences are chosen by their own words and meaning here
+
     def sentence_similarity(self, text: str, hits: list[Any], vector: Any = None) -> dict[str, float]:
         return {}
 

@@ -479,11 +479,9 @@ KNOWN_MISSES = {
     "red-flag-trait-one-path",  # MiniLM puts "struggles" next to "thrives"
     "verdict-better-to-learn",
     "compounding-both",
-    "commoditization-in-market-words",
     "skills-exit-eng",
     "skills-opens-up",
     "focus-when-starting",
-    "fu-why-then",
     "fu-why-what-goes-wrong",
 }
 MISS = pytest.mark.xfail(strict=True, reason="a wording the reader by example misses; see the README's evaluation notes")

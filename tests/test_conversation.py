@@ -104,6 +104,17 @@ def test_a_follow_up_after_an_aside_follows_the_answer_before_it(chat: Callable[
     assert why.in_scope and has(why, "data", "messy", "cleaning"), why.answer
 
 
+def test_a_follow_up_is_answered_by_the_sentence_whose_questions_it_asks(chat: Callable[..., list[Turn]]) -> None:
+    first, scared = chat("why do small businesses hesitate to hire people with fancy degrees?", "what are they scared of?")
+    assert scared.in_scope
+    assert has(scared, "trust problem", "overbuild", "small problem"), scared.answer
+
+
+def test_a_why_about_one_paths_burnout_stays_on_that_path(chat: Callable[..., list[Turn]]) -> None:
+    _, why = chat("When do automation specialists burn out?", "why does it get that bad?")
+    assert not has(why, "converging", "accuracy dropped", "model"), why.answer
+
+
 # -- messages that ask twice, or tell a story first ----------------------------------------------
 def test_a_path_one_question_names_holds_for_the_next_question_of_the_message(chat: Callable[..., list[Turn]]) -> None:
     _, turn = chat(

@@ -205,3 +205,20 @@ def test_an_unreadable_model_reply_leaves_the_passage_searchable_and_says_so(
     assert "notes.txt: 1 passages" in out and "0 questions as search keys" in out
     assert main(["search", "invoices paid twice as fast", "--json"]) == 0
     assert "send invoices within a day" in capsys.readouterr().out
+
+
+def test_every_keyed_sentence_is_a_sentence_of_the_article_and_has_questions() -> None:
+    from pathwise.knowledge.bank import sentence_keys
+    from pathwise.knowledge.lexical import sentences
+
+    article = {s for p in bundled_article().passages for s in sentences(p.text)}
+    keys = sentence_keys()
+    assert len(keys) >= 150
+    assert set(keys) <= article, sorted(set(keys) - article)[:3]
+    assert all(len(questions) >= 2 for questions in keys.values())
+
+
+def test_a_passage_that_never_names_its_path_is_known_by_its_questions(kb) -> None:  # type: ignore[no-untyped-def]
+    (hit,) = [h for h in kb.search("the model isn't converging and the accuracy dropped", 3) if "converging" in h.text][:1]
+    assert "AI Engineer" not in hit.text
+    assert kb.passage_path(hit.id) == "engineering"
