@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pathwise.agent.fit import OTHER, RATHER_THAN, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
 from pathwise.agent.models import FitResult
 from pathwise.agent.sessions import SessionState
-from pathwise.knowledge.lexical import sentences, tokenize
+from pathwise.knowledge.lexical import gloss, sentences, tokenize
 
 if TYPE_CHECKING:
     from pathwise.knowledge.bank import Example
@@ -388,6 +388,7 @@ class Reader:
         return INJECTION.search(text.lower().replace("’", "'")) is not None
 
     def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
+        text = gloss(text)
         t = text.lower().replace("’", "'")
         if self.is_injection(text):
             return Plan(text=text, intent="injection")

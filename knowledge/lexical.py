@@ -69,6 +69,89 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "boom": ("grown", "explod"),
     "blown": ("grown", "explod"),
 }
+# Light Hinglish, word for word, so that MiniLM (trained on English) and the bank read it: "ML wale log
+# kitne mahine mein thak jaate hain?" is read as "ML folks people how many months in tired ...".
+# Glossed only in a message with two or more of these words: "log" and "bhi" alone may be English.
+HINGLISH: dict[str, str] = {
+    "yaar": "",
+    "kitna": "how much",
+    "kitne": "how many",
+    "kitni": "how much",
+    "kamata": "earns",
+    "kamate": "earn",
+    "kamaate": "earn",
+    "kamai": "earnings",
+    "paisa": "money",
+    "paise": "money",
+    "mahina": "month",
+    "mahine": "months",
+    "saal": "years",
+    "thak": "tired",
+    "thake": "tired",
+    "thakaan": "exhaustion",
+    "chhod": "quit",
+    "chhodna": "quit",
+    "chhodte": "quit",
+    "naukri": "job",
+    "zyada": "more",
+    "jyada": "more",
+    "kaise": "how",
+    "kyun": "why",
+    "kyu": "why",
+    "kaunsa": "which",
+    "kaunsi": "which",
+    "konsa": "which",
+    "wale": "folks",
+    "wala": "person",
+    "log": "people",
+    "shuru": "start",
+    "pehle": "first",
+    "baad": "after",
+    "mein": "in",
+    "hai": "is",
+    "hain": "are",
+    "kya": "what",
+    "aur": "and",
+    "bhi": "also",
+    "nahi": "not",
+    "nahin": "not",
+    "dono": "both",
+    "alag": "different",
+    "kab": "when",
+    "kaun": "who",
+    "kahan": "where",
+    "milta": "get",
+    "milti": "get",
+    "seekh": "learn",
+    "seekhna": "learn",
+    "kaam": "work",
+    "chahiye": "need",
+    "mushkil": "hard",
+    "aasaan": "easy",
+    "jaldi": "quickly",
+    "toh": "so",
+    "ya": "or",
+}
+HINGLISH_MIN = 2
+
+
+def gloss(text: str) -> str:
+    """``text`` with its Hinglish words in English, when it has enough of them to be Hinglish."""
+    words = re.findall(r"[a-z]+", text.lower())
+    if sum(1 for w in words if w in HINGLISH) < HINGLISH_MIN:
+        return text
+    # Postpositions come after the stretch of time: "6 mahine mein" is "in 6 months", "2 saal baad" "after 2 years".
+    text = re.sub(
+        r"(?i)\b(?:shuru (?:ke|ki|mein|me)|pehle) (\d+)\s+(mahine|mahina|saal)(?:\s+(?:mein|me))?\b",
+        lambda m: f"the first {m[1]} {m[2]}",
+        text,
+    )
+    text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:ke\s+)?baad\b", lambda m: f"after {m[1]} {m[2]}", text)
+    text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:mein|me)\b", lambda m: f"within {m[1]} {m[2]}", text)
+    glossed = re.sub(r"[A-Za-z]+", lambda m: HINGLISH.get(m.group(0).lower(), m.group(0)), text)
+    return " ".join(glossed.split())
+
+
 # Two-word phrases (as stemmed tokens) whose meaning neither word carries alone.
 PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("give", "up"): ("quit", "burnout", "wall", "break"),

@@ -115,6 +115,19 @@ def test_a_why_about_one_paths_burnout_stays_on_that_path(chat: Callable[..., li
     assert not has(why, "converging", "accuracy dropped", "model"), why.answer
 
 
+@pytest.mark.parametrize(
+    ("message", "figure"),
+    [
+        ("bhai automation wale shuru ke 6 mahine mein kitna kamate hain?", "10-30k"),
+        ("ML engineers 4 saal baad kitna kamate hain yaar?", "20-50L"),
+        ("ML wale log kitne mahine mein thak jaate hain?", "8-14"),
+    ],
+)
+def test_light_hinglish_is_read_as_its_english(chat: Callable[..., list[Turn]], message: str, figure: str) -> None:
+    (turn,) = chat(message)
+    assert turn.in_scope and has(turn, figure), turn.answer
+
+
 # -- messages that ask twice, or tell a story first ----------------------------------------------
 def test_a_path_one_question_names_holds_for_the_next_question_of_the_message(chat: Callable[..., list[Turn]]) -> None:
     _, turn = chat(

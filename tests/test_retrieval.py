@@ -209,3 +209,13 @@ def test_rows_and_their_paragraphs_are_ordered_by_what_the_question_asks(
     out = _sources_first(index, scored, set(tokenize(question, expand=True)))
     assert [pid for pid, _ in out] == expected
     assert [s for _, s in out] == sorted((s for _, s in out), reverse=True)
+
+
+def test_hinglish_is_glossed_only_where_a_message_is_hinglish() -> None:
+    from pathwise.knowledge.lexical import gloss
+
+    assert gloss("automation wale pehle 6 mahine mein kitna kamate hain?") == (
+        "automation folks the first 6 months how much earn are?"
+    )
+    assert gloss("ML engineers 2 saal baad kitna kamate hain?").startswith("ML engineers after 2 years how much")
+    assert gloss("where do I check the log file?") == "where do I check the log file?"  # one Hinglish-looking word is English
