@@ -192,8 +192,13 @@ class _Gate:
                     raise _Rejected(verdict)
                 self._blocked = start if self._blocked < 0 else min(self._blocked, start)
         limit = len(candidate) if self._blocked < 0 else min(len(candidate), self._blocked)
-        ends = [e for _, e in guards.sentences(complete) if e <= limit]
-        candidate = candidate[: ends[-1]].rstrip() if ends else ""
+        end = 0  # where the last whole sentence within ``limit`` ends, at its last character, not the space after it
+        for _, e in guards.sentences(complete):
+            e = len(complete[:e].rstrip())
+            if e > limit:
+                break
+            end = e
+        candidate = candidate[:end]
         if len(candidate) <= len(self.sent) or not candidate.startswith(self.sent):
             return ""  # no whole sentence more, or shaping is not prefix-stable here: the turn carries the whole answer
         out, self.sent = candidate[len(self.sent) :], candidate
