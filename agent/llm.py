@@ -1,9 +1,11 @@
 """The LLM path: a LangChain agent over the knowledge base, streamed, remembered, guarded.
 
 ``LLMAgent.stream`` runs a LangGraph agent (a search for the question, then model ⇄ tools:
-search_passages, lookup_facts, score_fit) with one conversation thread per session, its steps on a pooled worker
-thread (``_Run``), and yields the answer's text as it is written, then one ``Turn``; the
-turn's memory write finishes behind it. Every fault (no key, HTTP errors, timeouts, a cut stream, a
+search_passages, lookup_facts, score_fit) with one conversation thread per session, and yields
+the answer's text as it is written, then one ``Turn``; the turn's memory write finishes behind
+it. The graph's steps run on a worker thread of the turn's own (``_Run``), its model chunks
+handed over by a callback: LangGraph's own stream modes cost more a turn (docs/performance.md,
+6 December). Every fault (no key, HTTP errors, timeouts, a cut stream, a
 tool loop, an answer that fails a guard) raises ``LLMUnavailable`` with a short reason, even
 mid-stream; the advisor then answers offline and calls ``record_offline_turn`` so the
 session's history stays whole.
@@ -56,8 +58,8 @@ CHECK_OVERLAP = 400  # characters of already-released text re-read by each strea
 SYSTEM_CANARY = "PW-SYS-7Q4K"  # printed in the system prompt; an answer holding it leaked the prompt
 CITATION_EXAMPLE = "[p:0123abcd4567ef89]"
 REPAIR_NOTE = "(I left out a figure I could not find in the article.)"
-SEARCHED = "pathwise_searched"
-PREFETCH_PASSAGES = 6  # passages handed over before the model's first call, in a conversation  # the config key of a turn's search, made as the turn begins
+SEARCHED = "pathwise_searched"  # the config key of a turn's search, made as the turn begins
+PREFETCH_PASSAGES = 6  # passages handed over before the model's first call, in a conversation
 DEFAULT_FOLLOW_UPS = (
     "How does income grow on each path?",
     "When does burnout hit on each path?",
@@ -86,165 +88,6 @@ def build_chat_model(settings: Settings) -> ChatOpenAI:
         # Local servers (Ollama, vLLM, llama.cpp) speak chat completions, not the Responses API.
         use_responses_api=False,
     )
-
-
-class _Rejected(Exception):
-    def __init__(self, verdict: guards.Verdict) -> None:
-        super().__init__(verdict.describe())
-        self.verdict = verdict
-
-
-@dataclass
-class _TurnState:
-    """What the tools returned during one turn: the only passages the answer may cite.
-
-    ``base`` grounds the answer in the fact sheet and the person's own words; ``retrieved``
-    adds every passage and fit result of the turn, for checking text while it streams.
-    """
-
-    user_text: str
-    base: guards.Grounds
-    retrieved: guards.Grounds
-    hits: dict[str, Hit] = field(default_factory=dict)  # retrieval order
-    fit: FitResult | None = None
-    fit_text: str = ""
-    repaired: bool = False  # sentences with ungrounded figures were dropped from the answer
-
-    def add_tool_result(self, message: Any) -> None:
-        artifact = getattr(message, "artifact", None) or {}
-        new = [Hit.model_validate(raw) for raw in artifact.get("hits", [])]
-        new = [h for h in new if h.id not in self.hits]
-        for hit in new:
-            self.hits[hit.id] = hit
-        payloads = artifact.get("payloads", [])
-        sources = [h.text for h in new]
-        if artifact.get("fit"):
-            self.fit = FitResult.model_validate(artifact["fit"])
-            self.fit_text = str(getattr(message, "content", ""))
-            sources.append(self.fit_text)
-        # Withheld passages' payloads count against the whole turn, final check included.
-        if payloads:
-            self.base = self.base.extend(payloads=payloads)
-        if sources or payloads:
-            self.retrieved = self.retrieved.extend(sources, payloads)
-
-
-class _Gate:
-    """Releases streamed text whole sentences at a time, once shaped, guarded, and followed by ``hold`` words.
-
-    ``check(text, figures_from, figures_before)`` gives the guards' verdict on the recent part
-    of the text (what came earlier was checked in an earlier round). An unsafe answer, or an
-    ungrounded figure in the main claim, raises; a later sentence with an ungrounded figure is
-    held back for good, since the finished answer drops it, so no shown text is ever withdrawn.
-    """
-
-    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int, int], guards.Verdict], hold: int) -> None:
-        self._shape = shape
-        self._check = check
-        self._hold = hold
-        self.raw = ""
-        self.sent = ""
-        self._message_id: str | None = None
-        self._tool_call = False
-        self._checked_at = 0
-        self._words = 0
-        self._blocked = -1  # where the first sentence to be dropped starts; -1: none
-
-    def start(self, message_id: str | None) -> None:
-        if message_id != self._message_id:
-            self._message_id = message_id
-            self.raw = ""
-            self._tool_call = False
-            self._checked_at = 0
-            self._words = 0
-            self._blocked = -1
-
-    def tool_call(self) -> None:
-        self._tool_call = True
-
-    def feed(self, delta: str, *, release: bool = True) -> str:
-        ended = len(_WORD_END.findall(self.raw[-1:] + delta))
-        self.raw += delta
-        self._words += ended
-        if self._tool_call or not ended or not release:
-            return ""
-        # Shaping and checking cost grows with the answer; doing it every STEP words keeps a
-        # long answer's overhead low while the stream stays smooth.
-        if self._words - self._checked_at < RELEASE_STEP:
-            return ""
-        self._checked_at = self._words
-        cut = _safe_cut(self.raw, self._hold)
-        if cut <= 0:
-            return ""
-        complete = self._shape(self.raw[: _last_space(self.raw)])
-        candidate = self._shape(self.raw[:cut])
-        # Start the checked window well before the new text, on a word boundary, so a
-        # figure or a run of prompt words crossing into the new text is seen whole.
-        window = max(0, complete.rfind(" ", 0, max(0, len(self.sent) - CHECK_OVERLAP)))
-        verdict = self._check(complete[window:], max(0, len(self.sent) - window), len(candidate) - window)
-        if verdict.unsafe:
-            raise _Rejected(verdict)
-        if verdict.ungrounded_at:
-            claim = guards.main_claim_end(complete)
-            for at in verdict.ungrounded_at:
-                start = guards.sentence_start(complete, window + at)
-                if start < claim:
-                    raise _Rejected(verdict)
-                self._blocked = start if self._blocked < 0 else min(self._blocked, start)
-        limit = len(candidate) if self._blocked < 0 else min(len(candidate), self._blocked)
-        ends = [e for _, e in guards.sentences(complete) if e <= limit]
-        candidate = candidate[: ends[-1]].rstrip() if ends else ""
-        if len(candidate) <= len(self.sent) or not candidate.startswith(self.sent):
-            return ""  # no whole sentence more, or shaping is not prefix-stable here: the turn carries the whole answer
-        out, self.sent = candidate[len(self.sent) :], candidate
-        return out
-
-    def finish(self, answer: str) -> str:
-        return answer[len(self.sent) :] if answer.startswith(self.sent) else ""
-
-
-def _last_space(text: str) -> int:
-    r"""Where ``re.search(r"\s\S*$", text)`` starts (0 when it does not match), without a scan of all ``text``."""
-    ends = (len(text) - 1, len(text)) if text.endswith("\n") else (len(text),)  # "$" also matches before a final newline
-    for end in ends:
-        start = end
-        while start > 0 and not text[start - 1].isspace():
-            start -= 1
-        if start > 0:
-            return start - 1
-    return 0
-
-
-_WORD_END = re.compile(r"\S(?=\s)")
-
-
-def _safe_cut(raw: str, hold: int) -> int:
-    """Where the released prefix may end: before the last ``hold`` words and any open construct."""
-    cut = _word_end_back(raw, hold + 1)  # a trailing partial word counts as one
-    if cut == 0:
-        return 0
-    follow = guards.follow_ups_start(raw)
-    if follow is not None:
-        cut = min(cut, follow)
-    # Never cut inside a link, image, citation marker or tag: shaping needs it whole.
-    for opener, closer in (("[", "]"), ("<", ">"), ("](", ")")):
-        i = raw.rfind(opener, 0, cut)
-        if i >= 0 and closer not in raw[i + len(opener) : cut]:
-            cut = raw.rfind("[", 0, i + 1) if opener == "](" else i
-            cut = max(cut, 0)
-    return cut
-
-
-def _word_end_back(text: str, n: int) -> int:
-    """Where the ``n``-th word from the end of ``text`` ends; 0 when there are fewer words."""
-    # Matching the reversed text finds the last words first, without a walk in Python.
-    for count, m in enumerate(_NON_SPACE.finditer(text[::-1]), 1):
-        if count == n:
-            return len(text) - m.start()
-    return 0
-
-
-_NON_SPACE = re.compile(r"\S+")
 
 
 class LLMAgent:
@@ -454,7 +297,7 @@ class LLMAgent:
             "type": "tool_call",
         }
         if not (conversation or carry or questions):
-            # What the tool returns, without ``invoke``'s validation of arguments we made and its callbacks (2 ms).
+            # What the tool returns, without ``invoke``'s validation of arguments we made ourselves.
             content, artifact = passages_result(self._passages_prompt, query, list(self.kb.search(query, k=SEARCH_K)))
         else:
             ranked = [list(self.kb.search(q, k=SEARCH_K)) for q in (query, *questions, *conversation)]
@@ -626,7 +469,7 @@ class LLMAgent:
             log.warning("could not roll back a failed turn", exc_info=True)
 
 
-# -- helpers ---------------------------------------------------------------------------
+# -- one turn's run: the graph's steps on a worker thread ----------------------------------
 
 
 class _Abandoned(Exception):
@@ -637,9 +480,9 @@ class _Run:
     """One turn of the graph on a pooled thread; iterating gives its messages as they are made.
 
     The model's chunks come from a callback as they arrive, then its message whole (``_Whole``);
-    the tools' results come as each tools step ends. LangGraph's ``stream_mode="messages"``
-    would run every node on a pool thread and pass each chunk through two more threads; here each
-    step runs inline on the one thread, which makes a turn about 10 ms faster (``pathwise bench``).
+    the tools' results come as each tools step ends. Each step runs inline on the one thread:
+    LangGraph's ``stream_mode="messages"`` runs a node on a pool thread and wakes a waiter thread
+    for every chunk.
     """
 
     _END = object()
@@ -777,18 +620,7 @@ class _Whole:
     streamed: bool
 
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-
-
-def _questions(message: str) -> list[str]:
-    """The questions of a message that says more than one sentence; none when it is one."""
-    parts = [p.strip() for p in _SENTENCE.findall(message) if p.strip()]
-    return [p for p in parts if p.endswith("?")] if len(parts) > 1 else []
-
-
-def _raise_unless_ok(verdict: guards.Verdict) -> None:
-    if not verdict.ok:
-        raise _Rejected(verdict)
+# -- the graph: search, then model ⇄ tools -------------------------------------------------
 
 
 def _agent_graph(
@@ -808,8 +640,7 @@ def _agent_graph(
     enters the thread as ``shown`` makes it, not the raw text with markers and follow-ups; done
     here, in the model step, the turn is written to the checkpointer once. The tools run on the
     graph's own thread, one after another (LangGraph's ``ToolNode`` starts a thread pool per call,
-    and ``create_agent`` adds a middleware chain: together 3 ms a turn against a scripted model,
-    5–8 ms in ``pathwise bench``).
+    and ``create_agent`` adds a middleware chain).
     """
     from typing import Annotated, TypedDict
 
@@ -930,6 +761,181 @@ def _trim_history(messages: Sequence[BaseMessage], *, max_tokens: int, max_turns
     return [*earlier, *messages[last:]]
 
 
+# -- what is shown: the turn's sources, and the gate that releases checked text ------------
+
+
+class _Rejected(Exception):
+    def __init__(self, verdict: guards.Verdict) -> None:
+        super().__init__(verdict.describe())
+        self.verdict = verdict
+
+
+def _raise_unless_ok(verdict: guards.Verdict) -> None:
+    if not verdict.ok:
+        raise _Rejected(verdict)
+
+
+@dataclass
+class _TurnState:
+    """What the tools returned during one turn: the only passages the answer may cite.
+
+    ``base`` grounds the answer in the fact sheet and the person's own words; ``retrieved``
+    adds every passage and fit result of the turn, for checking text while it streams.
+    """
+
+    user_text: str
+    base: guards.Grounds
+    retrieved: guards.Grounds
+    hits: dict[str, Hit] = field(default_factory=dict)  # retrieval order
+    fit: FitResult | None = None
+    fit_text: str = ""
+    repaired: bool = False  # sentences with ungrounded figures were dropped from the answer
+
+    def add_tool_result(self, message: Any) -> None:
+        artifact = getattr(message, "artifact", None) or {}
+        new = [Hit.model_validate(raw) for raw in artifact.get("hits", [])]
+        new = [h for h in new if h.id not in self.hits]
+        for hit in new:
+            self.hits[hit.id] = hit
+        payloads = artifact.get("payloads", [])
+        sources = [h.text for h in new]
+        if artifact.get("fit"):
+            self.fit = FitResult.model_validate(artifact["fit"])
+            self.fit_text = str(getattr(message, "content", ""))
+            sources.append(self.fit_text)
+        # Withheld passages' payloads count against the whole turn, final check included.
+        if payloads:
+            self.base = self.base.extend(payloads=payloads)
+        if sources or payloads:
+            self.retrieved = self.retrieved.extend(sources, payloads)
+
+
+class _Gate:
+    """Releases streamed text whole sentences at a time, once shaped, guarded, and followed by ``hold`` words.
+
+    ``check(text, figures_from, figures_before)`` gives the guards' verdict on the recent part
+    of the text (what came earlier was checked in an earlier round). An unsafe answer, or an
+    ungrounded figure in the main claim, raises; a later sentence with an ungrounded figure is
+    held back for good, since the finished answer drops it, so no shown text is ever withdrawn.
+    """
+
+    def __init__(self, shape: Callable[[str], str], check: Callable[[str, int, int], guards.Verdict], hold: int) -> None:
+        self._shape = shape
+        self._check = check
+        self._hold = hold
+        self.raw = ""
+        self.sent = ""
+        self._message_id: str | None = None
+        self._tool_call = False
+        self._checked_at = 0
+        self._words = 0
+        self._blocked = -1  # where the first sentence to be dropped starts; -1: none
+
+    def start(self, message_id: str | None) -> None:
+        if message_id != self._message_id:
+            self._message_id = message_id
+            self.raw = ""
+            self._tool_call = False
+            self._checked_at = 0
+            self._words = 0
+            self._blocked = -1
+
+    def tool_call(self) -> None:
+        self._tool_call = True
+
+    def feed(self, delta: str, *, release: bool = True) -> str:
+        ended = len(_WORD_END.findall(self.raw[-1:] + delta))
+        self.raw += delta
+        self._words += ended
+        if self._tool_call or not ended or not release:
+            return ""
+        # Shaping and checking cost grows with the answer; doing it every STEP words keeps a
+        # long answer's overhead low while the stream stays smooth.
+        if self._words - self._checked_at < RELEASE_STEP:
+            return ""
+        self._checked_at = self._words
+        cut = _safe_cut(self.raw, self._hold)
+        if cut <= 0:
+            return ""
+        complete = self._shape(self.raw[: _last_space(self.raw)])
+        candidate = self._shape(self.raw[:cut])
+        # Start the checked window well before the new text, on a word boundary, so a
+        # figure or a run of prompt words crossing into the new text is seen whole.
+        window = max(0, complete.rfind(" ", 0, max(0, len(self.sent) - CHECK_OVERLAP)))
+        verdict = self._check(complete[window:], max(0, len(self.sent) - window), len(candidate) - window)
+        if verdict.unsafe:
+            raise _Rejected(verdict)
+        if verdict.ungrounded_at:
+            claim = guards.main_claim_end(complete)
+            for at in verdict.ungrounded_at:
+                start = guards.sentence_start(complete, window + at)
+                if start < claim:
+                    raise _Rejected(verdict)
+                self._blocked = start if self._blocked < 0 else min(self._blocked, start)
+        limit = len(candidate) if self._blocked < 0 else min(len(candidate), self._blocked)
+        end = 0  # where the last whole sentence within ``limit`` ends, at its last character, not the space after it
+        for _, e in guards.sentences(complete):
+            e = len(complete[:e].rstrip())
+            if e > limit:
+                break
+            end = e
+        candidate = candidate[:end]
+        if len(candidate) <= len(self.sent) or not candidate.startswith(self.sent):
+            return ""  # no whole sentence more, or shaping is not prefix-stable here: the turn carries the whole answer
+        out, self.sent = candidate[len(self.sent) :], candidate
+        return out
+
+    def finish(self, answer: str) -> str:
+        return answer[len(self.sent) :] if answer.startswith(self.sent) else ""
+
+
+def _last_space(text: str) -> int:
+    r"""Where ``re.search(r"\s\S*$", text)`` starts (0 when it does not match), without a scan of all ``text``."""
+    ends = (len(text) - 1, len(text)) if text.endswith("\n") else (len(text),)  # "$" also matches before a final newline
+    for end in ends:
+        start = end
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        if start > 0:
+            return start - 1
+    return 0
+
+
+_WORD_END = re.compile(r"\S(?=\s)")
+
+
+def _safe_cut(raw: str, hold: int) -> int:
+    """Where the released prefix may end: before the last ``hold`` words and any open construct."""
+    cut = _word_end_back(raw, hold + 1)  # a trailing partial word counts as one
+    if cut == 0:
+        return 0
+    follow = guards.follow_ups_start(raw)
+    if follow is not None:
+        cut = min(cut, follow)
+    # Never cut inside a link, image, citation marker or tag: shaping needs it whole.
+    for opener, closer in (("[", "]"), ("<", ">"), ("](", ")")):
+        i = raw.rfind(opener, 0, cut)
+        if i >= 0 and closer not in raw[i + len(opener) : cut]:
+            cut = raw.rfind("[", 0, i + 1) if opener == "](" else i
+            cut = max(cut, 0)
+    return cut
+
+
+def _word_end_back(text: str, n: int) -> int:
+    """Where the ``n``-th word from the end of ``text`` ends; 0 when there are fewer words."""
+    # Matching the reversed text finds the last words first, without a walk in Python.
+    for count, m in enumerate(_NON_SPACE.finditer(text[::-1]), 1):
+        if count == n:
+            return len(text) - m.start()
+    return 0
+
+
+_NON_SPACE = re.compile(r"\S+")
+
+
+# -- faults, in words a person reads -------------------------------------------------------
+
+
 def _check_finish(meta: dict[str, Any]) -> None:
     """A provider's answer must say it finished; a missing or cut-short finish is a fault."""
     reason = meta.get("finish_reason")
@@ -939,27 +945,6 @@ def _check_finish(meta: dict[str, Any]) -> None:
         raise LLMUnavailable("the model's answer was cut off at its length limit")
     if reason == "content_filter":
         raise LLMUnavailable("the model service withheld the answer (its content filter)")
-
-
-def _facts_text(kb: KnowledgeSource) -> str:
-    """Every string in the fact sheet, one per line: figures there count as grounded."""
-    facts = getattr(kb, "facts", None)
-    if facts is None:
-        return ""
-    strings: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            strings.append(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v)
-
-    walk(facts.model_dump())
-    return "\n".join(s for s in strings if not re.fullmatch(r"[0-9a-f]{16}", s))
 
 
 def _reason(exc: BaseException, settings: Settings, *, mid_stream: bool) -> str:
@@ -1012,3 +997,36 @@ def _is_transport(exc: BaseException) -> bool:
     return type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "ssl", "socket") or isinstance(
         exc, ConnectionError
     )
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _questions(message: str) -> list[str]:
+    """The questions of a message that says more than one sentence; none when it is one."""
+    parts = [p.strip() for p in _SENTENCE.findall(message) if p.strip()]
+    return [p for p in parts if p.endswith("?")] if len(parts) > 1 else []
+
+
+def _facts_text(kb: KnowledgeSource) -> str:
+    """Every string in the fact sheet, one per line: figures there count as grounded."""
+    facts = getattr(kb, "facts", None)
+    if facts is None:
+        return ""
+    strings: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+
+    walk(facts.model_dump())
+    return "\n".join(s for s in strings if not re.fullmatch(r"[0-9a-f]{16}", s))

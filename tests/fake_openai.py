@@ -178,6 +178,7 @@ class FakeOpenAI:
         self.model = model
         self.requests: list[Recorded] = []
         self.unscripted = 0  # requests that found the queue empty
+        self.hung_up = threading.Event()  # a client closed a streamed reply before its end
         self._queue: deque[Script] = deque()
         self._lock = threading.Lock()
         self._hangs: list[threading.Event] = []
@@ -314,7 +315,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
         elif stream:
-            self._stream_reply(script, bool(((body or {}).get("stream_options") or {}).get("include_usage")))
+            try:
+                self._stream_reply(script, bool(((body or {}).get("stream_options") or {}).get("include_usage")))
+            except (BrokenPipeError, ConnectionResetError):
+                self.fake.hung_up.set()
+                self.close_connection = True
         else:
             self._send(200, json.dumps(self._completion(script)).encode(), "application/json")
 

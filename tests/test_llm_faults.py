@@ -13,6 +13,7 @@ import time
 
 import pytest
 from fake_openai import (
+    HANG_CAP_SECONDS,
     CutStream,
     FakeKB,
     FakeOpenAI,
@@ -100,6 +101,22 @@ def test_text_is_shown_while_the_server_still_streams_and_adds_up_to_the_answer(
     assert first.kind == "token" and long.startswith(first.text)
     assert [e.kind for e in events][-1] == "turn" and len(tokens) > 1
     assert "".join(tokens) == events[-1].turn.answer == long.strip()
+
+
+def test_a_turn_abandoned_midway_hangs_up_on_the_server(server, tmp_path):
+    endless = (
+        f"AI Engineers hit the wall at months 8-14 [p:{WALL}]. " + "Real data is messy and the model is not converging. " * 20_000
+    )
+    server.enqueue(SEARCH, Reply(endless))
+    agent = agent_for(settings_for(server.base_url, tmp_path, llm_timeout=10.0))
+    stream = agent.stream("s", "When do AI engineers burn out?")
+
+    assert next(stream).kind == "token"
+    stream.close()  # the person pressed stop, or left
+
+    # A client still reading takes all 200,000 words; one that stopped leaves the server's writes nowhere to go.
+    assert server.hung_up.wait(HANG_CAP_SECONDS)
+    assert agent.history("s") == []
 
 
 def test_the_second_turn_sends_the_first_over_the_wire(server, tmp_path):
