@@ -202,7 +202,9 @@ class HybridRetriever:
         index = self._index()
         if index.classifier is None:
             return {}
-        scores = np.append(np.asarray(vector, dtype=np.float64), 1.0) @ index.classifier
+        scores = np.einsum(
+            "i,ij->j", np.append(np.asarray(vector, dtype=np.float64), 1.0), index.classifier
+        )  # not BLAS: see cosines
         weights = np.exp((scores - scores.max()) / CLASSIFIER_TEMPERATURE)
         weights /= weights.sum()
         return {label: float(w) for label, w in zip(index.labels, weights) if w >= 1e-3}
