@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pathwise.agent import guards
 from pathwise.agent.fit import FitAnswers, score_fit
-from pathwise.agent.models import FitResult, StreamEvent, Turn
+from pathwise.agent.models import FitResult, StreamEvent, Turn, final_turn
 from pathwise.agent.offline import OfflineAnswerer, search_query
 from pathwise.agent.sessions import SessionStore, clean_session_id
 from pathwise.errors import InputError, LLMUnavailable
@@ -136,11 +136,8 @@ class Advisor:
         self.sessions.reset(clean_session_id(session_id))
 
     def reply(self, session_id: str, message: object) -> Turn:
-        turn = None
-        for event in self.stream(session_id, message):
-            if event.kind == "turn":
-                turn = event.turn
-        assert turn is not None
+        turn = final_turn(self.stream(session_id, message))
+        assert turn is not None  # every stream ends with its turn
         return turn
 
     def stream(self, session_id: str, message: object) -> Iterator[StreamEvent]:

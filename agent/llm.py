@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from pathwise.agent import guards
-from pathwise.agent.models import Citation, FitResult, StreamEvent, Turn
+from pathwise.agent.models import Citation, FitResult, StreamEvent, Turn, final_turn
 from pathwise.errors import LLMUnavailable, PathwiseError
 from pathwise.knowledge.types import Hit
 
@@ -239,10 +239,10 @@ class LLMAgent:
         yield StreamEvent(kind="turn", turn=turn)
 
     def reply(self, session_id: str, message: str) -> Turn:
-        for event in self.stream(session_id, message):
-            if event.kind == "turn" and event.turn is not None:
-                return event.turn
-        raise LLMUnavailable("the model gave no answer")
+        turn = final_turn(self.stream(session_id, message))
+        if turn is None:
+            raise LLMUnavailable("the model gave no answer")
+        return turn
 
     def record_offline_turn(self, session_id: str, user_text: str, answer_text: str) -> None:
         """Append a turn answered offline, so the next LLM turn sees the whole conversation."""

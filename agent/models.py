@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -53,3 +54,12 @@ class StreamEvent(BaseModel):
     kind: Literal["token", "notice", "turn"]
     text: str = ""
     turn: Turn | None = None
+
+
+def final_turn(events: Iterable[StreamEvent]) -> Turn | None:
+    """The whole turn a stream ends with (read to its end, so the stream finishes its bookkeeping)."""
+    turn = None
+    for event in events:
+        if event.kind == "turn" and event.turn is not None:
+            turn = event.turn
+    return turn

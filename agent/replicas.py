@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from pathwise.agent.models import final_turn
 from pathwise.errors import LLMUnavailable, StoreError
 
 if TYPE_CHECKING:
@@ -78,10 +79,10 @@ class OneTurnAtATime:
                 self._agent.settle(session_id)  # the turn's write is in (or rolled back) before the lock goes
 
     def reply(self, session_id: str, message: str) -> Turn:
-        for event in self.stream(session_id, message):
-            if event.kind == "turn" and event.turn is not None:
-                return event.turn
-        raise LLMUnavailable("the model gave no answer")
+        turn = final_turn(self.stream(session_id, message))
+        if turn is None:
+            raise LLMUnavailable("the model gave no answer")
+        return turn
 
     def record_offline_turn(self, session_id: str, user_text: str, answer_text: str) -> None:
         with self._held(session_id):

@@ -89,29 +89,23 @@ class Database:
         self.url, self.timeout, self.where = url, timeout, where(url)
         waits = f"-c lock_timeout={int(timeout * 1000)} -c statement_timeout={int(timeout * 3000)}"
         kwargs = {"autocommit": True, "prepare_threshold": 0, "connect_timeout": max(1, round(timeout)), "options": waits}
-        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=size,
-            timeout=timeout,
-            kwargs=kwargs,
-            open=False,
-            check=ConnectionPool.check_connection,
-            reconnect_timeout=timeout,
-            name="pathwise",
-        )
+
+        def pool(name: str, min_size: int, max_size: int) -> ConnectionPool[psycopg.Connection[Any]]:
+            return ConnectionPool(
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=timeout,
+                kwargs=kwargs,
+                open=False,
+                check=ConnectionPool.check_connection,
+                reconnect_timeout=timeout,
+                name=name,
+            )
+
+        self.pool = pool("pathwise", 1, size)
         # Turn locks are held while a turn runs: a pool of their own, so they never starve the writes.
-        self.locks: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url,
-            min_size=0,
-            max_size=max(size, 16),
-            timeout=timeout,
-            kwargs=kwargs,
-            open=False,
-            check=ConnectionPool.check_connection,
-            reconnect_timeout=timeout,
-            name="pathwise-locks",
-        )
+        self.locks = pool("pathwise-locks", 0, max(size, 16))
         try:  # one direct attempt first, for the server's own words (refused, unknown database, bad password)
             psycopg.connect(url, connect_timeout=max(1, round(timeout))).close()
         except psycopg.Error as exc:
