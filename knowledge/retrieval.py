@@ -38,6 +38,10 @@ MAX_QUERY_CHARS = 2000
 LEXICAL_SHARE = 0.3
 DENSE_SHARE = 0.3
 QUESTION_SHARE = 0.4
+# What the bank classifier reads a query as, against the topics of the bank's questions on a
+# passage: a paraphrase no bank question is near still has a subject. 0.1 to 0.3 lift R@3 on
+# blind4-6; above 0.1 the dev or blind3 questions start to lose their passage (docs/evaluation.md).
+TOPIC_SHARE = 0.1
 # A question's later passages help answer it; the first answers it.
 SECONDARY_PASSAGE = 0.9
 # A passage is one path's when this share of at least this many of its bank questions that ask of
@@ -292,8 +296,10 @@ class HybridRetriever:
                     self._recent.pop(next(iter(self._recent)))
         return found
 
-    def search(self, query: str, k: int = 5, *, vector: Any = None) -> list[Hit]:
-        """The best passages for ``query``; ``vector`` is its embedding when the caller has it already."""
+    def search(self, query: str, k: int = 5, *, vector: Any = None, by_topic: bool = True) -> list[Hit]:
+        """The best passages for ``query``; ``vector`` is its embedding when the caller has it already.
+        ``by_topic``: the bank classifier's reading of the query counts (not when the search itself
+        is one of the readings a message's topic is voted from)."""
         query, k = check_query(query, k)
         index = self._index()
         terms = tokenize(query, expand=True)
@@ -302,7 +308,8 @@ class HybridRetriever:
         pool = max(CANDIDATES, k)  # a k beyond the usual pool still gets k passages when the store has them
         dense = self._dense(vector, pool)
         keyed = _question_match(index, vector)
-        ranked = _sources_first(index, _fuse(index, dense, keyed, terms, pool), set(terms))[:k]
+        fused = _fuse(index, dense, keyed, terms, pool, self.classify(vector) if by_topic else None)
+        ranked = _sources_first(index, fused, set(terms))[:k]
         similarity = dict(dense)
         hits = []
         for pid, score in ranked:
@@ -362,9 +369,16 @@ def _question_match(index: _Index, vector: Any) -> dict[str, float]:
 
 
 def _fuse(
-    index: _Index, dense: list[tuple[str, float]], keyed: dict[str, float], terms: list[str], pool: int
+    index: _Index,
+    dense: list[tuple[str, float]],
+    keyed: dict[str, float],
+    terms: list[str],
+    pool: int,
+    topics: dict[str, float] | None = None,
 ) -> list[tuple[str, float]]:
-    """Score = shares of BM25 / best BM25, the passage's cosine and its best question's cosine, best first.
+    """Score = shares of BM25 / best BM25, the passage's cosine and its best question's cosine, best first;
+    plus, with ``topics`` (the bank classifier's reading of the query), how far the topics of the
+    bank's questions on the passage agree with it.
 
     Each part lies in [0, 1] whatever the query. A candidate found only by BM25 takes the
     lowest cosine the dense search returned: its own is no higher than that; a passage no
@@ -386,6 +400,8 @@ def _fuse(
             fused[pid] = LEXICAL_SHARE * lex + DENSE_SHARE * dense_part + QUESTION_SHARE * keyed.get(pid, key_floor)
         else:  # a passage the bank says nothing of (an ingested file): its own cosine stands in
             fused[pid] = LEXICAL_SHARE * lex + (DENSE_SHARE + QUESTION_SHARE) * dense_part
+        if topics:
+            fused[pid] += TOPIC_SHARE * sum(topics.get(t, 0.0) * share for t, share in index.topics.get(pid, {}).items())
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

@@ -481,7 +481,6 @@ KNOWN_MISSES = {
     "compounding-both",
     "skills-exit-eng",
     "skills-opens-up",
-    "focus-when-starting",
     "fu-why-what-goes-wrong",
 }
 MISS = pytest.mark.xfail(strict=True, reason="a wording the reader by example misses; see the README's evaluation notes")

@@ -219,3 +219,21 @@ def test_hinglish_is_glossed_only_where_a_message_is_hinglish() -> None:
     )
     assert gloss("ML engineers 2 saal baad kitna kamate hain?").startswith("ML engineers after 2 years how much")
     assert gloss("where do I check the log file?") == "where do I check the log file?"  # one Hinglish-looking word is English
+
+
+def test_the_classifiers_reading_of_a_query_lifts_the_passages_its_questions_are_on(kb) -> None:  # type: ignore[no-untyped-def]
+    """A paraphrase no bank question is near still has a subject: the search counts how far the
+    topics of the bank's questions on each passage agree with the classifier's reading."""
+    query = "is it tough to get a foot in the door without fancy papers?"
+    plain = kb.search(query, 10, by_topic=False)
+    topical = kb.search(query, 10)
+    reading = kb.retriever.classify(kb.embed(query))
+    topic = max(reading, key=lambda t: reading[t])
+    index = kb.retriever._index()
+
+    def agreement(hit) -> float:  # type: ignore[no-untyped-def]
+        return sum(reading.get(t, 0.0) * share for t, share in index.topics.get(hit.id, {}).items())
+
+    assert topic in ("gatekeeping", "entry")
+    assert {h.id for h in plain} != {h.id for h in topical} or [h.id for h in plain] != [h.id for h in topical]
+    assert sum(agreement(h) for h in topical[:3]) >= sum(agreement(h) for h in plain[:3])
