@@ -68,8 +68,8 @@ SEMANTIC_WEIGHT = 12.0
 SEMANTIC_FLOOR = 0.15
 CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
 LEAD_BONUS = 0.1  # a sentence of a passage the bank's nearest questions on the subject point at
-# A follow-up this close to a question a sentence answers (bank.sentence_keys) lifts the sentence,
-# by this much per unit of cosine above the floor (question-to-question cosines run high).
+# A question this close to one a sentence answers (bank.sentence_keys) lifts the sentence, by this
+# much per unit of cosine above the floor (question-to-question cosines run high).
 KEY_WEIGHT = 1.0
 KEY_FLOOR = 0.5
 CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point
