@@ -85,6 +85,12 @@ def bundled_examples() -> tuple[Example, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def bundled_digest() -> str:
+    """The bundled bank's digest, computed once per process."""
+    return bank_digest(bundled_examples())
+
+
 def bank_digest(examples: tuple[Example, ...] | list[Example]) -> str:
     """Changes whenever an example or the format does: the stored vectors are then rebuilt."""
     digest = hashlib.sha256(BANK_VERSION.encode())

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pathwise.errors import InputError, StoreError
 from pathwise.knowledge.article import Passage, parse_article
-from pathwise.knowledge.bank import Example, bank_digest, bundled_examples, sentence_keys
+from pathwise.knowledge.bank import Example, bank_digest, bundled_digest, bundled_examples, sentence_keys
 from pathwise.knowledge.corpus import ARTICLE_NAME, bundled_article
 from pathwise.knowledge.facts import FactSheet, bundled_facts
 from pathwise.knowledge.lexical import sentences
@@ -86,7 +86,7 @@ class KnowledgeBase:
         """(Re)build the bundled article's passages and question bank when missing or out of date; True if it did."""
         passages = bundled_article().passages
         examples = list(bundled_examples())
-        digest = bank_digest(examples)
+        digest = bundled_digest()
         if self.store.source_is_current(ARTICLE_NAME, passages) and self.store.questions_are_current(ARTICLE_NAME, digest):
             return False
         log.info("ingesting the bundled article and its question bank")
@@ -100,9 +100,9 @@ class KnowledgeBase:
         export: a new store (a new PATHWISE_HOME) then fills in a second, not twenty."""
         import numpy as np
 
-        from pathwise.knowledge.embeddings import WEIGHTS_SHA256
+        from pathwise.knowledge.retrieval import bank_cache
 
-        cache = Path(self.store.settings.cache_dir) / f"bank-{digest}-{WEIGHTS_SHA256[:12]}.npy"
+        cache = bank_cache(self.store, digest)
         try:
             vectors = np.load(cache)
             if vectors.shape[0] == len(examples):
@@ -144,7 +144,7 @@ class KnowledgeBase:
             row: dict[str, object] = {"source": name, "passages": len(passages), **changed}
             if name == ARTICLE_NAME:
                 examples = list(bundled_examples())
-                digest = bank_digest(examples)
+                digest = bundled_digest()
                 self.store.ingest_questions(name, examples, digest, self._bank_vectors(examples, digest))
                 row["questions"] = sum(1 for e in examples if e.passages)
             elif questions is not None and not (changed.get("unchanged") == len(passages) and self.store.has_questions(name)):

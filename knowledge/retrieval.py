@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pathwise.errors import InputError
-from pathwise.knowledge.bank import Example, sentence_keys
+from pathwise.knowledge.bank import Example, bundled_digest, bundled_examples, sentence_keys
+from pathwise.knowledge.corpus import ARTICLE_NAME
 from pathwise.knowledge.lexical import BM25, tokenize
 from pathwise.knowledge.lexical import sentences as sentences_of
 from pathwise.knowledge.types import Hit
@@ -162,13 +163,28 @@ class HybridRetriever:
 
     def refresh(self) -> None:
         passages = sorted(self.store.all_passages(), key=lambda p: (p.source, p.order, p.id))
-        examples, vectors = self.store.all_questions()
+        examples, vectors = self._stored_bank()
         if len(examples):
             vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         index = _Index(passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]), examples, vectors)
         with self._lock:
             self._current = index
             self._recent.clear()
+
+    def _stored_bank(self) -> tuple[list[Example], Any]:
+        """The stored examples and their vectors. When the store holds this version of the bundled
+        bank, that comes from the package and the vectors cached when it was embedded: reading two
+        thousand examples back out of Chroma was most of a cold start's first answer."""
+        digest = bundled_digest()
+        try:
+            vectors = np.load(bank_cache(self.store, digest))
+        except (OSError, ValueError):
+            return self.store.all_questions()
+        examples = list(bundled_examples())
+        if vectors.shape[0] != len(examples) or not self.store.questions_are_current(ARTICLE_NAME, digest):
+            return self.store.all_questions()
+        others, more = self.store.all_questions(besides=ARTICLE_NAME)  # questions written for ingested files
+        return ([*examples, *others], np.vstack([vectors, more])) if others else (examples, vectors)
 
     def _index(self) -> _Index:
         if self._current is None:
@@ -328,6 +344,13 @@ def cosines(matrix: Any, vector: Any) -> Any:
 
 
 SENTENCE_CACHE = 20_000  # sentences kept on disk; a store larger than this embeds the rest per process
+
+
+def bank_cache(store: Store, digest: str) -> Path:
+    """Where the bundled bank's vectors are kept, per bank and model, beside the model's export."""
+    from pathwise.knowledge.embeddings import WEIGHTS_SHA256
+
+    return Path(store.settings.cache_dir) / f"bank-{digest}-{WEIGHTS_SHA256[:12]}.npy"
 
 
 def _sentence_cache(store: Store) -> Path:

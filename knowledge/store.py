@@ -288,16 +288,17 @@ class Store:
         except Exception as exc:
             raise StoreError(f"cannot read the question bank: {_one_line(exc)}") from exc
 
-    def all_questions(self) -> tuple[list[Example], Any]:
-        """Every stored example and its vector (rows of one float32 matrix)."""
+    def all_questions(self, *, besides: str | None = None) -> tuple[list[Example], Any]:
+        """Every stored example (``besides`` a source's) and its vector (rows of one float32 matrix)."""
         import numpy as np
 
         examples: list[Example] = []
         vectors: list[Any] = []
+        where = {"source": {"$ne": besides}} if besides else None
         try:
             total = self.questions.count()
             for offset in range(0, total, 5000):
-                got = self.questions.get(include=["documents", "metadatas", "embeddings"], limit=5000, offset=offset)
+                got = self.questions.get(where=where, include=["documents", "metadatas", "embeddings"], limit=5000, offset=offset)
                 for doc, meta, vector in zip(got["documents"] or [], got["metadatas"] or [], got["embeddings"]):
                     examples.append(_example_of(doc or "", meta or {}))
                     vectors.append(vector)

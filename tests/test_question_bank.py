@@ -222,3 +222,15 @@ def test_a_passage_that_never_names_its_path_is_known_by_its_questions(kb) -> No
     (hit,) = [h for h in kb.search("the model isn't converging and the accuracy dropped", 3) if "converging" in h.text][:1]
     assert "AI Engineer" not in hit.text
     assert kb.passage_path(hit.id) == "engineering"
+
+
+def test_the_index_reads_the_bundled_bank_from_the_package_as_the_store_holds_it(kb) -> None:  # type: ignore[no-untyped-def]
+    """Read from the package and the vector cache (fast), the bank is what Chroma holds (slow)."""
+    import numpy as np
+
+    fast, fast_vectors = kb.retriever._stored_bank()
+    slow, slow_vectors = kb.store.all_questions()
+    assert sorted(e.q for e in fast) == sorted(e.q for e in slow)
+    by_text = {(e.route, e.q): v for e, v in zip(slow, slow_vectors)}
+    for e, v in zip(fast, fast_vectors):
+        assert np.allclose(by_text[(e.route, e.q)], v, atol=1e-6)
