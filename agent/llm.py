@@ -239,10 +239,7 @@ class LLMAgent:
         yield StreamEvent(kind="turn", turn=turn)
 
     def reply(self, session_id: str, message: str) -> Turn:
-        turn = final_turn(self.stream(session_id, message))
-        if turn is None:
-            raise LLMUnavailable("the model gave no answer")
-        return turn
+        return model_turn(self.stream(session_id, message))
 
     def record_offline_turn(self, session_id: str, user_text: str, answer_text: str) -> None:
         """Append a turn answered offline, so the next LLM turn sees the whole conversation."""
@@ -1003,6 +1000,14 @@ def _is_transport(exc: BaseException) -> bool:
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def model_turn(events: Iterable[StreamEvent]) -> Turn:
+    """The turn a model's stream ends with; a stream that ends without one is the model's fault."""
+    turn = final_turn(events)
+    if turn is None:
+        raise LLMUnavailable("the model gave no answer")
+    return turn
 
 
 def _questions(message: str) -> list[str]:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from pathwise.agent.models import final_turn
 from pathwise.errors import LLMUnavailable, StoreError
 
 if TYPE_CHECKING:
@@ -79,10 +78,9 @@ class OneTurnAtATime:
                 self._agent.settle(session_id)  # the turn's write is in (or rolled back) before the lock goes
 
     def reply(self, session_id: str, message: str) -> Turn:
-        turn = final_turn(self.stream(session_id, message))
-        if turn is None:
-            raise LLMUnavailable("the model gave no answer")
-        return turn
+        from pathwise.agent.llm import model_turn
+
+        return model_turn(self.stream(session_id, message))
 
     def record_offline_turn(self, session_id: str, user_text: str, answer_text: str) -> None:
         with self._held(session_id):
