@@ -499,8 +499,7 @@ class Reader:
         # Off-topic is judged without the conversation's prior: an aside is an aside whatever came before.
         if path is None and (
             own.offtopic >= OFFTOPIC_SHARE
-            or _far(own, hits)
-            and (last is None or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN))
+            or (_far(own, hits) and (last is None or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
         ):
             return Plan(text=question, intent="offtopic", vote=own)
         if own.label == "greeting" and own.score >= CONFIDENT:

@@ -192,16 +192,7 @@ class KnowledgeBase:
     def sentence_similarity(self, text: str, hits: list[Hit], vector: Any = None) -> dict[str, float]:
         """Each sentence of ``hits``' text and its MiniLM cosine to ``text`` (whose ``vector`` may be known)."""
         query = self.embed(text) if vector is None else vector
-        wanted = [s for h in hits for s in sentences(h.text)]
-        vectors = self._read(lambda: self.retriever.sentence_vectors(wanted))
-        if not vectors:
-            return {}
-        import numpy as np
-
-        from pathwise.knowledge.retrieval import cosines
-
-        sims = cosines(np.stack(list(vectors.values())), query)
-        return {s: float(c) for s, c in zip(vectors, sims)}
+        return self._cosines([s for h in hits for s in sentences(h.text)], query)
 
     def sentence_key_similarity(self, vector: Any, hits: list[Hit]) -> dict[str, float]:
         """Each keyed sentence of ``hits`` and the cosine of its closest key question to ``vector``
@@ -209,16 +200,20 @@ class KnowledgeBase:
         patience and comfort with ambiguity" and near a question it answers."""
         keys = sentence_keys()
         keyed = {s: keys[s] for h in hits for s in sentences(h.text) if s in keys}
-        if not keyed:
+        sims = self._cosines([q for qs in keyed.values() for q in qs], vector)
+        return {s: max(sims[q] for q in qs) for s, qs in keyed.items()} if sims else {}
+
+    def _cosines(self, texts: list[str], vector: Any) -> dict[str, float]:
+        """Each text's cosine to ``vector``, from the cached vectors of the article's sentences and keys."""
+        vectors = self._read(lambda: self.retriever.sentence_vectors(texts)) if texts else {}
+        if not vectors:
             return {}
-        questions = [q for qs in keyed.values() for q in qs]
-        vectors = self._read(lambda: self.retriever.sentence_vectors(questions))
         import numpy as np
 
         from pathwise.knowledge.retrieval import cosines
 
-        sims = dict(zip(questions, cosines(np.stack([vectors[q] for q in questions]), vector).tolist()))
-        return {s: max(sims[q] for q in qs) for s, qs in keyed.items()}
+        sims = cosines(np.stack(list(vectors.values())), vector)
+        return {t: float(c) for t, c in zip(vectors, sims)}
 
     def get(self, ids: list[str]) -> list[Hit]:
         return self._read(lambda: self.retriever.get(ids))
