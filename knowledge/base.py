@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -74,9 +75,13 @@ class KnowledgeBase:
     def open(cls, settings: Settings, *, ensure_bundled: bool = True) -> KnowledgeBase:
         from pathwise.knowledge.embeddings import load_embedder
         from pathwise.knowledge.retrieval import HybridRetriever
-        from pathwise.knowledge.store import Store
+        from pathwise.knowledge.store import Store, import_chromadb
 
-        store = Store(settings, load_embedder(Path(settings.cache_dir)))
+        # The model loads mostly outside the GIL: beside chromadb's import it costs a cold start little.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            embedder = pool.submit(load_embedder, Path(settings.cache_dir))
+            import_chromadb()
+            store = Store(settings, embedder.result())
         kb = cls(store, HybridRetriever(store), bundled_facts())
         if ensure_bundled:
             kb.ensure_bundled()

@@ -217,10 +217,9 @@ class BM25:
                 postings[term].append((i, tf))
         self.index: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         for term, plist in postings.items():
-            idx = np.fromiter((i for i, _ in plist), dtype=np.int32, count=len(plist))
-            freqs = np.fromiter((t for _, t in plist), dtype=np.float32, count=len(plist))
+            pairs = np.array(plist, dtype=np.int32)
             idf = math.log(1 + (self.n - len(plist) + 0.5) / (len(plist) + 0.5))
-            self.index[term] = (idx, freqs, idf)
+            self.index[term] = (pairs[:, 0], pairs[:, 1].astype(np.float32), idf)
 
     def scores(self, query: list[str]) -> np.ndarray:
         import numpy as np

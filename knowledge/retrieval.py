@@ -135,9 +135,11 @@ class _Index:
         object.__setattr__(
             self, "classifier", _ridge(self.message_vectors, [labels.index(e.label) for e in messages], len(labels))
         )
-        object.__setattr__(self, "bank_bm25", BM25([tokenize(e.q) for e in messages]) if messages else None)
+        tokens = [tokenize(e.q) for e in messages]
+        object.__setattr__(self, "bank_bm25", BM25(tokens) if messages else None)
         # The words people use of the article's world: its examples' words, the off-topic ones aside.
-        object.__setattr__(self, "bank_words", frozenset(t for e in messages if e.route != "offtopic" for t in tokenize(e.q)))
+        words = frozenset(t for e, said in zip(messages, tokens, strict=True) if e.route != "offtopic" for t in said)
+        object.__setattr__(self, "bank_words", words)
 
 
 def _ridge(vectors: Any, classes: list[int], n: int) -> Any:

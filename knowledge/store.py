@@ -508,6 +508,12 @@ def _move_aside(path: Path) -> Path:
     return aside
 
 
+def import_chromadb() -> None:
+    """Import chromadb now (about 0.6 s of a cold start), e.g. while another thread loads the model."""
+    import chromadb  # noqa: F401
+    import chromadb.config  # noqa: F401
+
+
 def _open_client(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
