@@ -413,8 +413,8 @@ class Reader:
         if fit is not None:
             return fit
         answered = [p for p in plans if p.intent in ("answer", "followup")]
-        if len(answered) == 2 and (answered[0].topic, answered[0].kind) == (answered[1].topic, answered[1].kind):
-            answered = answered[:1]  # one question asked twice over
+        if len(answered) == 2 and len({(p.topic, p.kind, p.path, p.period) for p in answered}) == 1:
+            answered = answered[:1]  # one question asked twice over ("... of ML, and of automation?" is two)
         if len(answered) == 2:
             if search:
                 for plan in answered:
@@ -519,7 +519,7 @@ class Reader:
         ):
             return self._follow_up(plan, q, own, vector, state)
 
-        if story and own.topic_score < CONFIDENT:  # "feel fried. is that normal?": the story says of what
+        if story:  # "feel fried. is that normal?": the story says of what
             plan.query = f"{story} {question}"
         plan.topic = own.topic
         plan.vote = own

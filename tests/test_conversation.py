@@ -13,7 +13,9 @@ import pytest
 
 from pathwise.agent.advisor import Advisor
 from pathwise.agent.models import Turn
+from pathwise.agent.sessions import SessionState
 from pathwise.bench.evaluate import contains
+from pathwise.knowledge.types import Hit
 
 _ids = itertools.count()
 
@@ -27,6 +29,10 @@ def chat(advisor: Advisor) -> Callable[..., list[Turn]]:
         return [advisor.reply(session, m) for m in messages]
 
     return send
+
+
+def has_passage(hits: list[Hit], span: str) -> bool:
+    return any(span in h.text for h in hits[:3])
 
 
 def has(turn: Turn, *alternatives: str) -> bool:
@@ -148,6 +154,20 @@ def test_two_questions_in_one_message_both_get_answered(chat: Callable[..., list
     assert has(turn, "18-24"), turn.answer
     assert has(turn, "10-30k"), turn.answer
     assert len(turn.answer.split()) <= 120
+
+
+def test_a_question_that_leans_on_its_story_stands_alone_with_it(advisor: Advisor) -> None:
+    story = "Back in 2023 everybody said machine learning jobs would explode."
+    plan, _ = advisor.offline.understand(f"{story} Why didn't that happen?", SessionState())
+    # The standalone question is what the LLM path and the retrieval eval search: "that" is the story.
+    assert plan.query.startswith(story), plan.query
+    assert has_passage(plan.hits, "haven’t grown as fast as people expected")
+
+
+def test_one_question_of_each_path_in_one_message_gets_both_paths(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("What do AI engineers earn in their first year, and what do automation freelancers earn when starting out?")
+    assert has(turn, "₹0"), turn.answer
+    assert has(turn, "10-30k"), turn.answer
 
 
 def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
