@@ -35,6 +35,7 @@ EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs bes
 # specific of the question: "agency", "startups", "meetings".
 RARE_IDF = 2.5
 SPECIFIC_MIN_SCORE = 3.5
+FIT_ANSWER_PARTS = 1  # parts of the answer to a question asked beside a self-description, before the fit
 OVERVIEW_WORDS = 60  # how much of a passage answers a question the comparison table does not
 
 SCOPE = (
@@ -143,9 +144,7 @@ class OfflineAnswerer:
                 answer="The article doesn't say. " + SCOPE.split(":")[0] + ".",
                 follow_ups=self._follow_ups(plan),
             )
-        answer = " ".join(
-            text if text.rstrip().endswith((".", "!", "?", "”", '"', "’", ")", ":")) else f"{text.rstrip()}." for text, _ in parts
-        )
+        answer = " ".join(_full_stop(text) for text, _ in parts)
         cited: list[str] = []
         for _, ids in parts:
             cited.extend(i for i in ids if i not in cited)
@@ -584,6 +583,10 @@ class OfflineAnswerer:
         why = "; ".join(self._reason(r) for r in fit.reasons)
         text = f"{head} Why: {why}{'' if why.endswith('”') else '.'} {fit.caveat}"
         ids = _fit_passages(self, fit)
+        asked = [part for question in plan.parts for part in self._parts(question)[:FIT_ANSWER_PARTS]]
+        if asked:  # the question asked beside the self-description comes first
+            text = " ".join(_full_stop(t) for t, _ in asked) + " " + text
+            ids = list(dict.fromkeys([*(i for _, found in asked for i in found), *ids]))
         citations = [Citation(id=h.id, section=h.section, text=h.text) for h in self.kb.get(ids)]
         return Turn(
             answer=text,
@@ -627,6 +630,10 @@ class OfflineAnswerer:
 
 
 # -- helpers --------------------------------------------------------------------------------
+def _full_stop(text: str) -> str:
+    return text if text.rstrip().endswith((".", "!", "?", "”", '"', "’", ")", ":")) else f"{text.rstrip()}."
+
+
 def _mentions(text: str, path: str) -> bool:
     t = text.lower()
     return bool(ENGINEERING.search(t)) if path == "engineering" else "automation" in t

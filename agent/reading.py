@@ -411,6 +411,12 @@ class Reader:
         ]
         fit = self._fit(text, state, plans)
         if fit is not None:
+            # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
+            statement = not any(s.endswith("?") for s in sentences(text))
+            fit.parts = [] if statement else [p for p in plans if _asks_a_fact(p)][:1]
+            if search:
+                for plan in fit.parts:
+                    self._search(plan)
             return fit
         answered = [p for p in plans if p.intent in ("answer", "followup")]
         if len(answered) == 2 and len({(p.topic, p.kind, p.path, p.period) for p in answered}) == 1:
@@ -803,6 +809,11 @@ TOPIC_WORDS: dict[str, str] = {
     "real_question": "asking valuable quickly lasts tension",
     "breaks": "breaks alone phone production",
 }
+
+
+def _asks_a_fact(plan: Plan) -> bool:
+    """Whether a question asks the article something, not which path suits the person asking."""
+    return plan.intent in ("answer", "followup") and plan.topic not in CHOICE_TOPICS and plan.vote.label != "fit"
 
 
 def search_query(plan: Plan) -> str:

@@ -178,6 +178,15 @@ def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: 
     assert has(turn, "18-24"), turn.answer
 
 
+def test_a_self_description_with_a_question_of_fact_gets_the_fact_and_the_fit(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat(
+        "I do hate being interrupted when I'm deep in something. Which traits does the article say make people fail at automation?"
+    )
+    assert has(turn, "the right way"), turn.answer
+    assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
+    assert any("the right way" in c.text for c in turn.citations)
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
 @pytest.mark.parametrize(
     "aside",
