@@ -31,6 +31,9 @@ log = logging.getLogger("pathwise.retrieval")
 
 CANDIDATES = 50
 QUESTION_CANDIDATES = 20
+# A sentence's own questions are three, written for it alone: their match counts a little below
+# the passage's dozen (0.9-1.0 measured on the question sets; 1.0 moved dev conversations off topic).
+SENTENCE_KEY_SCALE = 0.95
 RECENT_SEARCHES = 64  # the best-matching bank questions whose passages join the candidates
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
@@ -162,6 +165,7 @@ class HybridRetriever:
         self._recent: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
         self._sentence_file: Path | None = None
         self._sentence_lock = threading.Lock()
+        self._keys: SentenceKeys | None = None
 
     def refresh(self) -> None:
         passages = sorted(self.store.all_passages(), key=lambda p: (p.source, p.order, p.id))
@@ -172,6 +176,7 @@ class HybridRetriever:
         with self._lock:
             self._current = index
             self._recent.clear()
+            self._keys = None
 
     def _stored_bank(self) -> tuple[list[Example], Any]:
         """The stored examples and their vectors. When the store holds this version of the bundled
@@ -300,6 +305,19 @@ class HybridRetriever:
         if len(self._sentence_vectors) <= SENTENCE_CACHE:
             _save_vectors(self._sentence_file, self._sentence_vectors)
 
+    def _sentence_keys(self, index: _Index) -> SentenceKeys:
+        """The sentence-level bank as more keys of the passages holding its sentences: a question
+        near "what did the 2023 hype get wrong?" finds the passage whose sentence it was written for."""
+        keys = self._keys
+        if keys is None or keys.index is not index:
+            owner = {s: p.id for p in index.passages for s in sentences_of(p.text)}
+            asked = [(q, owner[s]) for s, qs in sentence_keys().items() if s in owner for q in qs]
+            vectors = self.sentence_vectors([q for q, _ in asked]) if asked else {}
+            matrix = np.stack([vectors[q] for q, _ in asked]) if asked else np.zeros((0, 0), np.float32)
+            keys = SentenceKeys(index, matrix, [pid for _, pid in asked])
+            self._keys = keys
+        return keys
+
     def _dense(self, vector: Any, pool: int) -> list[tuple[str, float]]:
         """The store's nearest passages to a vector; a turn searches one vector twice (its reading,
         then its answer with the topic's words), so the last few are kept."""
@@ -325,7 +343,7 @@ class HybridRetriever:
             vector = self.embed(query)
         pool = max(CANDIDATES, k)  # a k beyond the usual pool still gets k passages when the store has them
         dense = self._dense(vector, pool)
-        keyed = _question_match(index, vector)
+        keyed = _question_match(index, vector, self._sentence_keys(index))
         fused = _fuse(index, dense, keyed, terms, pool, self.classify(vector) if by_topic else None)
         ranked = _sources_first(index, fused, set(terms))[:k]
         similarity = dict(dense)
@@ -379,8 +397,16 @@ def _save_vectors(path: Path, vectors: dict[str, Any]) -> None:
         log.info("could not keep sentence vectors in %s: %s", path, exc)
 
 
-def _question_match(index: _Index, vector: Any) -> dict[str, float]:
-    """Each passage's best match among the bank questions that point at it (multi-vector keys)."""
+@dataclass(frozen=True)
+class SentenceKeys:
+    index: _Index  # the index whose passages these point at
+    vectors: Any
+    passages: list[str]  # each key's passage
+
+
+def _question_match(index: _Index, vector: Any, keys: SentenceKeys | None = None) -> dict[str, float]:
+    """Each passage's best match among the bank questions that point at it, and the sentence-level
+    bank's questions on its sentences (multi-vector keys)."""
     if index.vectors is None or not len(index.keyed_rows):
         return {}
     sims = cosines(index.keyed_vectors, vector)
@@ -390,6 +416,10 @@ def _question_match(index: _Index, vector: Any) -> dict[str, float]:
             if pid in index.by_id:
                 score = float(sims[n]) * (1.0 if rank == 0 else SECONDARY_PASSAGE)
                 out[pid] = max(out.get(pid, 0.0), score)
+    if keys is not None and len(keys.passages):
+        sims = cosines(keys.vectors, vector)
+        for n in np.argsort(-sims)[:QUESTION_CANDIDATES]:
+            out[keys.passages[n]] = max(out.get(keys.passages[n], 0.0), float(sims[n]) * SENTENCE_KEY_SCALE)
     return out
 
 

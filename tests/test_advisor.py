@@ -479,7 +479,6 @@ KNOWN_MISSES = {
     "red-flag-trait-one-path",  # MiniLM puts "struggles" next to "thrives"
     "verdict-better-to-learn",
     "compounding-both",
-    "skills-exit-eng",
     "skills-opens-up",
     "fu-why-what-goes-wrong",
 }

@@ -12,6 +12,7 @@ import pytest
 from pathwise.agent.reading import TRAIT_SIGNALS
 from pathwise.knowledge.bank import bank_digest, bundled_examples
 from pathwise.knowledge.corpus import bundled_article
+from pathwise.knowledge.lexical import sentences
 from tests.fake_openai import FakeOpenAI, Reply
 
 TOPICS = {
@@ -234,3 +235,24 @@ def test_the_index_reads_the_bundled_bank_from_the_package_as_the_store_holds_it
     by_text = {(e.route, e.q): v for e, v in zip(slow, slow_vectors)}
     for e, v in zip(fast, fast_vectors):
         assert np.allclose(by_text[(e.route, e.q)], v, atol=1e-6)
+
+
+def test_the_sentence_banks_questions_are_keys_of_the_passages_holding_their_sentences(
+    kb, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A question written for one sentence finds the passage that holds it more often with the
+    sentence-level keys than with the passages' own vectors and questions alone."""
+    import pathwise.knowledge.retrieval as retrieval
+    from pathwise.knowledge.bank import sentence_keys
+
+    owner = {s: h.id for h in kb.retriever.get([p.id for p in kb.retriever._index().passages]) for s in sentences(h.text)}
+    asked = [(q, owner[s]) for s, qs in sentence_keys().items() if s in owner for q in qs[:1]]
+
+    def found() -> int:
+        kb.retriever._recent.clear()
+        return sum(pid in [h.id for h in kb.search(q, 3)] for q, pid in asked)
+
+    with_keys = found()
+    monkeypatch.setattr(retrieval, "SENTENCE_KEY_SCALE", 0.0)
+    without = found()
+    assert with_keys > without + len(asked) // 20, "the sentence keys find no more passages"
