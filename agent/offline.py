@@ -330,6 +330,13 @@ class OfflineAnswerer:
         if plan.path in ("engineering", "automation"):
             cells = "; ".join(f"{r.dimension.lower()}: {getattr(r, plan.path)}" for r in rows)
             return [(f"{PATH_LABEL[plan.path]} at a glance, from the article's table: {cells}.", [r.passage_id for r in rows])]
+        # "Are the two even comparable?" is answered by the passages found, then the table in brief;
+        # the whole table answers when the search itself finds it.
+        if plan.hits and plan.hits[0].id not in {r.passage_id for r in self.facts.table}:
+            brief = [r for r in rows if r.dimension.lower() in ("value timing", "entry barrier")]
+            cells = "; ".join(f"{r.dimension.lower()}, {r.engineering} vs {r.automation}" for r in brief)
+            table = (f"In the article's table, AI Engineer vs Automation: {cells}.", [r.passage_id for r in brief])
+            return [*self._extract(plan, n=2), table]
         text = " ".join(f"{r.dimension}: AI Engineer, {r.engineering}; Automation, {r.automation}." for r in rows)
         return [(text, [r.passage_id for r in rows])]
 

@@ -187,6 +187,12 @@ def test_a_self_description_with_a_question_of_fact_gets_the_fact_and_the_fit(ch
     assert any("the right way" in c.text for c in turn.citations)
 
 
+def test_a_comparison_question_with_a_point_gets_the_passage_found_not_only_the_table(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("is it even fair to compare these two careers?")
+    assert has(turn, "same axis", "surgeon"), turn.answer
+    assert has(turn, "back-loaded"), turn.answer  # the table, in brief
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
 @pytest.mark.parametrize(
     "aside",
