@@ -575,6 +575,7 @@ class OfflineAnswerer:
             why=plan.asks_why,
             own_path=own_path,
             closeness=closeness,
+            money=plan.topic == "income" or bool(QUANTITY.search(_asking_part(plan.query or plan.text).lower())),
         )
         return [(s, [pid]) for s, pid in best]
 
@@ -694,6 +695,7 @@ def _best_sentences(
     own_path: bool = False,
     quantity: bool = False,
     closeness: dict[str, float] | None = None,
+    money: bool = True,
 ) -> list[tuple[str, str]]:
     """Sentences ranked by the rarity-weighted words they share with the question.
 
@@ -703,6 +705,8 @@ def _best_sentences(
     a cause in the next sentence ("Why? Because ...") is read with the one before it. With
     ``own_path``, only sentences (as read) that name ``path``. For a question after a
     quantity ("how much did the agency pay?"), a sentence with a number counts ``FIGURE_BONUS`` more.
+    Without ``money``, no sentence of rupee figures: "is there room left for paid freelancers?" asks
+    about the market, however close the income bands' questions are.
     """
     weight = idf or (lambda _t: 1.0)
     wanted = set(terms)
@@ -710,7 +714,7 @@ def _best_sentences(
     for rank, h in enumerate(hits):
         sentences = _sentences(h.text)
         for pos, sentence in enumerate(sentences):
-            if exclude and exclude in sentence or len(sentence.split()) < 4:
+            if exclude and exclude in sentence or len(sentence.split()) < 4 or (not money and "₹" in sentence):
                 continue
             overlap = sum(weight(t) for t in wanted & set(tokenize(sentence)))
             if closeness is not None:
