@@ -88,10 +88,12 @@ PATH_WORDS = frozenset(
         "ai ml engineer engineers engineering automation specialist specialists folks people ppl guys side path track route role"
     )
 )
-# Words that only point back or ask for more, and the units of a stretch of time.
+# Words that only point back, acknowledge or ask for more, and the units of a stretch of time.
 POINTERS = frozenset(
     tokenize(
-        "ok okay so and but also what about how for then tho though instead same month months year years yr yrs from up to till until"
+        "ok okay cool nice great thanks alright hmm so and but also what about how for then tho though instead same "
+        "like say around roughly "
+        "month months year years yr yrs from up to till until"
     )
 )
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
@@ -245,6 +247,7 @@ CONFIDENT = 0.62  # an example this close says what the message asks, on its own
 TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 FIT_SHARE = 0.5
+TIMED_TOPICS = ("income", "burnout")  # subjects the article gives by stretch of time
 UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
 NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
 FAR_PASSAGE = 0.3  # a message this far from every passage...
@@ -563,6 +566,7 @@ class Reader:
             not _says_more(q)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
             or (kind == "other_path" and _same_subject(own, state.topic))
+            or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
         ):
             plan.topic = state.topic
         else:
@@ -773,7 +777,7 @@ def _standalone(question: str, path: str | None) -> str:
 
 def _says_more(text: str) -> bool:
     """Whether a message asks anything beyond a path or a stretch of time ("And AI engineers?" does not)."""
-    return bool({t for t in tokenize(text) if not t.isdigit()} - PATH_WORDS - POINTERS)
+    return bool({t for t in tokenize(text) if not t.isdigit() and t not in NUMBER_WORDS} - PATH_WORDS - POINTERS)
 
 
 def _undecided(own: Vote, prior: str | None) -> bool:

@@ -69,6 +69,13 @@ def test_the_next_stretch_of_time_keeps_the_path_and_moves_the_period(chat: Call
     assert has(later, "8-18L"), later.answer
 
 
+@pytest.mark.parametrize("second", ["ok and for like months 6 to 18 then?", "cool. and months six to eighteen?"])
+def test_a_stretch_of_time_after_the_pay_asks_the_pay_of_that_stretch(chat: Callable[..., list[Turn]], second: str) -> None:
+    first, later = chat("What do automation freelancers earn early on?", second)
+    assert has(first, "10-30k")
+    assert has(later, "30-80k"), later.answer
+
+
 def test_is_that_normal_after_a_burnout_answer_stays_in_scope(chat: Callable[..., list[Turn]]) -> None:
     turns = chat("When do zapier people usually burn out?", "is that normal?")
     assert all(t.in_scope for t in turns), [t.answer for t in turns]
