@@ -280,6 +280,7 @@ class Vote:
     path: str | None = None  # the winning examples' path, when they agree
     back: float = 0.0  # share of the vote from examples that only make sense after an answer
     offtopic: float = 0.0  # off-topic examples' share of the vote without the conversation's prior
+    classified_offtopic: float = 0.0  # the bank classifier's probability that the text is off-topic
     paths: dict[str, float] = field(default_factory=dict)  # a fit's vote by path, from fit examples
 
     @property
@@ -350,6 +351,7 @@ def vote(
         path=winner.path if winner and winner.path in ("engineering", "automation", "both") else None,
         back=back / total,
         offtopic=offtopic / plain_total if plain_total else 0.0,
+        classified_offtopic=(classified or {}).get("offtopic", 0.0),
         paths=paths,
     )
 
@@ -508,6 +510,7 @@ class Reader:
         # Off-topic is judged without the conversation's prior: an aside is an aside whatever came before.
         if path is None and (
             own.offtopic >= OFFTOPIC_SHARE
+            or own.classified_offtopic >= OFFTOPIC_SHARE
             or (_far(own, hits) and (last is None or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
         ):
             return Plan(text=question, intent="offtopic", vote=own)

@@ -207,6 +207,8 @@ def test_a_comparison_question_with_a_point_gets_the_passage_found_not_only_the_
         "unrelated, but what's a good recipe for dal makhani?",
         "can you fix this python function for me? def f(x): return x +",
         "which laptop is best for college students?",
+        "any app you'd suggest for tracking my freelance invoices?",
+        "know a good book on negotiating a raise?",
         "how do I become a civil engineer?",
     ],
 )
