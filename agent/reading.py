@@ -613,16 +613,12 @@ class Reader:
         t = text.lower().replace("’", "'")
         statement = not any(s.endswith("?") for s in sentences(text))
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
-        choosing = any(p.topic in FIT_TOPICS or p.topic in CHOICE_TOPICS or p.vote.label == "fit" for p in plans)
+        choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans)
         own = self.profile([text]) if FIRST_PERSON.search(t) and (statement or choosing) else FitAnswers()
         self_described = has_signals(own)
         told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
         # "So which of the two is for me?" after describing oneself over earlier turns.
-        described_before = (
-            bool(told)
-            and any(p.topic in CHOICE_TOPICS or p.vote.label == "fit" for p in plans)
-            and has_signals(self.profile(told))
-        )
+        described_before = bool(told) and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told))
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
             or (self_described and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans))
@@ -816,6 +812,12 @@ TOPIC_WORDS: dict[str, str] = {
     "real_question": "asking valuable quickly lasts tension",
     "breaks": "breaks alone phone production",
 }
+
+
+def _asks_choice(plan: Plan) -> bool:
+    """Whether a question asks which path suits the person: by its topic, or by its own reading
+    when the conversation's topic carried over ("alright, which one fits me?" after the pay)."""
+    return plan.topic in CHOICE_TOPICS or plan.vote.label in (*CHOICE_TOPICS, "fit")
 
 
 def _asks_a_fact(plan: Plan) -> bool:

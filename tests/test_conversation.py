@@ -244,6 +244,16 @@ def test_a_fit_counts_what_the_person_said_over_the_conversation(chat: Callable[
     assert len(last.fit.reasons) >= 2
 
 
+def test_asking_which_path_after_a_fact_answer_counts_what_was_said_before(chat: Callable[..., list[Turn]]) -> None:
+    *_, verdict = chat(
+        "When do AI engineers usually hit the wall?",
+        "I'm fine waiting a couple of years for money, and when stuck I'd rather think it through than try random fixes. "
+        "How long until ML pays at all?",
+        "fine, you pick for me then - which one?",
+    )
+    assert verdict.fit is not None and verdict.fit.recommended == "engineering", verdict.answer
+
+
 def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., list[Turn]]) -> None:
     turns = chat(
         "I get restless doing the same kind of task for long; new tools every week keep me going.",
