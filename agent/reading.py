@@ -161,10 +161,13 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
         a, b = _n(m.group(1)), _n(m.group(2))
         # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
         return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
+    t = re.sub(
+        r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:a|an|one|\d))", "", t
+    )  # "after like a year"
     if m := re.search(
         rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
         t,
-    ) or re.search(rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+in\b", t):
+    ) or re.search(rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+(?:in|into)\b", t):
         number, unit = [g for g in m.groups() if g is not None][:2]
         n = _n(number)
         return int(n * 12 if unit.startswith("year") else n), None
@@ -186,7 +189,7 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     if not vague:
         return None
     if re.search(
-        r"\b(start|starting|beginning|initially|right away|at first|early on|first few months|day one|newbie|fresher)\b", t
+        r"\b(start|starting|beginning|initially|right away|at first|early|earlier|first few months|day one|newbie|fresher)\b", t
     ):
         return 0, 6
     if re.search(r"\b(long[- ]term|long run|eventually|later on|senior|experienced|peak|ceiling|top end|max(?:imum)?)\b", t):

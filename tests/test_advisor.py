@@ -743,6 +743,9 @@ def _base_env() -> dict[str, str]:
         ("and after a year and a half or so?", (18, None)),
         ("years 2-3", (12, 36)),  # whole years as the article counts them
         ("say I do 1.5 yrs of ML first", None),  # a length of time, not the fifth year
+        ("and after like a year?", (12, None)),
+        ("once I'm about a year into it", (12, None)),
+        ("what does an early gig pay?", (0, 6)),
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:
