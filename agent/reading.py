@@ -53,7 +53,7 @@ PRODUCT_CHOICE = re.compile(
     r"\b(?:which|best|better)\b.{0,60}\b(?:claude|chatgpt|gpt|gemini|llama|copilot|cursor)\b"
 )
 OTHER_CAREERS = re.compile(
-    r"\b(doctor|nurse|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
+    r"\b(doctor|nurse|nursing|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
     r"actor|musician|pharmacist|banker|police|soldier|farmer|data scien(?:ce|tists?)|data analysts?|"
     r"(?:web|game|ios|android|mobile|frontend|front-end|backend|back-end|full[- ]?stack) (?:developers?|devs?|engineers?)|"
     r"(?:civil|mechanical|electrical|software|backend|back-end|frontend|front-end|full[- ]?stack|devops|data|cloud|network|qa|test) engineers?|"
@@ -189,7 +189,8 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     if not vague:
         return None
     if re.search(
-        r"\b(start|starting|beginning|initially|right away|at first|early|earlier|first few months|day one|newbie|fresher)\b", t
+        r"\b(start|starting|beginning|initially|right away|at first|early|earlier|sooner|quicker|first few months|day one|newbie|fresher)\b",
+        t,
     ):
         return 0, 6
     if re.search(r"\b(long[- ]term|long run|eventually|later on|senior|experienced|peak|ceiling|top end|max(?:imum)?)\b", t):
@@ -404,10 +405,11 @@ class Reader:
             return Plan(text=text, intent="greeting")
         if CODE_HELP.search(t) or PRODUCT_CHOICE.search(t):
             return Plan(text=text, intent="offtopic")
-        if OTHER_CAREERS.search(t) and detect_path(t) not in ("engineering", "automation"):
-            return Plan(text=text, intent="offtopic")  # "is data science better than both?" names neither path
-
         questions, story = asking_parts(text)
+        asked_text = " ".join(questions).lower().replace("’", "'")
+        # "is data science better than both?" names neither path; "I'm a teacher. Which of these pays sooner?" is a story.
+        if OTHER_CAREERS.search(asked_text) and detect_path(t) not in ("engineering", "automation"):
+            return Plan(text=text, intent="offtopic")
         if not questions:
             return Plan(text=text, intent="greeting")
         prior = state.topic if state.topic != "fit" else None

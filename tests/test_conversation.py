@@ -200,6 +200,12 @@ def test_a_comparison_question_with_a_point_gets_the_passage_found_not_only_the_
     assert has(turn, "back-loaded"), turn.answer  # the table, in brief
 
 
+def test_a_story_about_another_job_before_a_question_about_the_two_is_answered(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("I've taught maths at a school for ten years and want a change. Which of the two would get me earning sooner?")
+    assert turn.in_scope, turn.answer
+    assert has(turn, "10-30k"), turn.answer
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
 @pytest.mark.parametrize(
     "aside",
