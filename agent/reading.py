@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pathwise.agent.fit import OTHER, RATHER_THAN, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
@@ -419,6 +419,8 @@ class Reader:
         plans = [
             self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q)) for q in asked
         ]
+        if len(plans) == 2 and plans[0].intent in ("answer", "followup") and not _says_more(asked[1]):
+            plans[1] = _of_sibling(plans[0], plans[1])
         fit = self._fit(text, state, plans)
         if fit is not None:
             # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
@@ -817,6 +819,21 @@ TOPIC_WORDS: dict[str, str] = {
     "real_question": "asking valuable quickly lasts tension",
     "breaks": "breaks alone phone production",
 }
+
+
+def _of_sibling(first: Plan, second: Plan) -> Plan:
+    """ "When do ML folks quit? and automation folks?": a second question that names only a path or a
+    stretch of time asks the first question of it."""
+    path = second.path if second.path in ("engineering", "automation") else first.path
+    return replace(
+        first,
+        text=second.text,
+        path=path,
+        period=second.period or first.period,
+        query=_standalone(first.query, path) if path != first.path else first.query,
+        vector=None if path != first.path else first.vector,
+        hits=[] if path != first.path else first.hits,
+    )
 
 
 def _asks_choice(plan: Plan) -> bool:

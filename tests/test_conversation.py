@@ -177,6 +177,12 @@ def test_one_question_of_each_path_in_one_message_gets_both_paths(chat: Callable
     assert has(turn, "10-30k"), turn.answer
 
 
+def test_a_second_question_naming_only_the_other_path_asks_the_first_of_it(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("When do ML engineers usually give up? and automation folks?")
+    assert has(turn, "8-14"), turn.answer
+    assert has(turn, "18-24"), turn.answer
+
+
 def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat(
         "I've been building Zapier flows for clients for almost two years and lately I'm wiped out. Is this the point where it usually gets bad?"
