@@ -68,6 +68,7 @@ RELATIVE = 0.4
 SEMANTIC_WEIGHT = 12.0
 SEMANTIC_FLOOR = 0.15
 CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
+ASKS_ELSEWHERE = ("how_past", "normal", "who")  # follow-ups whose answer need not come next in the article
 LEAD_BONUS = 0.1  # a sentence of a passage the bank's nearest questions on the subject point at
 # A question this close to one a sentence answers (bank.sentence_keys) lifts the sentence, by this
 # much per unit of cosine above the floor (question-to-question cosines run high).
@@ -185,6 +186,8 @@ class OfflineAnswerer:
         bonus: dict[str, float] = {s: LEAD_BONUS for h in leads if h.id not in rows for s in _sentences(h.text)}
         run = [s for h in near if h.id not in rows for s in _sentences(h.text)]  # in article order
         following = {s for n, said_one in enumerate(run) if not new(said_one) for s in run[n + 1 : n + 3] if new(s)}
+        if plan.kind in ASKS_ELSEWHERE:  # "what does it take to push through?" is not "and then?"
+            following = set()
         for sentence in following:
             bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION
         one = plan.path if plan.path in ("engineering", "automation") else None

@@ -259,6 +259,8 @@ FAR_EXAMPLE = 0.42  # ...and from every labelled message is about something else
 # Mid-conversation, a message that far is a terse follow-up ("why then?") unless this share of its
 # words are ones the article and the bank never use ("any good biryani spots in Hyderabad?").
 ASIDE_UNKNOWN = 1 / 3
+KIND_MIN = 0.4  # a follow-up example this close says what kind of follow-up a message is (0.5 missed "push through")
+KIND_NEIGHBOURS = 5
 LEAD_POOL = 80  # nearest examples a follow-up's leads are chosen among
 LEADS = 3
 FOUND = 3  # the best passages a message's search found, whose topics vote
@@ -582,7 +584,7 @@ class Reader:
         else:
             plan.topic = own.topic if own.is_topic and own.topic_score >= TOPIC_MIN else state.topic
         if plan.kind is None:
-            plan.kind = kind or ("why" if WHY.search(q) else "more")
+            plan.kind = kind or ("why" if WHY.search(q) else self._follow_up_kind(vector) or "more")
         if plan.kind in ("other_path", "period") or plan.topic != state.topic:
             plan.intent = "answer"  # the same kind of answer, of another path, stretch of time or subject
         plan.path = plan.path or state.path
@@ -598,6 +600,23 @@ class Reader:
             plan.query = f"{last.query or last.user} {plan.text}"
         plan.leads = self._leads(vector, plan.topic, plan.carried)
         return plan
+
+    def _follow_up_kind(self, vector: Any) -> str | None:
+        """What a follow-up wants of the last answer, by the nearest follow-up examples, when its
+        subject's examples won the vote: "ok and what does it take to push through that?" is near
+        burnout questions, and nearest among follow-ups to the ones asking how people get past it."""
+        # A path or a stretch of time is read from the words themselves; examples say what is asked of the answer.
+        near = [
+            (e, s)
+            for e, s in self.kb.neighbours(vector, LEAD_POOL)
+            if e.route == "followup" and e.kind and e.kind not in ("period", "other_path")
+        ]
+        if not near or near[0][1] < KIND_MIN:
+            return None
+        weights: dict[str, float] = {}
+        for e, s in near[:KIND_NEIGHBOURS]:
+            weights[e.kind or ""] = weights.get(e.kind or "", 0.0) + math.exp((s - near[0][1]) / TEMPERATURE)
+        return max(weights, key=lambda k: weights[k])
 
     def _leads(self, vector: Any, topic: str | None, carried: list[str]) -> list[str]:
         """The passages of the bank questions nearest a follow-up among those about the conversation's

@@ -48,9 +48,6 @@ def test_a_why_after_an_answer_gets_the_cause_not_a_refusal(chat: Callable[..., 
     assert why.answer != first.answer
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the follow-up's sentence is chosen by MiniLM closeness, which prefers the scene to 'This takes patience'"
-)
 def test_how_people_get_past_it_is_answered_from_where_the_last_answer_came_from(chat: Callable[..., list[Turn]]) -> None:
     _, past = chat("When do AI engineers hit the wall?", "ok and what does it take to push through that?")
     assert past.in_scope, past.answer
