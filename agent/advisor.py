@@ -211,8 +211,8 @@ class _Quarantined:
     def facts(self) -> FactSheet:
         return self._kb.facts
 
-    def search(self, query: str, k: int = 5, *, vector: Any = None, by_topic: bool = True) -> list[Hit]:
-        return self._clean(self._kb.search(query, k, vector=vector, by_topic=by_topic))
+    def search(self, query: str, k: int = 5, *, vector: Any = None, reading: bool = False) -> list[Hit]:
+        return self._clean(self._kb.search(query, k, vector=vector, reading=reading))
 
     def get(self, ids: list[str]) -> list[Hit]:
         return self._clean(self._kb.get(ids))

@@ -484,7 +484,7 @@ class Reader:
         classified = self.kb.classify(vector)
         if not search:
             return vote(*views, prior=prior, classified=classified, weights=weights, dense=dense), vector, []
-        hits = self.kb.search(searched, 6, vector=whole, by_topic=False)  # the classifier votes on its own
+        hits = self.kb.search(searched, 6, vector=whole, reading=True)
         # What the passages found are about, as far as they are close to the message at all.
         closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
         reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))

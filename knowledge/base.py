@@ -162,10 +162,10 @@ class KnowledgeBase:
         self.retriever.refresh()
         return report
 
-    def search(self, query: str, k: int = 5, *, vector: Any = None, by_topic: bool = True) -> list[Hit]:
+    def search(self, query: str, k: int = 5, *, vector: Any = None, reading: bool = False) -> list[Hit]:
         if isinstance(query, str):  # a lone surrogate (from a JSON escape or a bad byte) cannot be tokenized
             query = query.encode("utf-8", "replace").decode("utf-8")
-        return self._read(lambda: self.retriever.search(query, k, vector=vector, by_topic=by_topic))
+        return self._read(lambda: self.retriever.search(query, k, vector=vector, reading=reading))
 
     def embed(self, text: str) -> Any:
         return self.retriever.embed(text.encode("utf-8", "replace").decode("utf-8"))

@@ -591,7 +591,7 @@ class FakeKB:
     def sentence_similarity(self, text: str, hits: list[Any], vector: Any = None) -> dict[str, float]:
         return {}
 
-    def search(self, query: str, k: int = 5, *, vector: Any = None, by_topic: bool = True) -> list[Any]:
+    def search(self, query: str, k: int = 5, *, vector: Any = None, reading: bool = False) -> list[Any]:
         from pathwise.knowledge.types import Hit
 
         self.queries.append(query)

@@ -225,7 +225,7 @@ def test_the_classifiers_reading_of_a_query_lifts_the_passages_its_questions_are
     """A paraphrase no bank question is near still has a subject: the search counts how far the
     topics of the bank's questions on each passage agree with the classifier's reading."""
     query = "is it tough to get a foot in the door without fancy papers?"
-    plain = kb.search(query, 10, by_topic=False)
+    plain = kb.search(query, 10, reading=True)
     topical = kb.search(query, 10)
     reading = kb.retriever.classify(kb.embed(query))
     topic = max(reading, key=lambda t: reading[t])
