@@ -444,29 +444,34 @@ def _fuse(
     topics: dict[str, float] | None = None,
     lexical_full: float = 0.0,
 ) -> list[tuple[str, float]]:
-    """Score = shares of BM25 / max(best BM25, ``lexical_full``), the passage's cosine and its best
-    question's cosine, best first; plus, with ``topics`` (the bank classifier's reading of the
-    query), how far the topics of the bank's questions on the passage agree with it.
+    """Score = shares of BM25 / best BM25, the passage's cosine and its best question's cosine, best
+    first; plus, with ``topics`` (the bank classifier's reading of the query), how far the topics
+    of the bank's questions on the passage agree with it.
 
     Each part lies in [0, 1] whatever the query. A candidate found only by BM25 takes the
     lowest cosine the dense search returned: its own is no higher than that; a passage no
     close question points at takes the lowest question match. A passage stored after this
     index was loaded is left for the next refresh. Without a bank (a store of ingested files
-    alone) the question share goes to the passage's cosine.
+    alone) the question share goes to the passage's cosine. A passage the bank's questions key
+    scales its BM25 by ``lexical_full`` at least: its questions say what it answers, and two
+    common words shared say little; an ingested file's passages have their words and cosine alone.
     """
     lexical = index.bm25.scores(terms)
-    best_lexical = max(float(lexical.max()) if len(lexical) else 0.0, lexical_full)
+    best_lexical = float(lexical.max()) if len(lexical) else 0.0
+    keyed_scale = max(best_lexical, lexical_full)
     cosine = {pid: max(sim, 0.0) for pid, sim in dense if pid in index.by_id}
     floor = min(cosine.values(), default=0.0)
     candidates = set(cosine) | {index.passages[i].id for i, _ in index.bm25.best(lexical, pool)} | set(keyed)
     key_floor = min(keyed.values(), default=0.0)
     fused = {}
     for pid in candidates:
-        lex = float(lexical[index.position[pid]]) / best_lexical if best_lexical > 0 else 0.0
+        score = float(lexical[index.position[pid]])
         dense_part = cosine.get(pid, floor)
         if keyed and pid in index.keys:
+            lex = score / keyed_scale if keyed_scale > 0 else 0.0
             fused[pid] = LEXICAL_SHARE * lex + DENSE_SHARE * dense_part + QUESTION_SHARE * keyed.get(pid, key_floor)
         else:  # a passage the bank says nothing of (an ingested file): its own cosine stands in
+            lex = score / best_lexical if best_lexical > 0 else 0.0
             fused[pid] = LEXICAL_SHARE * lex + (DENSE_SHARE + QUESTION_SHARE) * dense_part
         if topics:
             fused[pid] += TOPIC_SHARE * sum(topics.get(t, 0.0) * share for t, share in index.topics.get(pid, {}).items())
