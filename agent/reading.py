@@ -92,11 +92,12 @@ PATH_WORDS = frozenset(
 POINTERS = frozenset(
     tokenize(
         "ok okay cool nice great thanks alright hmm so and but also what about how for then tho though instead same "
-        "like say around roughly "
         "month months year years yr yrs from up to till until"
     )
 )
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
+# "after like a year", "like months 6 to 18": a hedge before a stretch of time says nothing of its own.
+HEDGE = re.compile(r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
 
 NUMBER_WORDS = {
@@ -161,9 +162,7 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
         a, b = _n(m.group(1)), _n(m.group(2))
         # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
         return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
-    t = re.sub(
-        r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:a|an|one|\d))", "", t
-    )  # "after like a year"
+    t = HEDGE.sub("", t)
     if m := re.search(
         rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
         t,
@@ -180,7 +179,7 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
         n = int(_n(m.group(1) or m.group(2) or m.group(3)))
         return (n - 1) * 12, n * 12
     if m := re.search(
-        rf"(?:in|within|by|over|for|during)\s+(?:the\s+)?(?:first\s+)?(?:roughly\s+|about\s+|around\s+)?{_NUM}\s+(years?|months?)",
+        rf"(?:in|within|by|over|for|during)\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
         t,
     ):
         n = _n(m.group(1))
@@ -189,7 +188,7 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     if not vague:
         return None
     if re.search(
-        r"\b(start|starting|beginning|initially|right away|at first|early|earlier|sooner|quicker|first few months|day one|newbie|fresher)\b",
+        r"\b(start|starting|beginning|initially|right away|at first|early|sooner|quicker|first few months|day one|newbie|fresher)\b",
         t,
     ):
         return 0, 6
@@ -379,7 +378,7 @@ class Plan:
     carried: list[str] = field(default_factory=list)  # passages the last answer cited (a follow-up's context)
     leads: list[str] = field(default_factory=list)  # passages the bank's nearest questions on the subject point at
     said: str = ""  # the last answer, which a follow-up should not repeat
-    parts: list[Plan] = field(default_factory=list)  # the plans of a message that asks two things
+    parts: list[Plan] = field(default_factory=list)  # a message's two questions, or the question of fact beside a fit
     vote: Vote = field(default_factory=Vote)
     vector: Any = None  # the embedding of ``query``, reused by its search
     own_vector: Any = None  # the embedding of the question alone
@@ -421,7 +420,7 @@ class Reader:
         plans = [
             self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q)) for q in asked
         ]
-        if len(plans) == 2 and plans[0].intent in ("answer", "followup") and not _says_more(asked[1]):
+        if len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind is None and not _says_more(asked[1]):
             plans[1] = _of_sibling(plans[0], plans[1])
         fit = self._fit(text, state, plans)
         if fit is not None:
@@ -522,7 +521,7 @@ class Reader:
             or own.classified_offtopic >= OFFTOPIC_SHARE
             or (_far(own, hits) and (last is None or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
         ):
-            return Plan(text=question, intent="offtopic", vote=own)
+            return Plan(text=question, intent="offtopic", vote=own, query=f"{story} {question}".strip())
         if own.label == "greeting" and own.score >= CONFIDENT:
             return Plan(text=question, intent="greeting" if not last else "offtopic", vote=own)
         if own.label == "fit":
@@ -538,7 +537,10 @@ class Reader:
             or (_switches_path(path, state) and _same_subject(own, prior))
             or shift_period(_period_of(state), q) is not None
         ):
-            return self._follow_up(plan, q, own, vector, state)
+            plan = self._follow_up(plan, q, own, vector, state)
+            if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
+                plan.query = f"{story} {plan.query}"
+            return plan
 
         if story:  # "feel fried. is that normal?": the story says of what
             plan.query = f"{story} {question}"
@@ -602,9 +604,9 @@ class Reader:
         return plan
 
     def _follow_up_kind(self, vector: Any) -> str | None:
-        """What a follow-up wants of the last answer, by the nearest follow-up examples, when its
-        subject's examples won the vote: "ok and what does it take to push through that?" is near
-        burnout questions, and nearest among follow-ups to the ones asking how people get past it."""
+        """What a follow-up wants of the last answer, by the nearest follow-up examples that say so,
+        when nothing else did: "ok and what does it take to push through that?" is near burnout
+        questions, and nearest among follow-ups to the ones asking how people get past it."""
         # A path or a stretch of time is read from the words themselves; examples say what is asked of the answer.
         near = [
             (e, s)
@@ -615,7 +617,8 @@ class Reader:
             return None
         weights: dict[str, float] = {}
         for e, s in near[:KIND_NEIGHBOURS]:
-            weights[e.kind or ""] = weights.get(e.kind or "", 0.0) + math.exp((s - near[0][1]) / TEMPERATURE)
+            kind = e.kind or ""
+            weights[kind] = weights.get(kind, 0.0) + math.exp((s - near[0][1]) / TEMPERATURE)
         return max(weights, key=lambda k: weights[k])
 
     def _leads(self, vector: Any, topic: str | None, carried: list[str]) -> list[str]:
@@ -635,7 +638,8 @@ class Reader:
 
     def _fit(self, text: str, state: SessionState, plans: list[Plan]) -> Plan | None:
         """A recommendation when the person asks which path suits them, or describes themselves
-        without asking anything; everything they said of themselves in the conversation counts."""
+        without asking anything; everything they said of themselves in the conversation counts.
+        (``read`` then attaches a question of fact asked beside it, to be answered first.)"""
         t = text.lower().replace("’", "'")
         statement = not any(s.endswith("?") for s in sentences(text))
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
@@ -802,7 +806,8 @@ def _standalone(question: str, path: str | None) -> str:
 
 def _says_more(text: str) -> bool:
     """Whether a message asks anything beyond a path or a stretch of time ("And AI engineers?" does not)."""
-    return bool({t for t in tokenize(text) if not t.isdigit() and t not in NUMBER_WORDS} - PATH_WORDS - POINTERS)
+    words = tokenize(HEDGE.sub("", text.lower()))
+    return bool({t for t in words if not t.isdigit() and t not in NUMBER_WORDS} - PATH_WORDS - POINTERS)
 
 
 def _undecided(own: Vote, prior: str | None) -> bool:
@@ -851,7 +856,10 @@ def _of_sibling(first: Plan, second: Plan) -> Plan:
         period=second.period or first.period,
         query=_standalone(first.query, path) if path != first.path else first.query,
         vector=None if path != first.path else first.vector,
-        hits=[] if path != first.path else first.hits,
+        own_vector=second.own_vector,
+        hits=[] if path != first.path else list(first.hits),
+        carried=list(first.carried),
+        leads=list(first.leads),
     )
 
 

@@ -219,7 +219,7 @@ class BM25:
         for term, plist in postings.items():
             pairs = np.array(plist, dtype=np.int32)
             idf = math.log(1 + (self.n - len(plist) + 0.5) / (len(plist) + 0.5))
-            self.index[term] = (pairs[:, 0], pairs[:, 1].astype(np.float32), idf)
+            self.index[term] = (np.ascontiguousarray(pairs[:, 0]), pairs[:, 1].astype(np.float32), idf)
 
     def scores(self, query: list[str]) -> np.ndarray:
         import numpy as np

@@ -30,15 +30,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("pathwise.retrieval")
 
 CANDIDATES = 50
-# BM25 score from which an answer's search counts a passage's shared words fully. Scaled by the best
-# match alone, two common words counted as much as a rare phrase, and a paraphrase found the
-# passage that shared them (the median best match of the dev and team questions is about 8; R@3 on
-# blind4-6 rose from 0.75-0.79 to 0.875-0.879 at 30, dev and team stayed at or near 1.00).
-LEXICAL_FULL = 30.0
+# BM25 score from which an answer's search counts shared words fully: two common words are not a rare phrase.
+PASSAGE_LEXICAL_FULL = 30.0
 QUESTION_CANDIDATES = 20
-# A sentence's own questions are three, written for it alone: their match counts a little below
-# the passage's dozen (0.9-1.0 measured on the question sets; 1.0 moved dev conversations off topic).
-SENTENCE_KEY_SCALE = 0.95
+SENTENCE_KEY_SCALE = 0.95  # a sentence's few questions count a little below its passage's dozen
 RECENT_SEARCHES = 64  # the best-matching bank questions whose passages join the candidates
 MAX_K = 100
 MAX_QUERY_CHARS = 2000
@@ -171,6 +166,7 @@ class HybridRetriever:
         self._sentence_file: Path | None = None
         self._sentence_lock = threading.Lock()
         self._keys: SentenceKeys | None = None
+        self._keys_lock = threading.Lock()
 
     def refresh(self) -> None:
         passages = sorted(self.store.all_passages(), key=lambda p: (p.source, p.order, p.id))
@@ -313,15 +309,20 @@ class HybridRetriever:
     def _sentence_keys(self, index: _Index) -> SentenceKeys:
         """The sentence-level bank as more keys of the passages holding its sentences: a question
         near "what did the 2023 hype get wrong?" finds the passage whose sentence it was written for."""
-        keys = self._keys
-        if keys is None or keys.index is not index:
-            owner = {s: p.id for p in index.passages for s in sentences_of(p.text)}
-            asked = [(q, owner[s]) for s, qs in sentence_keys().items() if s in owner for q in qs]
-            vectors = self.sentence_vectors([q for q, _ in asked]) if asked else {}
-            matrix = np.stack([vectors[q] for q, _ in asked]) if asked else np.zeros((0, 0), np.float32)
-            keys = SentenceKeys(index, matrix, [pid for _, pid in asked])
-            self._keys = keys
-        return keys
+        with self._keys_lock:  # concurrent first searches build them once
+            keys = self._keys
+            if keys is None or keys.index is not index:
+                owner: dict[str, str] = {}
+                for p in index.passages:
+                    if p.source == ARTICLE_NAME:  # a file quoting the article does not take its sentences' questions
+                        for s in sentences_of(p.text):
+                            owner.setdefault(s, p.id)
+                asked = [(q, owner[s]) for s, qs in sentence_keys().items() if s in owner for q in qs]
+                vectors = self.sentence_vectors([q for q, _ in asked]) if asked else {}
+                matrix = np.stack([vectors[q] for q, _ in asked]) if asked else np.zeros((0, 0), np.float32)
+                keys = SentenceKeys(index, matrix, [pid for _, pid in asked])
+                self._keys = keys
+            return keys
 
     def _dense(self, vector: Any, pool: int) -> list[tuple[str, float]]:
         """The store's nearest passages to a vector; a turn searches one vector twice (its reading,
@@ -343,7 +344,8 @@ class HybridRetriever:
         With ``reading``, the search is one of the readings a message's topic is voted from: the
         passages sharing most of its words count, however few those are, and the bank classifier
         (which votes on its own) does not. Otherwise it finds passages to answer from: the
-        classifier's reading counts, and words shared only count fully from ``LEXICAL_FULL``.
+        classifier's reading counts, and the article's passages count shared words fully only
+        from ``PASSAGE_LEXICAL_FULL``.
         """
         query, k = check_query(query, k)
         index = self._index()
@@ -352,11 +354,11 @@ class HybridRetriever:
             vector = self.embed(query)
         pool = max(CANDIDATES, k)  # a k beyond the usual pool still gets k passages when the store has them
         dense = self._dense(vector, pool)
-        keyed = _question_match(index, vector, self._sentence_keys(index))
+        keyed = _question_match(index, vector, self._sentence_keys(index) if len(index.keyed_rows) else None)
         if reading:
             fused = _fuse(index, dense, keyed, terms, pool)
         else:
-            fused = _fuse(index, dense, keyed, terms, pool, self.classify(vector), lexical_full=LEXICAL_FULL)
+            fused = _fuse(index, dense, keyed, terms, pool, self.classify(vector), lexical_full=PASSAGE_LEXICAL_FULL)
         ranked = _sources_first(index, fused, set(terms))[:k]
         similarity = dict(dense)
         hits = []
@@ -444,8 +446,8 @@ def _fuse(
     topics: dict[str, float] | None = None,
     lexical_full: float = 0.0,
 ) -> list[tuple[str, float]]:
-    """Score = shares of BM25 / best BM25, the passage's cosine and its best question's cosine, best
-    first; plus, with ``topics`` (the bank classifier's reading of the query), how far the topics
+    """Score = shares of BM25 / best BM25 (but see below), the passage's cosine and its best
+    question's cosine, best first; plus, with ``topics`` (the bank classifier's reading of the query), how far the topics
     of the bank's questions on the passage agree with it.
 
     Each part lies in [0, 1] whatever the query. A candidate found only by BM25 takes the

@@ -746,6 +746,8 @@ def _base_env() -> dict[str, str]:
         ("and after like a year?", (12, None)),
         ("once I'm about a year into it", (12, None)),
         ("what does an early gig pay?", (0, 6)),
+        ("which one pays sooner?", (0, 6)),
+        ("what did you say earlier?", None),
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:

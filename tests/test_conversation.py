@@ -180,6 +180,12 @@ def test_a_second_question_naming_only_the_other_path_asks_the_first_of_it(chat:
     assert has(turn, "18-24"), turn.answer
 
 
+def test_a_second_question_asking_why_is_not_taken_for_the_first_of_another_path(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("When do ML engineers usually give up? And why?")
+    assert has(turn, "8-14"), turn.answer
+    assert has(turn, "messy", "cleaning data", "data wall"), turn.answer
+
+
 def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat(
         "I've been building Zapier flows for clients for almost two years and lately I'm wiped out. Is this the point where it usually gets bad?"

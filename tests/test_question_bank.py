@@ -245,14 +245,14 @@ def test_the_sentence_banks_questions_are_keys_of_the_passages_holding_their_sen
     import pathwise.knowledge.retrieval as retrieval
     from pathwise.knowledge.bank import sentence_keys
 
-    owner = {s: h.id for h in kb.retriever.get([p.id for p in kb.retriever._index().passages]) for s in sentences(h.text)}
+    owner = {s: p.id for p in kb.retriever._index().passages for s in sentences(p.text)}
     asked = [(q, owner[s]) for s, qs in sentence_keys().items() if s in owner for q in qs[:1]]
 
     def found() -> int:
-        kb.retriever._recent.clear()
         return sum(pid in [h.id for h in kb.search(q, 3)] for q, pid in asked)
 
     with_keys = found()
-    monkeypatch.setattr(retrieval, "SENTENCE_KEY_SCALE", 0.0)
+    none = retrieval.SentenceKeys(kb.retriever._index(), None, [])
+    monkeypatch.setattr(kb.retriever, "_sentence_keys", lambda index: none)
     without = found()
     assert with_keys > without + len(asked) // 20, "the sentence keys find no more passages"

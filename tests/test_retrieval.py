@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -221,9 +222,12 @@ def test_hinglish_is_glossed_only_where_a_message_is_hinglish() -> None:
     assert gloss("where do I check the log file?") == "where do I check the log file?"  # one Hinglish-looking word is English
 
 
-def test_the_classifiers_reading_of_a_query_lifts_the_passages_its_questions_are_on(kb) -> None:  # type: ignore[no-untyped-def]
+def test_the_classifiers_reading_of_a_query_lifts_the_passages_its_questions_are_on(kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A paraphrase no bank question is near still has a subject: the search counts how far the
     topics of the bank's questions on each passage agree with the classifier's reading."""
+    import pathwise.knowledge.retrieval as retrieval
+
+    monkeypatch.setattr(retrieval, "PASSAGE_LEXICAL_FULL", 0.0)  # the two searches then differ by the classifier alone
     query = "is it tough to get a foot in the door without fancy papers?"
     plain = kb.search(query, 10, reading=True)
     topical = kb.search(query, 10)
@@ -237,3 +241,29 @@ def test_the_classifiers_reading_of_a_query_lifts_the_passages_its_questions_are
     assert topic in ("gatekeeping", "entry")
     assert {h.id for h in plain} != {h.id for h in topical} or [h.id for h in plain] != [h.id for h in topical]
     assert sum(agreement(h) for h in topical[:3]) >= sum(agreement(h) for h in plain[:3])
+
+
+def test_common_words_shared_with_an_ingested_note_do_not_outrank_the_articles_answer(  # type: ignore[no-untyped-def]
+    settings, tmp_path: Path
+) -> None:
+    """'make' and 'year' are in every other note: an ingested file sharing only them stays below the income passage."""
+    from pathwise.knowledge.base import KnowledgeBase
+
+    note = tmp_path / "planner.txt"
+    note.write_text(
+        "Planning notes\n\nMake a plan each year. In year one, make what you can: what you make in year one counts.\n", "utf-8"
+    )
+    kb = KnowledgeBase.open(settings)
+    kb.ingest([note])
+    hits = kb.search("how much does an AI engineer make in year one?", 3)
+    assert any("₹0 (months 0-12)" in h.text for h in hits), [h.text[:60] for h in hits]
+    assert "Make a plan" not in hits[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how much does an AI engineer make in year one?", "what do automation freelancers take home per month after a year?"],
+)
+def test_a_question_of_pay_finds_the_income_passage_over_passages_sharing_common_words(kb, question: str) -> None:  # type: ignore[no-untyped-def]
+    hits = kb.search(question, 3)
+    assert any("₹" in h.text and "months" in h.text for h in hits), [h.text[:60] for h in hits]
