@@ -138,7 +138,7 @@ def test_targets_compare_measured_figures_with_the_issue() -> None:
     sections = {
         "turns": {"all": {"p50_ms": 30.0}},
         "search": {"p50_ms": 5.0},
-        "cold": {"ask": {"p50_s": 4.0}},
+        "cold": {"ask": {"p50_s": 1.2}},
         "concurrency": {"50": {"errors": 1}},
         "baselines": {"pathwise": {"recall@3": 0.9}, "naive_1000_200_dense": {"recall@3": 0.6}},
     }
