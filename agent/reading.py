@@ -453,7 +453,7 @@ class Reader:
                 vote=first.vote,
             )
         plan = answered[0] if answered else plans[0]
-        if plan.intent == "answer" and not plan.followup and self._unheard_of(plan.text):
+        if plan.intent == "answer" and not plan.followup and self._unheard_of(plan.query or plan.text):  # with its story
             return Plan(text=text, intent="silent")
         if search and plan.intent in ("answer", "followup"):
             self._search(plan)
@@ -519,7 +519,8 @@ class Reader:
         if path is None and (
             own.offtopic >= OFFTOPIC_SHARE
             or own.classified_offtopic >= OFFTOPIC_SHARE
-            or (_far(own, hits) and (last is None or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
+            # Mid-conversation (after a fit too) a far message is an aside only by its examples or its unknown words.
+            or (_far(own, hits) and (not state.exchanges or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
         ):
             return Plan(text=question, intent="offtopic", vote=own, query=f"{story} {question}".strip())
         if own.label == "greeting" and own.score >= CONFIDENT:

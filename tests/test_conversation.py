@@ -216,6 +216,20 @@ def test_a_story_about_another_job_before_a_question_about_the_two_is_answered(c
 
 
 # -- what is declined, and what is not ---------------------------------------------------------
+def test_a_follow_up_after_a_fit_is_answered_not_declined(chat: Callable[..., list[Turn]]) -> None:
+    fit, after = chat(
+        "I refactor everything until it's spotless and I can't stand hacky fixes. what makes people struggle in automation work?",
+        "what else is on that list?",
+    )
+    assert fit.fit is not None
+    assert after.in_scope, after.answer
+
+
+def test_a_story_says_what_a_question_in_slang_is_about(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("A guy on reddit said automation gigs are drying up because of templates. Is that legit or just doomposting?")
+    assert turn.in_scope, turn.answer
+
+
 @pytest.mark.parametrize(
     "aside",
     [
