@@ -523,7 +523,7 @@ class Reader:
             or (_far(own, hits) and (not state.exchanges or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
         ):
             return Plan(text=question, intent="offtopic", vote=own, query=f"{story} {question}".strip())
-        if own.label == "greeting" and own.score >= CONFIDENT:
+        if own.label == "greeting" and (own.score >= CONFIDENT or last is not None):  # "how's your day been?" mid-conversation
             return Plan(text=question, intent="greeting" if not last else "offtopic", vote=own)
         if own.label == "fit":
             plan.topic = "suits"

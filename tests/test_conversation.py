@@ -238,6 +238,7 @@ def test_a_story_says_what_a_question_in_slang_is_about(chat: Callable[..., list
         "which laptop is best for college students?",
         "any app you'd suggest for tracking my freelance invoices?",
         "know a good book on negotiating a raise?",
+        "and how are you doing today?",
         "how do I become a civil engineer?",
     ],
 )
