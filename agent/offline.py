@@ -336,10 +336,12 @@ class OfflineAnswerer:
         # "Are the two even comparable?" is answered by the passages found, then the table in brief;
         # the whole table answers when the search itself finds it.
         if plan.hits and plan.hits[0].id not in {r.passage_id for r in self.facts.table}:
+            parts = self._extract(plan, n=2)
             brief = [r for r in rows if r.dimension.lower() in ("value timing", "entry barrier")]
-            cells = "; ".join(f"{r.dimension.lower()}, {r.engineering} vs {r.automation}" for r in brief)
-            table = [(f"In the article's table, AI Engineer vs Automation: {cells}.", [r.passage_id for r in brief])]
-            return [*self._extract(plan, n=2), *(table if brief else [])]
+            if brief:
+                cells = "; ".join(f"{r.dimension.lower()}, {r.engineering} vs {r.automation}" for r in brief)
+                parts.append((f"In the article's table, AI Engineer vs Automation: {cells}.", [r.passage_id for r in brief]))
+            return parts
         text = " ".join(f"{r.dimension}: AI Engineer, {r.engineering}; Automation, {r.automation}." for r in rows)
         return [(text, [r.passage_id for r in rows])]
 

@@ -872,7 +872,7 @@ def _asks_choice(plan: Plan) -> bool:
 
 def _asks_a_fact(plan: Plan) -> bool:
     """Whether a question asks the article something, not which path suits the person asking."""
-    return plan.intent in ("answer", "followup") and plan.topic not in CHOICE_TOPICS and plan.vote.label != "fit"
+    return plan.intent in ("answer", "followup") and not _asks_choice(plan)
 
 
 def search_query(plan: Plan) -> str:
