@@ -742,14 +742,18 @@ def _best_sentences(
                 continue
             if quantity and re.search(r"₹|\b\d", text):  # a figure, not the 8 of n8n; scored as read, with it
                 overlap = max(overlap, sum(weight(t) for t in wanted & set(tokenize(text)))) + FIGURE_BONUS
-            scored.append((overlap - 0.3 * rank - 0.01 * pos, text, h.id))
+            scored.append((overlap - 0.3 * rank - 0.01 * pos, text, h.id, tuple(sentences[pos:end])))
     scored.sort(key=lambda s: -s[0])
     out: list[tuple[str, str]] = []
-    for score, text, pid in scored:
+    used: set[str] = set()  # a short sentence read with the next may overlap another choice by one sentence
+    for score, text, pid, parts in scored:
         if out and score < RELATIVE * scored[0][0]:
             break
-        if all(text not in s and s not in text for s, _ in out):
+        fresh = [p for p in parts if p not in used]
+        text = " ".join(fresh) if len(fresh) < len(parts) else text
+        if fresh and all(text not in s and s not in text for s, _ in out):
             out.append((text, pid))
+            used.update(parts)
         if len(out) == n:
             break
     return out

@@ -215,6 +215,21 @@ def test_a_story_about_another_job_before_a_question_about_the_two_is_answered(c
     assert has(turn, "10-30k"), turn.answer
 
 
+def test_an_answer_never_says_a_sentence_twice(chat: Callable[..., list[Turn]]) -> None:
+    """A short sentence is read with the next one, so two choices could share it."""
+    from pathwise.knowledge.lexical import sentences
+
+    for turn in chat(
+        "why are custom ML models less needed these days?",
+        "When do AI engineers hit the wall?",
+        "why then?",
+        "is there some easy way to decide between the two?",
+        "what are they?",
+    ):
+        said = sentences(turn.answer)
+        assert len(said) == len(set(said)), turn.answer
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
 def test_a_follow_up_after_a_fit_is_answered_not_declined(chat: Callable[..., list[Turn]]) -> None:
     fit, after = chat(
