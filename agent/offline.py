@@ -76,6 +76,12 @@ KEY_WEIGHT = 1.0
 KEY_FLOOR = 0.5
 CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point
 ACK_WORDS = 6  # "ok thanks, got it": a longer message, or a question, asks something
+COUNTERPART_MIN = 0.65  # the other path's sentence this close to the last answer's, names swapped, is its counterpart
+COUNTERPART_SENTENCES = 3  # of the last answer's, each with its counterpart...
+COUNTERPARTS = 2  # ...of which this many are said
+ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  # words of asking, not of a subject
+FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework, this close, say which of its questions is asked
+FRAMEWORK_NEAR = 0.7
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -163,6 +169,8 @@ class OfflineAnswerer:
         if not parts:
             parts = self._extract(plan, n=2)
         parts = self._with_specifics(plan, parts)
+        if plan.kind == "other_path":
+            parts = _joined(self._counterpart(plan), parts)
         if not parts and plan.topic is None and plan.path is not None:  # "And AI engineers?" with nothing before it
             parts = self._topic_overview(plan)
         return parts
@@ -179,13 +187,11 @@ class OfflineAnswerer:
         leads = self.kb.get(plan.leads)
         pool = list({h.id: h for h in [*leads, *plan.hits[:3], *near] if h.id not in rows}.values())
 
-        def new(sentence: str) -> bool:
-            words = set(tokenize(sentence))
-            return len(words - said) > REPEATED * len(words)
-
         bonus: dict[str, float] = {s: LEAD_BONUS for h in leads if h.id not in rows for s in _sentences(h.text)}
         run = [s for h in near if h.id not in rows for s in _sentences(h.text)]  # in article order
-        following = {s for n, said_one in enumerate(run) if not new(said_one) for s in run[n + 1 : n + 3] if new(s)}
+        following = {
+            s for n, said_one in enumerate(run) if not _says_new(said_one, said) for s in run[n + 1 : n + 3] if _says_new(s, said)
+        }
         if plan.kind in ASKS_ELSEWHERE:  # "what does it take to push through?" is not "and then?"
             following = set()
         for sentence in following:
@@ -195,13 +201,54 @@ class OfflineAnswerer:
             pool = self._of_path(pool, one) or pool
         fresh = []
         for h in pool:
-            kept = [s for s in _sentences(h.text) if new(s)]
+            kept = [s for s in _sentences(h.text) if _says_new(s, said)]
             if kept:
                 fresh.append(h.model_copy(update={"text": " ".join(kept)}))
         if not fresh:
             return []
         # What the follow-up itself asks picks the sentences; the conversation already chose where from.
         return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=2, pool=6, bonus=bonus)
+
+    def _counterpart(self, plan: Plan) -> list[tuple[str, list[str]]]:
+        """What the article says of the other path in the place of what the last answer said:
+        "and the automation folks, where's theirs from?" after "AI Engineers' leverage comes from
+        being correct upfront" is "Automation Specialists' leverage comes from speed and
+        adaptability". The article sets the paths side by side, so the last answer's sentences,
+        with the paths' names swapped, are near their counterparts in meaning."""
+        was = OTHER.get(plan.path or "")
+        if was is None or not plan.said:
+            return []
+        sentences = [
+            (s, h.id) for h in self.kb.get(self.kb.passage_ids()) if h.id not in self._table_rows() for s in _sentences(h.text)
+        ]
+        # The article's own sentences of the last answer: a line the answerer composed has no counterpart.
+        article = {s for s, _ in sentences}
+        of_was = {s for s, pid in sentences if self.kb.passage_path(pid) == was}  # "Your leverage comes from ..."
+        said = [
+            s
+            for s in _sentences(plan.said)
+            if s in article and not s.endswith("?") and (_mentions(s, was) or s in of_was) and not _mentions(s, plan.path or "")
+        ]
+        owner = {
+            s: pid
+            for s, pid in sentences
+            if (_mentions(s, plan.path or "") or self.kb.passage_path(pid) == plan.path)
+            and not _mentions(s, was)
+            and self.kb.passage_path(pid) != was
+            and len(s.split()) >= 5
+        }
+        if not said or not owner:
+            return []
+        found: list[str] = []
+        for vector in self.kb.embed_many([_swapped(s, was) for s in said[:COUNTERPART_SENTENCES]]):
+            cosines = self.kb.sentence_cosines(list(owner), vector)
+            best = max(cosines, key=lambda sentence: cosines[sentence], default=None)
+            if best is not None and cosines[best] >= COUNTERPART_MIN and best not in found:
+                found.append(best)
+        return [(sentence, [owner[sentence]]) for sentence in found[:COUNTERPARTS]]
+
+    def _table_rows(self) -> set[str]:
+        return {r.passage_id for r in self.facts.table}
 
     def _of_path(self, hits: list[Hit], path: str) -> list[Hit]:
         """The passages not about the other path only, by their words or by what the bank's
@@ -363,7 +410,13 @@ class OfflineAnswerer:
         if one is not None:
             picks = [(p, getattr(one, p), one.passage_ids[i]) for i, p in enumerate(("engineering", "automation"))]
             picks = [pick for pick in picks if pick[0] in self._paths(plan)]
-            return [(f"{one.question} " + " ".join(text for _, text, _ in picks), [pid for _, _, pid in picks])]
+            text = f"{one.question} " + " ".join(text for _, text, _ in picks)
+            # ...and what its passages say to the question's own words ("where does the leverage come from?").
+            asked = sorted(self._rare_words(plan.query or plan.text) - set(tokenize(text)))
+            more = _best_sentences(
+                self.kb.get([pid for _, _, pid in picks]), asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE
+            )
+            return [(" ".join([text, *(s for s, _ in more)]), [pid for _, _, pid in picks])]
         listed = " ".join(f"({i}) {q.question}" for i, q in enumerate(qs, 1))
         text = f"The article's three questions: {listed} Depth, being right once and thinking harder point to AI Engineering; breadth, being useful repeatedly and trying faster point to automation. Tell me your answers and I'll score your fit."
         return [(text, [q.passage_ids[0] for q in qs])]
@@ -375,6 +428,17 @@ class OfflineAnswerer:
             return None
         asked = self._rare_words(re.sub(r"(?i)\bunstuck\b", "stuck", plan.query or plan.text))
         matching = [q for q in self.facts.questions if asked & set(tokenize(q.question))]
+        if not matching:  # "what gives an AI engineer leverage?": a word only one question's passages use
+            subject = asked - ASKING_WORDS
+            matching = [
+                q for q in self.facts.questions if subject & set(tokenize(" ".join(h.text for h in self.kb.get(q.passage_ids))))
+            ]
+        if not matching and plan.vector is not None:
+            # "Where does an ML engineer's leverage come from?": the nearest examples on the framework
+            # say whether it asks of one question or of all three.
+            nearest = [e for e, c in self.kb.neighbours(plan.vector, 20) if e.topic == "framework" and c >= FRAMEWORK_NEAR]
+            pointed = {pid for e in nearest[:FRAMEWORK_EXAMPLES] for pid in e.passages}
+            matching = [q for q in self.facts.questions if pointed & set(q.passage_ids)]
         return matching[0] if len(matching) == 1 else None
 
     def _topic_choose(self, plan: Plan) -> list[tuple[str, list[str]]]:
@@ -483,8 +547,7 @@ class OfflineAnswerer:
         With no topic it comes first; under the general overview the passage's opening replaces
         the comparison table; otherwise it follows the topic's answer.
         """
-        cited = {pid for _, ids in parts for pid in ids}
-        if not plan.hits or plan.hits[0].id in cited:
+        if not plan.hits:
             return parts
         said = set(tokenize(" ".join(text for text, _ in parts)))
         # "Just finished an automation course (n8n, zapier). What would a small agency pay me for a
@@ -499,7 +562,9 @@ class OfflineAnswerer:
             min_score=SPECIFIC_MIN_SCORE,
             quantity=bool(QUANTITY.search(_asking_part(plan.text).lower())),
         )
-        if not best:
+        cited = {pid for _, ids in parts for pid in ids}
+        restated = plan.hits[0].id in cited
+        if not best or not _adds_to(best[0][0], said, restated) or (restated and plan.hits[0].id in self._table_rows()):
             return self._with_closest(plan, parts)
         extra = (best[0][0], [best[0][1]])
         if plan.topic == "overview":  # the specifics say what the question is after: not the whole table
@@ -514,13 +579,20 @@ class OfflineAnswerer:
         if not top or plan.vector is None:
             return parts
         said = " ".join(text for text, _ in parts)
+        words = set(tokenize(said))
+        cited = top[0].id in {pid for _, ids in parts for pid in ids}
+        if cited and top[0].id in self._table_rows():  # the answer gave that row already
+            return parts
         closeness = self.kb.sentence_similarity(plan.query or plan.text, top, plan.vector)
         one = plan.path if plan.path in ("engineering", "automation") else None
         best = max(
             (
                 (c, s)
                 for s, c in closeness.items()
-                if s not in said and len(s.split()) >= 6 and not (one and _mentions(s, OTHER[one]) and not _mentions(s, one))
+                if s not in said
+                and _adds_to(s, words, cited)
+                and len(s.split()) >= 6
+                and not (one and _mentions(s, OTHER[one]) and not _mentions(s, one))
             ),
             default=None,
         )
@@ -643,6 +715,36 @@ class OfflineAnswerer:
 
 
 # -- helpers --------------------------------------------------------------------------------
+def _joined(first: list[tuple[str, list[str]]], then: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """``first``'s sentences, then those of ``then`` that do not say them again."""
+    said = {s for text, _ in first for s in _sentences(text)}
+    rest = [p for p in then if not said & set(_sentences(p[0]))]
+    words = set(tokenize(" ".join(text for text, _ in rest)))
+    # "Automation Specialists break at months 18-24." is said by the burnout answer already.
+    return [*(p for p in first if not set(tokenize(p[0])) <= words), *rest]
+
+
+def _says_new(sentence: str, said: set[str]) -> bool:
+    """Whether enough of a sentence's words are ones an answer lacks for it to say something more."""
+    words = set(tokenize(sentence))
+    return len(words - said) > REPEATED * len(words)
+
+
+def _adds_to(sentence: str, said: set[str], cited: bool) -> bool:
+    """Whether a sentence says more than an answer does. Figures of a passage the answer cites were
+    chosen from it already (the asked stretch of time's pay), so another line of them is not more."""
+    return _says_new(sentence, said) and not (cited and re.search(r"\d", sentence))
+
+
+def _swapped(sentence: str, path: str) -> str:
+    """The sentence with ``path``'s name replaced by the other path's."""
+    if path == "engineering":
+        out = re.sub(r"(?i)\b(?:AI|ML|machine learning) engineer(s?)\b", r"Automation Specialist\1", sentence)
+        return re.sub(r"(?i)\bAI engineering\b", "automation", out)
+    out = re.sub(r"(?i)\b(?:AI )?automation specialist(s?)\b", r"AI Engineer\1", sentence)
+    return re.sub(r"(?i)\bautomation\b", "AI engineering", out)
+
+
 def _full_stop(text: str) -> str:
     return text if text.rstrip().endswith((".", "!", "?", "”", '"', "’", ")", ":")) else f"{text.rstrip()}."
 

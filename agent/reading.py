@@ -73,6 +73,10 @@ BOTH = re.compile(
     r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either|which (?:one |path )?(?:pays|earns|is)|"
     r"\b(?:easier|harder|better|worse|more|less|faster|slower|safer)\b[^.?!]{0,40}\bthan\b"
 )
+# "and the automation route, does that stack up too?": the last question, asked of the other path.
+PARALLEL = re.compile(
+    r"\b(?:too|also|as well|the same|same (?:for|with|there|thing)|similar(?:ly)?|likewise|equivalent|counterpart)\b"
+)
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
 # "Is that normal, and what pays better?": a second question joined to the first. An auxiliary
 # opens one only before its subject: "and is that steady?" asks, "and do a bit of both?" does not.
@@ -92,7 +96,8 @@ PATH_WORDS = frozenset(
 POINTERS = frozenset(
     tokenize(
         "ok okay cool nice great thanks alright hmm so and but also what about how for then tho though instead same "
-        "month months year years yr yrs from up to till until"
+        "month months year years yr yrs from up to till until "
+        "they them their theirs one ones folks people ppl guys person side"  # "and the automation folks, where's theirs from?"
     )
 )
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
@@ -149,8 +154,8 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(r"\b(?:mos|mths?)\b", "months", t)
     t = re.sub(r"\b(?:a|one|the first|first) year and a half\b", "first 18 months", t)
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
-    if m := re.search(r"months?\s+(\d+)\s*(?:-|to|and)\s*(\d+)", t):
-        return int(m.group(1)), int(m.group(2))
+    if m := re.search(rf"months?\s+{_NUM}\s*(?:-|to|and)\s*{_NUM}\b", t):  # "months six to eighteen" too
+        return int(_n(m.group(1))), int(_n(m.group(2)))
     if m := re.search(
         rf"(?:over|during|in|within|for|across)\s+(?:the\s+)?(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t
     ):
@@ -535,7 +540,7 @@ class Reader:
             or own.topic_score < TOPIC_MIN
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
-            or (_switches_path(path, state) and _same_subject(own, prior))
+            or (_switches_path(path, state) and (_same_subject(own, prior) or PARALLEL.search(q) is not None))
             or shift_period(_period_of(state), q) is not None
         ):
             plan = self._follow_up(plan, q, own, vector, state)
@@ -567,7 +572,8 @@ class Reader:
             # way?" names a subject its examples do not agree on: the conversation's, of the other path.
             kind = (
                 "other_path"
-                if not _says_more(q) or (_switches_path(plan.path, state) and _same_subject(own, state.topic))
+                if not _says_more(q)
+                or (_switches_path(plan.path, state) and (_same_subject(own, state.topic) or PARALLEL.search(q) is not None))
                 else kind
             )
         shifted = shift_period(_period_of(state), q)
@@ -580,7 +586,7 @@ class Reader:
         if (
             not _says_more(q)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
-            or (kind == "other_path" and _same_subject(own, state.topic))
+            or (kind == "other_path" and (_same_subject(own, state.topic) or PARALLEL.search(q) is not None))
             or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
         ):
             plan.topic = state.topic

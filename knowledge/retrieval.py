@@ -261,6 +261,10 @@ class HybridRetriever:
                 out[topic] = out.get(topic, 0.0) + share / len(ids)
         return out
 
+    def passage_ids(self) -> list[str]:
+        """Every stored passage's id, in the order of its source."""
+        return [p.id for p in self._index().passages]
+
     def passage_path(self, pid: str) -> str | None:
         """The path a passage is about, as the bank's questions on it agree ("The model isn't
         converging" is an AI Engineer's bad day, though its text never names the role)."""

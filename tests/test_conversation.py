@@ -138,6 +138,34 @@ def test_light_hinglish_is_read_as_its_english(chat: Callable[..., list[Turn]], 
     assert turn.in_scope and has(turn, figure), turn.answer
 
 
+@pytest.mark.parametrize(
+    ("first", "other", "said", "counterpart"),
+    [
+        (
+            "What gives an AI engineer leverage, according to the article?",
+            "and for automation specialists, what's the equivalent?",
+            "correct upfront",
+            "speed and adaptability",
+        ),
+        ("Is AI engineering a compounding bet?", "and automation, is it a bet like that too?", "compounding", "diversification"),
+    ],
+)
+def test_the_other_path_gets_the_article_s_counterpart_of_the_last_answer(
+    chat: Callable[..., list[Turn]], first: str, other: str, said: str, counterpart: str
+) -> None:
+    before, after = chat(first, other)
+    assert has(before, said), before.answer
+    assert has(after, counterpart), after.answer
+
+
+def test_a_question_on_one_of_the_framework_s_questions_gets_that_one(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("Where does an AI engineer's leverage come from?")
+    assert has(turn, "correct upfront"), turn.answer
+    assert not has(turn, "think harder"), turn.answer  # not all three questions
+    (whole,) = chat("what should I ask myself to work out which path is mine?")
+    assert has(whole, "right once") and has(whole, "think harder"), whole.answer
+
+
 # -- messages that ask twice, or tell a story first ----------------------------------------------
 def test_a_path_one_question_names_holds_for_the_next_question_of_the_message(chat: Callable[..., list[Turn]]) -> None:
     _, turn = chat(
