@@ -877,8 +877,10 @@ def _asks_choice(plan: Plan) -> bool:
 
 
 def _asks_a_fact(plan: Plan) -> bool:
-    """Whether a question asks the article something, not which path suits the person asking."""
-    return plan.intent in ("answer", "followup") and not _asks_choice(plan)
+    """Whether a question asks the article something, not which path suits the person asking:
+    "what kind of people do well on the ML side?" asks of a path, "is ML right for me?" of the asker."""
+    of_a_path = plan.path in ("engineering", "automation") and not FIRST_PERSON.search(plan.text.lower())
+    return plan.intent in ("answer", "followup") and (not _asks_choice(plan) or of_a_path)
 
 
 def search_query(plan: Plan) -> str:

@@ -349,6 +349,14 @@ def test_asking_which_path_with_nothing_said_about_oneself_gets_the_verdict_not_
     assert has(turn, "neither is better", "choose"), turn.answer
 
 
+def test_a_question_about_a_path_s_people_beside_a_self_description_is_answered_before_the_fit(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    (turn,) = chat("I get bored fast and I love trying new tools every week. What kind of people do well in AI engineering?")
+    assert has(turn, "depth-driven", "patient"), turn.answer  # what was asked, of the path it named
+    assert turn.fit is not None and turn.fit.recommended == "automation", turn.answer
+
+
 # -- income, like with like ----------------------------------------------------------------------
 def test_which_pays_more_says_when_the_figures_are_not_in_one_unit(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("How do the two paths compare on earnings over the first year and a half?")
