@@ -80,6 +80,8 @@ COUNTERPART_MIN = 0.65  # the other path's sentence this close to the last answe
 COUNTERPART_SENTENCES = 3  # of the last answer's, each with its counterpart...
 COUNTERPARTS = 2  # ...of which this many are said
 ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  # words of asking, not of a subject
+ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|last|final)\b")
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework, this close, say which of its questions is asked
 FRAMEWORK_NEAR = 0.7
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
@@ -160,6 +162,9 @@ class OfflineAnswerer:
 
     def _parts(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The sentences that answer one question, each with the passages it comes from."""
+        nth = self._nth_question(plan)
+        if nth is not None:
+            return self._one_question(replace(plan, path=None), nth)
         if plan.intent == "followup":  # "why is that?", "how do people get past it?": what the last answer left out
             parts = self._beyond_last_answer(plan)
             if parts:
@@ -408,18 +413,31 @@ class OfflineAnswerer:
         qs = self.facts.questions
         one = self._framework_question(plan)
         if one is not None:
-            picks = [(p, getattr(one, p), one.passage_ids[i]) for i, p in enumerate(("engineering", "automation"))]
-            picks = [pick for pick in picks if pick[0] in self._paths(plan)]
-            text = f"{one.question} " + " ".join(text for _, text, _ in picks)
-            # ...and what its passages say to the question's own words ("where does the leverage come from?").
-            asked = sorted(self._rare_words(plan.query or plan.text) - set(tokenize(text)))
-            more = _best_sentences(
-                self.kb.get([pid for _, _, pid in picks]), asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE
-            )
-            return [(" ".join([text, *(s for s, _ in more)]), [pid for _, _, pid in picks])]
+            return self._one_question(plan, one)
         listed = " ".join(f"({i}) {q.question}" for i, q in enumerate(qs, 1))
         text = f"The article's three questions: {listed} Depth, being right once and thinking harder point to AI Engineering; breadth, being useful repeatedly and trying faster point to automation. Tell me your answers and I'll score your fit."
         return [(text, [q.passage_ids[0] for q in qs])]
+
+    def _one_question(self, plan: Plan, one: FrameworkQuestion) -> list[tuple[str, list[str]]]:
+        """One of the framework's questions, what it says of each asked path, and what its passages
+        say to the question's own words ("where does the leverage come from?")."""
+        picks = [(p, getattr(one, p), one.passage_ids[i]) for i, p in enumerate(("engineering", "automation"))]
+        picks = [pick for pick in picks if pick[0] in self._paths(plan)]
+        text = f"{one.question} " + " ".join(text for _, text, _ in picks)
+        asked = sorted(self._rare_words(plan.query or plan.text) - set(tokenize(text)) - ASKING_WORDS)
+        more = _best_sentences(
+            self.kb.get([pid for _, _, pid in picks]), asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE
+        )
+        return [(" ".join([text, *(s for s, _ in more)]), [pid for _, _, pid in picks])]
+
+    def _nth_question(self, plan: Plan) -> FrameworkQuestion | None:
+        """ "What's the second question?", "and the last one?" after the framework's questions: that one."""
+        m = ORDINAL.search(plan.text.lower())
+        qs = self.facts.questions
+        if m is None or not qs or not ("question" in plan.text.lower() or any(q.question in plan.said for q in qs)):
+            return None
+        at = ORDINALS[m.group(0)]
+        return qs[at] if at < len(qs) else None
 
     def _framework_question(self, plan: Plan) -> FrameworkQuestion | None:
         """The one framework question a message is about ("what do I do when I'm stuck?"), unless
@@ -428,11 +446,9 @@ class OfflineAnswerer:
             return None
         asked = self._rare_words(re.sub(r"(?i)\bunstuck\b", "stuck", plan.query or plan.text))
         matching = [q for q in self.facts.questions if asked & set(tokenize(q.question))]
-        if not matching:  # "what gives an AI engineer leverage?": a word only one question's passages use
+        if not matching:  # "what gives an AI engineer leverage?": a word one question's passages share, of both paths
             subject = asked - ASKING_WORDS
-            matching = [
-                q for q in self.facts.questions if subject & set(tokenize(" ".join(h.text for h in self.kb.get(q.passage_ids))))
-            ]
+            matching = [q for q in self.facts.questions if any(self._shared_by(q, word) for word in subject)]
         if not matching and plan.vector is not None:
             # "Where does an ML engineer's leverage come from?": the nearest examples on the framework
             # say whether it asks of one question or of all three.
@@ -440,6 +456,10 @@ class OfflineAnswerer:
             pointed = {pid for e in nearest[:FRAMEWORK_EXAMPLES] for pid in e.passages}
             matching = [q for q in self.facts.questions if pointed & set(q.passage_ids)]
         return matching[0] if len(matching) == 1 else None
+
+    def _shared_by(self, question: FrameworkQuestion, word: str) -> bool:
+        """Whether two or more of a framework question's passages use ``word`` (its theme, not a passing word)."""
+        return sum(word in tokenize(h.text) for h in self.kb.get(question.passage_ids)) >= 2
 
     def _topic_choose(self, plan: Plan) -> list[tuple[str, list[str]]]:
         recs = self.facts.recommendations
@@ -451,7 +471,8 @@ class OfflineAnswerer:
     def _questions(self) -> tuple[str, list[str]]:
         """The framework's three questions, which are how the article says to decide."""
         qs = self.facts.questions
-        return "To decide, the article asks: " + " ".join(q.question for q in qs), [qs[0].passage_ids[0]]
+        count = {2: "two", 3: "three", 4: "four"}.get(len(qs), str(len(qs)))
+        return f"To decide, the article asks {count} questions: " + " ".join(q.question for q in qs), [qs[0].passage_ids[0]]
 
     def _advice(self) -> tuple[str, list[str]]:
         """The article's hard advice: "Pick one for 18 months minimum"."""

@@ -169,7 +169,7 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
         return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
     t = HEDGE.sub("", t)
     if m := re.search(
-        rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
+        rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+|those\s+|these\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
         t,
     ) or re.search(rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+(?:in|into)\b", t):
         number, unit = [g for g in m.groups() if g is not None][:2]

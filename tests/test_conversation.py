@@ -166,6 +166,18 @@ def test_a_question_on_one_of_the_framework_s_questions_gets_that_one(chat: Call
     assert has(whole, "right once") and has(whole, "think harder"), whole.answer
 
 
+def test_an_ordinal_after_the_framework_asks_that_question(chat: Callable[..., list[Turn]]) -> None:
+    listed, second, last = chat("how do I decide between them?", "ok what's the 2nd question about?", "and the final one?")
+    assert has(listed, "three questions"), listed.answer
+    assert has(second, "depth or breadth") and not has(second, "think harder"), second.answer
+    assert has(last, "think harder") and not has(last, "depth or breadth"), last.answer
+
+
+def test_what_came_after_a_period_is_the_next_stretch(chat: Callable[..., list[Turn]]) -> None:
+    _, later = chat("what do automation people make in the first six months?", "and after those first 6 months?")
+    assert has(later, "30-80k"), later.answer
+
+
 # -- messages that ask twice, or tell a story first ----------------------------------------------
 def test_a_path_one_question_names_holds_for_the_next_question_of_the_message(chat: Callable[..., list[Turn]]) -> None:
     _, turn = chat(
