@@ -84,6 +84,7 @@ ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|last|final)\b")
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework, this close, say which of its questions is asked
 FRAMEWORK_NEAR = 0.7
+SAID_PENALTY = 0.3  # cosine units: what the last answer said is said again only if far the best
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -172,7 +173,7 @@ class OfflineAnswerer:
         handler = getattr(self, f"_topic_{plan.topic}", None) if plan.topic else None
         parts = handler(plan) if handler else []
         if not parts:
-            parts = self._extract(plan, n=2)
+            parts = self._extract(plan, n=3)
         parts = self._with_specifics(plan, parts)
         if plan.kind == "other_path":
             parts = _joined(self._counterpart(plan), parts)
@@ -204,15 +205,17 @@ class OfflineAnswerer:
         one = plan.path if plan.path in ("engineering", "automation") else None
         if one:  # judged on whole passages: the sentences left may no longer name whose they are
             pool = self._of_path(pool, one) or pool
-        fresh = []
-        for h in pool:
-            kept = [s for s in _sentences(h.text) if _says_new(s, said)]
-            if kept:
-                fresh.append(h.model_copy(update={"text": " ".join(kept)}))
+        fresh = [h for h in pool if any(_says_new(s, said) for s in _sentences(h.text))]
         if not fresh:
             return []
+        # A sentence said already is said again only when it answers the follow-up far better than
+        # anything new ("what are they scared of?" after the trust problem was named).
+        for h in fresh:
+            for sentence in _sentences(h.text):
+                if not _says_new(sentence, said):
+                    bonus[sentence] = bonus.get(sentence, 0.0) - SAID_PENALTY
         # What the follow-up itself asks picks the sentences; the conversation already chose where from.
-        return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=2, pool=6, bonus=bonus)
+        return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=3, pool=6, bonus=bonus)
 
     def _counterpart(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """What the article says of the other path in the place of what the last answer said:

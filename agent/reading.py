@@ -438,7 +438,9 @@ class Reader:
             return fit
         answered = [p for p in plans if p.intent in ("answer", "followup")]
         if len(answered) == 2 and len({(p.topic, p.kind, p.path, p.period) for p in answered}) == 1:
-            answered = answered[:1]  # one question asked twice over ("... of ML, and of automation?" is two)
+            # One question asked twice over ("... of ML, and of automation?" is two): the second's words still count.
+            answered[0].query = f"{answered[0].query} {answered[1].text}"
+            answered = answered[:1]
         if len(answered) == 2:
             if search:
                 for plan in answered:
@@ -872,7 +874,10 @@ def _of_sibling(first: Plan, second: Plan) -> Plan:
 
 def _asks_choice(plan: Plan) -> bool:
     """Whether a question asks which path suits the person: by its topic, or by its own reading
-    when the conversation's topic carried over ("alright, which one fits me?" after the pay)."""
+    when the conversation's topic carried over ("alright, which one fits me?" after the pay).
+    "And the automation people?" asks the last question of another path, whatever its own reading."""
+    if plan.kind in ("other_path", "period"):
+        return plan.topic in CHOICE_TOPICS
     return plan.topic in CHOICE_TOPICS or plan.vote.label in (*CHOICE_TOPICS, "fit")
 
 
