@@ -85,6 +85,7 @@ ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework, this close, say which of its questions is asked
 FRAMEWORK_NEAR = 0.7
 SAID_PENALTY = 0.3  # cosine units: what the last answer said is said again only if far the best
+KNOWN_ANSWER = 0.7
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -102,6 +103,7 @@ class OfflineAnswerer:
         self.kb = kb
         self.facts = kb.facts
         self.reader = Reader(kb)
+        self._sentences_of: tuple[tuple[str, ...], list[tuple[str, str]]] = ((), [])
 
     # -- understanding --------------------------------------------------------------------
     def is_injection(self, text: str) -> bool:
@@ -145,10 +147,12 @@ class OfflineAnswerer:
             return self._fit_turn(plan)
         if plan.kind == "ack" and "?" not in plan.text and len(plan.text.split()) <= ACK_WORDS:
             return Turn(answer=ACK, follow_ups=self._follow_ups(plan))
-        parts = self._parts(plan)
         if plan.intent == "compound":  # two questions: each gets its own answer, the second kept short
-            second = self._parts(plan.parts[1])
-            parts = self._parts(plan.parts[0])[:2] + [p for p in second[:2] if p not in parts]
+            first = self._with_known_answer(plan.parts[0], self._parts(plan.parts[0])[:2])
+            second = self._with_known_answer(plan.parts[1], self._parts(plan.parts[1])[:2])
+            parts = first + [p for p in second if p not in first]
+        else:
+            parts = self._with_known_answer(plan, self._parts(plan))
         if not parts:
             return Turn(
                 answer="The article doesn't say. " + SCOPE.split(":")[0] + ".",
@@ -217,6 +221,37 @@ class OfflineAnswerer:
         # What the follow-up itself asks picks the sentences; the conversation already chose where from.
         return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=3, pool=6, bonus=bonus)
 
+    def _with_known_answer(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+        """The article sentence whose own questions (the sentence-level bank) include one this
+        close to the message, when the answer lacks it: the bank says what answers that question."""
+        if plan.vector is None or plan.intent not in ("answer", "followup"):
+            return parts
+        owner = dict(self._article_sentences())
+        keyed = self.kb.sentence_key_similarity(plan.vector, self.kb.get(list(dict.fromkeys(owner.values()))))
+        if not keyed:
+            return parts
+        best = max(keyed, key=lambda s: keyed[s])
+        said = " ".join(text for text, _ in parts)
+        cited = owner[best] in {pid for _, ids in parts for pid in ids}
+        one = plan.path if plan.path in ("engineering", "automation") else None
+        of_other = one is not None and (
+            self.kb.passage_path(owner[best]) == OTHER[one] or (_mentions(best, OTHER[one]) and not _mentions(best, one))
+        )
+        if keyed[best] < KNOWN_ANSWER or best in said or of_other or not _adds_to(best, set(tokenize(said)), cited):
+            return parts
+        return [*parts, (best, [owner[best]])]
+
+    def _article_sentences(self) -> list[tuple[str, str]]:
+        """Every stored passage's sentences with their passage's id, table rows aside (read once per store)."""
+        ids = tuple(self.kb.passage_ids())
+        if self._sentences_of[0] != ids:
+            rows = self._table_rows()
+            self._sentences_of = (
+                ids,
+                [(s, h.id) for h in self.kb.get(list(ids)) if h.id not in rows for s in _sentences(h.text)],
+            )
+        return self._sentences_of[1]
+
     def _counterpart(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """What the article says of the other path in the place of what the last answer said:
         "and the automation folks, where's theirs from?" after "AI Engineers' leverage comes from
@@ -226,9 +261,7 @@ class OfflineAnswerer:
         was = OTHER.get(plan.path or "")
         if was is None or not plan.said:
             return []
-        sentences = [
-            (s, h.id) for h in self.kb.get(self.kb.passage_ids()) if h.id not in self._table_rows() for s in _sentences(h.text)
-        ]
+        sentences = self._article_sentences()
         # The article's own sentences of the last answer: a line the answerer composed has no counterpart.
         article = {s for s, _ in sentences}
         of_was = {s for s, pid in sentences if self.kb.passage_path(pid) == was}  # "Your leverage comes from ..."

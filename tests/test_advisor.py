@@ -479,7 +479,6 @@ KNOWN_MISSES = {
     "red-flag-trait-one-path",  # MiniLM puts "struggles" next to "thrives"
     "verdict-better-to-learn",
     "compounding-both",
-    "skills-opens-up",
     "fu-why-what-goes-wrong",
 }
 MISS = pytest.mark.xfail(strict=True, reason="a wording the reader by example misses; see the README's evaluation notes")

@@ -178,6 +178,14 @@ def test_what_came_after_a_period_is_the_next_stretch(chat: Callable[..., list[T
     assert has(later, "30-80k"), later.answer
 
 
+def test_the_sentence_whose_bank_questions_match_is_said_even_when_the_topic_answer_lacks_it(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    (turn,) = chat("where does an automation specialist's edge come from?")
+    assert has(turn, "speed and adaptability"), turn.answer
+    assert not has(turn, "correct upfront"), turn.answer  # not the other path's counterpart
+
+
 # -- messages that ask twice, or tell a story first ----------------------------------------------
 def test_a_path_one_question_names_holds_for_the_next_question_of_the_message(chat: Callable[..., list[Turn]]) -> None:
     _, turn = chat(
