@@ -49,9 +49,11 @@ CODE_HELP = re.compile(
 )
 # Which product to buy or use is not a career question, however much it mentions AI.
 PRODUCT_CHOICE = re.compile(
-    r"\b(?:which|what(?:'s| is)?(?: the)?|best) (?:\w+ ){0,2}(?:llms?|chatbots?|laptops?|gpus?|ides?)\b|"
+    r"\b(?:which|what(?:'?s| is)?(?: the)?|best) (?:\w+ ){0,2}(?:llms?|chatbots?|laptops?|gpus?|ides?)\b|"
     r"\b(?:which|best|better)\b.{0,60}\b(?:claude|chatgpt|gpt|gemini|llama|copilot|cursor)\b"
 )
+# "whats a good habit tracker app?": a product to pick, when no path is named ("what apps do automation people use?" is in scope).
+GADGETS = re.compile(r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b")
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|nursing|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
     r"actor|musician|pharmacist|banker|police|soldier|farmer|data scien(?:ce|tists?)|data analysts?|"
@@ -59,7 +61,8 @@ OTHER_CAREERS = re.compile(
     r"(?:civil|mechanical|electrical|software|backend|back-end|frontend|front-end|full[- ]?stack|devops|data|cloud|network|qa|test) engineers?|"
     r"graphic designers?|cyber ?security(?: analysts?)?|security analysts?|ux designers?|product designers?|"
     r"product managers?|pm interviews?|"
-    r"prompt engineer(?:s|ing)?)s?\b"
+    r"prompt engineer(?:s|ing)?|"
+    r"mba|upsc|ias|civil services|cat (?:prep|exam)|gate exam|chartered accountan(?:t|cy)|government jobs?|sarkari|bank po|mbbs|law school)s?\b"
 )
 GREETING = re.compile(
     r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$"
@@ -409,7 +412,7 @@ class Reader:
             return Plan(text=text, intent="injection")
         if GREETING.match(t.strip()):
             return Plan(text=text, intent="greeting")
-        if CODE_HELP.search(t) or PRODUCT_CHOICE.search(t):
+        if CODE_HELP.search(t) or PRODUCT_CHOICE.search(t) or (GADGETS.search(t) and detect_path(t) is None):
             return Plan(text=text, intent="offtopic")
         questions, story = asking_parts(text)
         asked_text = " ".join(questions).lower().replace("’", "'")

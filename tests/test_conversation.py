@@ -288,6 +288,12 @@ def test_a_follow_up_after_a_fit_is_answered_not_declined(chat: Callable[..., li
     assert after.in_scope, after.answer
 
 
+@pytest.mark.parametrize("message", ["what apps do automation people use day to day?", "which apps does an ML engineer live in?"])
+def test_apps_of_a_path_are_in_scope(chat: Callable[..., list[Turn]], message: str) -> None:
+    (turn,) = chat(message)
+    assert turn.in_scope, turn.answer
+
+
 def test_a_story_says_what_a_question_in_slang_is_about(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("A guy on reddit said automation gigs are drying up because of templates. Is that legit or just doomposting?")
     assert turn.in_scope, turn.answer
@@ -303,6 +309,8 @@ def test_a_story_says_what_a_question_in_slang_is_about(chat: Callable[..., list
         "know a good book on negotiating a raise?",
         "and how are you doing today?",
         "how do I become a civil engineer?",
+        "honestly would an MBA be smarter than either of these?",
+        "off topic but whats a decent meditation app?",
     ],
 )
 def test_an_aside_mid_conversation_is_declined_and_the_conversation_goes_on(chat: Callable[..., list[Turn]], aside: str) -> None:
