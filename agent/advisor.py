@@ -259,6 +259,9 @@ class _Quarantined:
     def sentence_key_similarity(self, vector: Any, hits: list[Hit]) -> dict[str, float]:
         return self._kb.sentence_key_similarity(vector, hits)
 
+    def sentence_key_lexical(self, text: str) -> dict[str, float]:
+        return self._kb.sentence_key_lexical(text)
+
     def _clean(self, hits: list[Hit]) -> list[Hit]:
         out = []
         for hit in hits:

@@ -86,6 +86,8 @@ FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework, this close, say
 FRAMEWORK_NEAR = 0.7
 SAID_PENALTY = 0.3  # cosine units: what the last answer said is said again only if far the best
 KNOWN_ANSWER = 0.7
+KNOWN_AGREE = 0.5  # ...or this close, and the best by the words of the sentence's questions,
+KNOWN_AGREE_TOP = 3  # among the closest few in meaning
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -230,14 +232,24 @@ class OfflineAnswerer:
         keyed = self.kb.sentence_key_similarity(plan.vector, self.kb.get(list(dict.fromkeys(owner.values()))))
         if not keyed:
             return parts
-        best = max(keyed, key=lambda s: keyed[s])
+        ranked = sorted(keyed, key=lambda s: -keyed[s])
+        best = ranked[0]
+        if keyed[best] < KNOWN_ANSWER:
+            # Short of that, the sentence whose questions share the most rare words with the message,
+            # when it is among the closest in meaning too: two readings agreeing.
+            words = self.kb.sentence_key_lexical(plan.query or plan.text)
+            lexical = max(words, key=lambda s: words[s], default=None)
+            if lexical is not None and lexical in ranked[:KNOWN_AGREE_TOP] and keyed[lexical] >= KNOWN_AGREE:
+                best = lexical
+            else:
+                return parts
         said = " ".join(text for text, _ in parts)
         cited = owner[best] in {pid for _, ids in parts for pid in ids}
         one = plan.path if plan.path in ("engineering", "automation") else None
         of_other = one is not None and (
             self.kb.passage_path(owner[best]) == OTHER[one] or (_mentions(best, OTHER[one]) and not _mentions(best, one))
         )
-        if keyed[best] < KNOWN_ANSWER or best in said or of_other or not _adds_to(best, set(tokenize(said)), cited):
+        if best in said or of_other or not _adds_to(best, set(tokenize(said)), cited):
             return parts
         return [*parts, (best, [owner[best]])]
 

@@ -206,6 +206,9 @@ class KnowledgeBase:
         query = self.embed(text) if vector is None else vector
         return self._cosines([s for h in hits for s in sentences(h.text)], query)
 
+    def sentence_key_lexical(self, text: str) -> dict[str, float]:
+        return self._read(lambda: self.retriever.sentence_key_lexical(text))
+
     def sentence_key_similarity(self, vector: Any, hits: list[Hit]) -> dict[str, float]:
         """Each keyed sentence of ``hits`` and the cosine of its closest key question to ``vector``
         (``bank.sentence_keys``): "how do people get through that?" is far from "This takes

@@ -33,6 +33,7 @@ CANDIDATES = 50
 # BM25 score from which an answer's search counts shared words fully: two common words are not a rare phrase.
 PASSAGE_LEXICAL_FULL = 30.0
 QUESTION_CANDIDATES = 20
+KEY_LEXICAL_POOL = 20
 SENTENCE_KEY_SCALE = 0.95  # a sentence's few questions count a little below its passage's dozen
 RECENT_SEARCHES = 64  # the best-matching bank questions whose passages join the candidates
 MAX_K = 100
@@ -165,6 +166,8 @@ class HybridRetriever:
         self._recent: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
         self._sentence_file: Path | None = None
         self._sentence_lock = threading.Lock()
+        self._key_bm25: BM25 | None = None  # the sentence-level bank's questions, for their words
+        self._key_owner: list[str] = []
         self._keys: SentenceKeys | None = None
         self._keys_lock = threading.Lock()
 
@@ -259,6 +262,21 @@ class HybridRetriever:
         for pid in ids:
             for topic, share in index.topics.get(pid, {}).items():
                 out[topic] = out.get(topic, 0.0) + share / len(ids)
+        return out
+
+    def sentence_key_lexical(self, text: str) -> dict[str, float]:
+        """Each keyed article sentence and the BM25 score of its best key question for ``text``:
+        the words of a question ("rough patch") can name a sentence's questions where MiniLM does not."""
+        if self._key_bm25 is None:
+            with self._sentence_lock:
+                if self._key_bm25 is None:
+                    asked = [(q, s) for s, qs in sentence_keys().items() for q in qs]
+                    self._key_owner = [s for _, s in asked]
+                    self._key_bm25 = BM25([tokenize(q) for q, _ in asked])
+        out: dict[str, float] = {}
+        for row, score in self._key_bm25.top(tokenize(text), KEY_LEXICAL_POOL):
+            sentence = self._key_owner[row]
+            out[sentence] = max(out.get(sentence, 0.0), score)
         return out
 
     def passage_ids(self) -> list[str]:

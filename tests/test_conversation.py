@@ -396,3 +396,21 @@ def test_which_pays_more_says_when_the_figures_are_not_in_one_unit(chat: Callabl
 def test_one_path_income_is_not_flagged_as_mixed_units(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("How much do AI engineers earn in years two to four?")
     assert has(turn, "8-18L") and not has(turn, "not in one unit"), turn.answer
+
+
+def test_a_sentence_named_by_both_readings_of_the_bank_is_said(
+    chat: Callable[..., list[Turn]], advisor: Advisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Short of a bank question close in meaning, the sentence whose questions share the message's
+    rare words is said when it is also among the closest few in meaning; not when meaning puts it far."""
+    kb = advisor.offline.kb
+    near = "Your leverage comes from speed and adaptability."
+    far = "Missing values, inconsistent formats, labels that make no sense."
+    meaning = {"The first two years are slow.": 0.62, near: 0.6, "Neither is better.": 0.58, far: 0.3}
+    monkeypatch.setattr(kb, "sentence_key_similarity", lambda vector, hits: meaning)
+    monkeypatch.setattr(kb, "sentence_key_lexical", lambda text: {near: 9.0})
+    (agreed,) = chat("what do automation people have going for them?")
+    assert has(agreed, "speed and adaptability"), agreed.answer
+    monkeypatch.setattr(kb, "sentence_key_lexical", lambda text: {far: 9.0})
+    (apart,) = chat("what do automation people have going for them?")
+    assert not has(apart, "inconsistent formats"), apart.answer

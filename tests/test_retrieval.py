@@ -267,3 +267,10 @@ def test_common_words_shared_with_an_ingested_note_do_not_outrank_the_articles_a
 def test_a_question_of_pay_finds_the_income_passage_over_passages_sharing_common_words(kb, question: str) -> None:  # type: ignore[no-untyped-def]
     hits = kb.search(question, 3)
     assert any("₹" in h.text and "months" in h.text for h in hits), [h.text[:60] for h in hits]
+
+
+def test_the_sentence_bank_is_searched_by_its_questions_words(kb) -> None:  # type: ignore[no-untyped-def]
+    """ "Rough patch" is a word pair of the wall's questions, not of the article's sentence."""
+    scores = kb.sentence_key_lexical("my senior says everyone on the ML route hits a rough patch, how many months in?")
+    assert max(scores, key=lambda s: scores[s]) == "AI Engineers hit the wall at months 8-14."
+    assert kb.sentence_key_lexical("biryani recipe with saffron") == {}
