@@ -88,6 +88,7 @@ SAID_PENALTY = 0.3  # cosine units: what the last answer said is said again only
 KNOWN_ANSWER = 0.7
 KNOWN_AGREE = 0.5  # ...or this close, and the best by the words of the sentence's questions,
 KNOWN_AGREE_TOP = 3  # among the closest few in meaning
+KNOWN_MAX = 2
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -233,25 +234,24 @@ class OfflineAnswerer:
         if not keyed:
             return parts
         ranked = sorted(keyed, key=lambda s: -keyed[s])
-        best = ranked[0]
-        if keyed[best] < KNOWN_ANSWER:
-            # Short of that, the sentence whose questions share the most rare words with the message,
-            # when it is among the closest in meaning too: two readings agreeing.
-            words = self.kb.sentence_key_lexical(plan.query or plan.text)
-            lexical = max(words, key=lambda s: words[s], default=None)
-            if lexical is not None and lexical in ranked[:KNOWN_AGREE_TOP] and keyed[lexical] >= KNOWN_AGREE:
-                best = lexical
-            else:
-                return parts
-        said = " ".join(text for text, _ in parts)
-        cited = owner[best] in {pid for _, ids in parts for pid in ids}
+        # The sentence a bank question this close in meaning asks for; then the one whose questions
+        # share the most rare words with the message, when it is among the closest in meaning too.
+        candidates = [s for s in ranked[:1] if keyed[s] >= KNOWN_ANSWER]
+        words = self.kb.sentence_key_lexical(plan.query or plan.text)
+        lexical = max(words, key=lambda s: words[s], default=None)
+        if lexical is not None and lexical in ranked[:KNOWN_AGREE_TOP] and keyed[lexical] >= KNOWN_AGREE:
+            candidates.append(lexical)
         one = plan.path if plan.path in ("engineering", "automation") else None
-        of_other = one is not None and (
-            self.kb.passage_path(owner[best]) == OTHER[one] or (_mentions(best, OTHER[one]) and not _mentions(best, one))
-        )
-        if best in said or of_other or not _adds_to(best, set(tokenize(said)), cited):
-            return parts
-        return [*parts, (best, [owner[best]])]
+        added: list[tuple[str, list[str]]] = []
+        for best in dict.fromkeys(candidates):
+            said = " ".join(text for text, _ in [*parts, *added])
+            cited = owner[best] in {pid for _, ids in [*parts, *added] for pid in ids}
+            of_other = one is not None and (
+                self.kb.passage_path(owner[best]) == OTHER[one] or (_mentions(best, OTHER[one]) and not _mentions(best, one))
+            )
+            if best not in said and not of_other and _adds_to(best, set(tokenize(said)), cited):
+                added.append((best, [owner[best]]))
+        return [*parts, *added[:KNOWN_MAX]]
 
     def _article_sentences(self) -> list[tuple[str, str]]:
         """Every stored passage's sentences with their passage's id, table rows aside (read once per store)."""
