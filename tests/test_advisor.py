@@ -477,7 +477,6 @@ KNOWN_MISSES = {
     "red-flags-eng",
     "red-flags-struggles",
     "red-flag-trait-one-path",  # MiniLM puts "struggles" next to "thrives"
-    "verdict-better-to-learn",
     "compounding-both",
     "fu-why-what-goes-wrong",
 }
