@@ -262,6 +262,9 @@ class _Quarantined:
     def sentence_key_lexical(self, text: str) -> dict[str, float]:
         return self._kb.sentence_key_lexical(text)
 
+    def sentence_key_cosines(self, vector: Any) -> dict[str, float]:
+        return self._kb.sentence_key_cosines(vector)
+
     def _clean(self, hits: list[Hit]) -> list[Hit]:
         out = []
         for hit in hits:

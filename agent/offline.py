@@ -230,7 +230,7 @@ class OfflineAnswerer:
         if plan.vector is None or plan.intent not in ("answer", "followup"):
             return parts
         owner = dict(self._article_sentences())
-        keyed = self.kb.sentence_key_similarity(plan.vector, self.kb.get(list(dict.fromkeys(owner.values()))))
+        keyed = {s: c for s, c in self.kb.sentence_key_cosines(plan.vector).items() if s in owner}
         if not keyed:
             return parts
         ranked = sorted(keyed, key=lambda s: -keyed[s])

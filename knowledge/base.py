@@ -206,6 +206,10 @@ class KnowledgeBase:
         query = self.embed(text) if vector is None else vector
         return self._cosines([s for h in hits for s in sentences(h.text)], query)
 
+    def sentence_key_cosines(self, vector: Any) -> dict[str, float]:
+        """Every keyed sentence of the article and the cosine of its closest key question to ``vector``."""
+        return self._read(lambda: self.retriever.sentence_key_cosines(vector))
+
     def sentence_key_lexical(self, text: str) -> dict[str, float]:
         return self._read(lambda: self.retriever.sentence_key_lexical(text))
 

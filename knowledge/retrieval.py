@@ -167,6 +167,8 @@ class HybridRetriever:
         self._sentence_file: Path | None = None
         self._sentence_lock = threading.Lock()
         self._key_bm25: BM25 | None = None  # the sentence-level bank's questions, for their words
+        self._key_matrix: Any = None  # ...and their vectors, one row each
+        self._key_rows: list[str] = []
         self._key_owner: list[str] = []
         self._keys: SentenceKeys | None = None
         self._keys_lock = threading.Lock()
@@ -262,6 +264,23 @@ class HybridRetriever:
         for pid in ids:
             for topic, share in index.topics.get(pid, {}).items():
                 out[topic] = out.get(topic, 0.0) + share / len(ids)
+        return out
+
+    def sentence_key_cosines(self, vector: Any) -> dict[str, float]:
+        """Each keyed article sentence and the cosine of its closest key question to ``vector``, from
+        one matrix of every key, stacked once per process."""
+        if self._key_matrix is None:
+            asked = [(q, s) for s, qs in sentence_keys().items() for q in qs]
+            vectors = self.sentence_vectors([q for q, _ in asked])
+            with self._sentence_lock:
+                self._key_rows = [s for q, s in asked if q in vectors]
+                self._key_matrix = np.stack([vectors[q] for q, _ in asked if q in vectors]) if vectors else np.zeros((0, 0))
+        if not len(self._key_matrix):
+            return {}
+        out: dict[str, float] = {}
+        for sentence, c in zip(self._key_rows, cosines(self._key_matrix, vector).tolist(), strict=True):
+            if c > out.get(sentence, -1.0):
+                out[sentence] = c
         return out
 
     def sentence_key_lexical(self, text: str) -> dict[str, float]:

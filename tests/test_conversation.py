@@ -407,7 +407,7 @@ def test_a_sentence_named_by_both_readings_of_the_bank_is_said(
     near = "Your leverage comes from speed and adaptability."
     far = "Missing values, inconsistent formats, labels that make no sense."
     meaning = {"The first two years are slow.": 0.62, near: 0.6, "Neither is better.": 0.58, far: 0.3}
-    monkeypatch.setattr(kb, "sentence_key_similarity", lambda vector, hits: meaning)
+    monkeypatch.setattr(kb, "sentence_key_cosines", lambda vector: meaning)
     monkeypatch.setattr(kb, "sentence_key_lexical", lambda text: {near: 9.0})
     (agreed,) = chat("what do automation people have going for them?")
     assert has(agreed, "speed and adaptability"), agreed.answer
