@@ -663,7 +663,7 @@ class Reader:
         described_before = bool(told) and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told))
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
-            or (self_described and any(p.topic in FIT_TOPICS or p.vote.label == "fit" for p in plans))
+            or (self_described and any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans))
             or described_before
         )
         if not asks and not (statement and self_described):
@@ -879,7 +879,7 @@ def _asks_choice(plan: Plan) -> bool:
     """Whether a question asks which path suits the person: by its topic, or by its own reading
     when the conversation's topic carried over ("alright, which one fits me?" after the pay).
     "And the automation people?" asks the last question of another path, whatever its own reading."""
-    if plan.kind in ("other_path", "period"):
+    if plan.kind in ("other_path", "period") and not FIRST_PERSON.search(plan.text.lower()):
         return plan.topic in CHOICE_TOPICS
     return plan.topic in CHOICE_TOPICS or plan.vote.label in (*CHOICE_TOPICS, "fit")
 

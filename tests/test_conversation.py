@@ -414,3 +414,12 @@ def test_a_sentence_named_by_both_readings_of_the_bank_is_said(
     monkeypatch.setattr(kb, "sentence_key_lexical", lambda text: {far: 9.0})
     (apart,) = chat("what do automation people have going for them?")
     assert not has(apart, "inconsistent formats"), apart.answer
+
+
+def test_which_path_is_me_mid_conversation_gets_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    """ "Which path" reads as both paths; after an answer on one, it is still a request for a fit."""
+    _, fit = chat(
+        "When do AI engineers burn out?",
+        "i read papers for fun and i'm happy to spend a month on one hard problem. so which path is mine?",
+    )
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
