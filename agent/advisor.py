@@ -235,8 +235,8 @@ class _Quarantined:
     def adjacent(self, ids: list[str]) -> list[str]:
         return self._kb.adjacent(ids)
 
-    def passage_ids(self) -> list[str]:
-        return self._kb.passage_ids()
+    def passage_ids(self, *, article: bool = False) -> list[str]:
+        return self._kb.passage_ids(article=article)
 
     def passage_path(self, pid: str) -> str | None:
         return self._kb.passage_path(pid)
@@ -250,8 +250,8 @@ class _Quarantined:
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[Any], float]:
         return self._kb.lexical_neighbours(text, k)
 
-    def sentence_cosines(self, sentences: list[str], vector: Any) -> dict[str, float]:
-        return self._kb.sentence_cosines(sentences, vector)
+    def sentence_cosines(self, texts: list[str], vector: Any) -> dict[str, float]:
+        return self._kb.sentence_cosines(texts, vector)
 
     def sentence_similarity(self, text: str, hits: list[Hit], vector: Any = None) -> dict[str, float]:
         return self._kb.sentence_similarity(text, hits, vector)

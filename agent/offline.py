@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
-from pathwise.agent.reading import ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, search_query
+from pathwise.agent.reading import ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, detect_path, search_query
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
 from pathwise.knowledge.lexical import sentences as _sentences
@@ -77,18 +77,18 @@ KEY_FLOOR = 0.5
 CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point
 ACK_WORDS = 6  # "ok thanks, got it": a longer message, or a question, asks something
 COUNTERPART_MIN = 0.65  # the other path's sentence this close to the last answer's, names swapped, is its counterpart
-COUNTERPART_SENTENCES = 3  # of the last answer's, each with its counterpart...
-COUNTERPARTS = 2  # ...of which this many are said
+COUNTERPART_SENTENCES = 3  # the last answer's first sentences that are looked up on the other path
+COUNTERPARTS = 2  # the counterparts said at most
 ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  # words of asking, not of a subject
-ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|last|final)\b")
+ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|one)\b")
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
-FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework, this close, say which of its questions is asked
-FRAMEWORK_NEAR = 0.7
+FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
+FRAMEWORK_NEAR = 0.7  # ...when they are this close
 SAID_PENALTY = 0.3  # cosine units: what the last answer said is said again only if far the best
-KNOWN_ANSWER = 0.7
-KNOWN_AGREE = 0.5  # ...or this close, and the best by the words of the sentence's questions,
-KNOWN_AGREE_TOP = 3  # among the closest few in meaning
-KNOWN_MAX = 2
+KNOWN_ANSWER = 0.7  # a sentence one of whose bank questions is this close to the message answers it
+KNOWN_AGREE = 0.5  # so does the sentence the bank's words name best, if at least this close in meaning
+KNOWN_AGREE_TOP = 3  # and among the closest few
+KNOWN_MAX = 2  # sentences the bank adds to one answer
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
@@ -150,7 +150,7 @@ class OfflineAnswerer:
             return self._fit_turn(plan)
         if plan.kind == "ack" and "?" not in plan.text and len(plan.text.split()) <= ACK_WORDS:
             return Turn(answer=ACK, follow_ups=self._follow_ups(plan))
-        if plan.intent == "compound":  # two questions: each gets its own answer, the second kept short
+        if plan.intent == "compound":  # two questions: each gets its own answer, two sentences and what the bank adds
             first = self._with_known_answer(plan.parts[0], self._parts(plan.parts[0])[:2])
             second = self._with_known_answer(plan.parts[1], self._parts(plan.parts[1])[:2])
             parts = first + [p for p in second if p not in first]
@@ -172,7 +172,7 @@ class OfflineAnswerer:
         """The sentences that answer one question, each with the passages it comes from."""
         nth = self._nth_question(plan)
         if nth is not None:
-            return self._one_question(replace(plan, path=None), nth)
+            return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
         if plan.intent == "followup":  # "why is that?", "how do people get past it?": what the last answer left out
             parts = self._beyond_last_answer(plan)
             if parts:
@@ -209,7 +209,7 @@ class OfflineAnswerer:
             following = set()
         for sentence in following:
             bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION
-        one = plan.path if plan.path in ("engineering", "automation") else None
+        one = _one_path(plan)
         if one:  # judged on whole passages: the sentences left may no longer name whose they are
             pool = self._of_path(pool, one) or pool
         fresh = [h for h in pool if any(_says_new(s, said) for s in _sentences(h.text))]
@@ -241,10 +241,10 @@ class OfflineAnswerer:
         lexical = max(words, key=lambda s: words[s], default=None)
         if lexical is not None and lexical in ranked[:KNOWN_AGREE_TOP] and keyed[lexical] >= KNOWN_AGREE:
             candidates.append(lexical)
-        one = plan.path if plan.path in ("engineering", "automation") else None
+        one = _one_path(plan)
         added: list[tuple[str, list[str]]] = []
         for best in dict.fromkeys(candidates):
-            said = " ".join(text for text, _ in [*parts, *added])
+            said = " ".join([plan.said, *(text for text, _ in [*parts, *added])])  # a follow-up repeats nothing
             cited = owner[best] in {pid for _, ids in [*parts, *added] for pid in ids}
             of_other = one is not None and (
                 self.kb.passage_path(owner[best]) == OTHER[one] or (_mentions(best, OTHER[one]) and not _mentions(best, one))
@@ -254,15 +254,20 @@ class OfflineAnswerer:
         return [*parts, *added[:KNOWN_MAX]]
 
     def _article_sentences(self) -> list[tuple[str, str]]:
-        """Every stored passage's sentences with their passage's id, table rows aside (read once per store)."""
-        ids = tuple(self.kb.passage_ids())
-        if self._sentences_of[0] != ids:
+        """The article's sentences, each with the first of its passages that holds it, table rows
+        aside; a file quoting the article does not take its sentences (read once per store)."""
+        ids = tuple(self.kb.passage_ids(article=True))
+        cached = self._sentences_of
+        if cached[0] != ids:
             rows = self._table_rows()
-            self._sentences_of = (
-                ids,
-                [(s, h.id) for h in self.kb.get(list(ids)) if h.id not in rows for s in _sentences(h.text)],
-            )
-        return self._sentences_of[1]
+            owners: dict[str, str] = {}
+            for h in self.kb.get(list(ids)):
+                if h.id not in rows:
+                    for sentence in _sentences(h.text):
+                        owners.setdefault(sentence, h.id)
+            cached = (ids, list(owners.items()))
+            self._sentences_of = cached
+        return cached[1]
 
     def _counterpart(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """What the article says of the other path in the place of what the last answer said:
@@ -482,9 +487,10 @@ class OfflineAnswerer:
         """ "What's the second question?", "and the last one?" after the framework's questions: that one."""
         m = ORDINAL.search(plan.text.lower())
         qs = self.facts.questions
-        if m is None or not qs or not ("question" in plan.text.lower() or any(q.question in plan.said for q in qs)):
+        # "The last one" points into a list of them the last answer gave; "the second question" says so itself.
+        if m is None or not qs or not (m.group(2) == "question" or any(q.question in plan.said for q in qs)):
             return None
-        at = ORDINALS[m.group(0)]
+        at = ORDINALS[m.group(1)]
         return qs[at] if at < len(qs) else None
 
     def _framework_question(self, plan: Plan) -> FrameworkQuestion | None:
@@ -653,7 +659,7 @@ class OfflineAnswerer:
         if cited and top[0].id in self._table_rows():  # the answer gave that row already
             return parts
         closeness = self.kb.sentence_similarity(plan.query or plan.text, top, plan.vector)
-        one = plan.path if plan.path in ("engineering", "automation") else None
+        one = _one_path(plan)
         best = max(
             (
                 (c, s)
@@ -791,6 +797,11 @@ def _joined(first: list[tuple[str, list[str]]], then: list[tuple[str, list[str]]
     words = set(tokenize(" ".join(text for text, _ in rest)))
     # "Automation Specialists break at months 18-24." is said by the burnout answer already.
     return [*(p for p in first if not set(tokenize(p[0])) <= words), *rest]
+
+
+def _one_path(plan: Plan) -> str | None:
+    """The one path a question asks of, if it asks of one."""
+    return plan.path if plan.path in ("engineering", "automation") else None
 
 
 def _says_new(sentence: str, said: set[str]) -> bool:

@@ -54,6 +54,7 @@ PRODUCT_CHOICE = re.compile(
 )
 # "whats a good habit tracker app?": a product to pick, when no path is named ("what apps do automation people use?" is in scope).
 GADGETS = re.compile(r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b")
+MAKING = re.compile(r"\b(?:build|make|create|develop|ship|code)\b")  # "what apps could I build?" is about the work
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|nursing|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
     r"actor|musician|pharmacist|banker|police|soldier|farmer|data scien(?:ce|tists?)|data analysts?|"
@@ -76,10 +77,11 @@ BOTH = re.compile(
     r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either|which (?:one |path )?(?:pays|earns|is)|"
     r"\b(?:easier|harder|better|worse|more|less|faster|slower|safer)\b[^.?!]{0,40}\bthan\b"
 )
-# "and the automation route, does that stack up too?": the last question, asked of the other path.
-PARALLEL = re.compile(
-    r"\b(?:too|also|as well|the same|same (?:for|with|there|thing)|similar(?:ly)?|likewise|equivalent|counterpart)\b"
-)
+# "and the automation route, does that stack up too?", "what's the equivalent for them?": the last
+# question, asked of the other path. "Too" and "also" point back only beside a word that refers back.
+SAME = re.compile(r"\b(?:the same|same (?:for|with|there|thing)|equivalent|counterpart)\b")
+ALSO = re.compile(r"\b(?:too|also|as well|similar(?:ly)?|likewise)\b")
+REFERS_BACK = re.compile(r"\b(?:that|this|it|those|theirs)\b")
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
 # "Is that normal, and what pays better?": a second question joined to the first. An auxiliary
 # opens one only before its subject: "and is that steady?" asks, "and do a bit of both?" does not.
@@ -412,7 +414,11 @@ class Reader:
             return Plan(text=text, intent="injection")
         if GREETING.match(t.strip()):
             return Plan(text=text, intent="greeting")
-        if CODE_HELP.search(t) or PRODUCT_CHOICE.search(t) or (GADGETS.search(t) and detect_path(t) is None):
+        if (
+            CODE_HELP.search(t)
+            or PRODUCT_CHOICE.search(t)
+            or (GADGETS.search(t) and detect_path(t) is None and not MAKING.search(t))
+        ):
             return Plan(text=text, intent="offtopic")
         questions, story = asking_parts(text)
         asked_text = " ".join(questions).lower().replace("’", "'")
@@ -545,7 +551,7 @@ class Reader:
             or own.topic_score < TOPIC_MIN
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
-            or (_switches_path(path, state) and (_same_subject(own, prior) or PARALLEL.search(q) is not None))
+            or (_switches_path(path, state) and (_same_subject(own, prior) or _parallel(q)))
             or shift_period(_period_of(state), q) is not None
         ):
             plan = self._follow_up(plan, q, own, vector, state)
@@ -577,8 +583,7 @@ class Reader:
             # way?" names a subject its examples do not agree on: the conversation's, of the other path.
             kind = (
                 "other_path"
-                if not _says_more(q)
-                or (_switches_path(plan.path, state) and (_same_subject(own, state.topic) or PARALLEL.search(q) is not None))
+                if not _says_more(q) or (_switches_path(plan.path, state) and (_same_subject(own, state.topic) or _parallel(q)))
                 else kind
             )
         shifted = shift_period(_period_of(state), q)
@@ -591,7 +596,7 @@ class Reader:
         if (
             not _says_more(q)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
-            or (kind == "other_path" and (_same_subject(own, state.topic) or PARALLEL.search(q) is not None))
+            or (kind == "other_path" and (_same_subject(own, state.topic) or _parallel(q)))
             or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
         ):
             plan.topic = state.topic
@@ -814,6 +819,11 @@ def _standalone(question: str, path: str | None) -> str:
         return question
     swapped = CAREER_NAMES.sub(label, question)
     return swapped if swapped != question else f"{question} {label}"
+
+
+def _parallel(text: str) -> bool:
+    """Whether a message asks the last question again, of another path."""
+    return SAME.search(text) is not None or (ALSO.search(text) is not None and REFERS_BACK.search(text) is not None)
 
 
 def _says_more(text: str) -> bool:

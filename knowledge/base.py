@@ -182,8 +182,8 @@ class KnowledgeBase:
     def adjacent(self, ids: list[str]) -> list[str]:
         return self._read(lambda: self.retriever.adjacent(ids))
 
-    def passage_ids(self) -> list[str]:
-        return self._read(self.retriever.passage_ids)
+    def passage_ids(self, *, article: bool = False) -> list[str]:
+        return self._read(lambda: self.retriever.passage_ids(article=article))
 
     def passage_path(self, pid: str) -> str | None:
         return self._read(lambda: self.retriever.passage_path(pid))
@@ -197,9 +197,9 @@ class KnowledgeBase:
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Example, float]], float]:
         return self._read(lambda: self.retriever.lexical_neighbours(text, k))
 
-    def sentence_cosines(self, sentences_: list[str], vector: Any) -> dict[str, float]:
-        """Each of the stored passages' ``sentences_`` and its MiniLM cosine to ``vector``."""
-        return self._cosines(sentences_, vector)
+    def sentence_cosines(self, texts: list[str], vector: Any) -> dict[str, float]:
+        """Each of ``texts`` (stored passages' sentences) and its MiniLM cosine to ``vector``."""
+        return self._cosines(texts, vector)
 
     def sentence_similarity(self, text: str, hits: list[Hit], vector: Any = None) -> dict[str, float]:
         """Each sentence of ``hits``' text and its MiniLM cosine to ``text`` (whose ``vector`` may be known)."""

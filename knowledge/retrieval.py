@@ -166,9 +166,10 @@ class HybridRetriever:
         self._recent: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
         self._sentence_file: Path | None = None
         self._sentence_lock = threading.Lock()
-        self._key_bm25: BM25 | None = None  # the sentence-level bank's questions, for their words
-        self._key_matrix: Any = None  # ...and their vectors, one row each
-        self._key_rows: list[str] = []
+        # The sentence-level bank's questions, each row with its sentence: by their words, and by their vectors.
+        self._keys_lock = threading.Lock()
+        self._key_words: tuple[list[str], BM25] | None = None
+        self._key_vectors: tuple[list[str], Any] | None = None
         self._key_owner: list[str] = []
         self._keys: SentenceKeys | None = None
         self._keys_lock = threading.Lock()
@@ -269,16 +270,19 @@ class HybridRetriever:
     def sentence_key_cosines(self, vector: Any) -> dict[str, float]:
         """Each keyed article sentence and the cosine of its closest key question to ``vector``, from
         one matrix of every key, stacked once per process."""
-        if self._key_matrix is None:
-            asked = [(q, s) for s, qs in sentence_keys().items() for q in qs]
+        if self._key_vectors is None:
+            asked = _key_questions()
             vectors = self.sentence_vectors([q for q, _ in asked])
-            with self._sentence_lock:
-                self._key_rows = [s for q, s in asked if q in vectors]
-                self._key_matrix = np.stack([vectors[q] for q, _ in asked if q in vectors]) if vectors else np.zeros((0, 0))
-        if not len(self._key_matrix):
+            with self._keys_lock:
+                if self._key_vectors is None:
+                    kept = [(q, s) for q, s in asked if q in vectors]
+                    matrix = np.stack([vectors[q] for q, _ in kept]) if kept else np.zeros((0, 0), np.float32)
+                    self._key_vectors = ([s for _, s in kept], matrix)
+        rows, matrix = self._key_vectors
+        if not len(matrix):
             return {}
         out: dict[str, float] = {}
-        for sentence, c in zip(self._key_rows, cosines(self._key_matrix, vector).tolist(), strict=True):
+        for sentence, c in zip(rows, cosines(matrix, vector).tolist(), strict=True):
             if c > out.get(sentence, -1.0):
                 out[sentence] = c
         return out
@@ -286,21 +290,21 @@ class HybridRetriever:
     def sentence_key_lexical(self, text: str) -> dict[str, float]:
         """Each keyed article sentence and the BM25 score of its best key question for ``text``:
         the words of a question ("rough patch") can name a sentence's questions where MiniLM does not."""
-        if self._key_bm25 is None:
-            with self._sentence_lock:
-                if self._key_bm25 is None:
-                    asked = [(q, s) for s, qs in sentence_keys().items() for q in qs]
-                    self._key_owner = [s for _, s in asked]
-                    self._key_bm25 = BM25([tokenize(q) for q, _ in asked])
+        if self._key_words is None:
+            with self._keys_lock:
+                if self._key_words is None:
+                    asked = _key_questions()
+                    self._key_words = ([s for _, s in asked], BM25([tokenize(q) for q, _ in asked]))
+        owners, bm25 = self._key_words
         out: dict[str, float] = {}
-        for row, score in self._key_bm25.top(tokenize(text), KEY_LEXICAL_POOL):
-            sentence = self._key_owner[row]
+        for row, score in bm25.top(tokenize(text), KEY_LEXICAL_POOL):
+            sentence = owners[row]
             out[sentence] = max(out.get(sentence, 0.0), score)
         return out
 
-    def passage_ids(self) -> list[str]:
-        """Every stored passage's id, in the order of its source."""
-        return [p.id for p in self._index().passages]
+    def passage_ids(self, *, article: bool = False) -> list[str]:
+        """Every stored passage's id (or, with ``article``, the bundled article's), in the order of its source."""
+        return [p.id for p in self._index().passages if not article or p.source == ARTICLE_NAME]
 
     def passage_path(self, pid: str) -> str | None:
         """The path a passage is about, as the bank's questions on it agree ("The model isn't
@@ -409,6 +413,11 @@ class HybridRetriever:
             hit.similarity = similarity.get(pid)
             hits.append(hit)
         return hits
+
+
+def _key_questions() -> list[tuple[str, str]]:
+    """Every question of the sentence-level bank, with the sentence it asks for."""
+    return [(q, s) for s, qs in sentence_keys().items() for q in qs]
 
 
 def cosines(matrix: Any, vector: Any) -> Any:
