@@ -22,7 +22,7 @@ from pathwise.knowledge.corpus import bundled_article
 
 # -- embeddings ----------------------------------------------------------------------------------
 def _gold_questions() -> list[str]:
-    """Every turn of every gold set in bench/data: the questions people ask."""
+    """Every turn of every gold set in bench/data (question sets and conversations): the questions people ask."""
     data = Path(__file__).resolve().parent.parent / "bench" / "data"
     rows = [
         json.loads(line)
@@ -30,7 +30,7 @@ def _gold_questions() -> list[str]:
         for line in f.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    return sorted({turn for row in rows for turn in row["turns"]})
+    return sorted({turn if isinstance(turn, str) else turn["message"] for row in rows for turn in row["turns"]})
 
 
 def test_onnx_vectors_equal_the_sentence_transformers_reference(kb, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
