@@ -107,6 +107,7 @@ class OfflineAnswerer:
         self.facts = kb.facts
         self.reader = Reader(kb)
         self._sentences_of: tuple[tuple[str, ...], list[tuple[str, str]]] = ((), [])
+        self._passage_words: dict[tuple[str, ...], list[frozenset[str]]] = {}  # the framework questions' passages' words
 
     # -- understanding --------------------------------------------------------------------
     def is_injection(self, text: str) -> bool:
@@ -468,7 +469,7 @@ class OfflineAnswerer:
         if one is not None:
             return self._one_question(plan, one)
         listed = " ".join(f"({i}) {q.question}" for i, q in enumerate(qs, 1))
-        text = f"The article's three questions: {listed} Depth, being right once and thinking harder point to AI Engineering; breadth, being useful repeatedly and trying faster point to automation. Tell me your answers and I'll score your fit."
+        text = f"The article's {_count(qs)} questions: {listed} Depth, being right once and thinking harder point to AI Engineering; breadth, being useful repeatedly and trying faster point to automation. Tell me your answers and I'll score your fit."
         return [(text, [q.passage_ids[0] for q in qs])]
 
     def _one_question(self, plan: Plan, one: FrameworkQuestion) -> list[tuple[str, list[str]]]:
@@ -513,7 +514,10 @@ class OfflineAnswerer:
 
     def _shared_by(self, question: FrameworkQuestion, word: str) -> bool:
         """Whether two or more of a framework question's passages use ``word`` (its theme, not a passing word)."""
-        return sum(word in tokenize(h.text) for h in self.kb.get(question.passage_ids)) >= 2
+        key = tuple(question.passage_ids)
+        if key not in self._passage_words:
+            self._passage_words[key] = [frozenset(tokenize(h.text)) for h in self.kb.get(question.passage_ids)]
+        return sum(word in words for words in self._passage_words[key]) >= 2
 
     def _topic_choose(self, plan: Plan) -> list[tuple[str, list[str]]]:
         recs = self.facts.recommendations
@@ -525,8 +529,7 @@ class OfflineAnswerer:
     def _questions(self) -> tuple[str, list[str]]:
         """The framework's three questions, which are how the article says to decide."""
         qs = self.facts.questions
-        count = {2: "two", 3: "three", 4: "four"}.get(len(qs), str(len(qs)))
-        return f"To decide, the article asks {count} questions: " + " ".join(q.question for q in qs), [qs[0].passage_ids[0]]
+        return f"To decide, the article asks {_count(qs)} questions: " + " ".join(q.question for q in qs), [qs[0].passage_ids[0]]
 
     def _advice(self) -> tuple[str, list[str]]:
         """The article's hard advice: "Pick one for 18 months minimum"."""
@@ -797,6 +800,11 @@ def _joined(first: list[tuple[str, list[str]]], then: list[tuple[str, list[str]]
     words = set(tokenize(" ".join(text for text, _ in rest)))
     # "Automation Specialists break at months 18-24." is said by the burnout answer already.
     return [*(p for p in first if not set(tokenize(p[0])) <= words), *rest]
+
+
+def _count(items: list[FrameworkQuestion]) -> str:
+    """How many there are, in words for a few ("three questions")."""
+    return {2: "two", 3: "three", 4: "four"}.get(len(items), str(len(items)))
 
 
 def _one_path(plan: Plan) -> str | None:
