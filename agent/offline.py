@@ -106,7 +106,7 @@ class OfflineAnswerer:
         self.kb = kb
         self.facts = kb.facts
         self.reader = Reader(kb)
-        self._sentences_of: tuple[tuple[str, ...], list[tuple[str, str]]] = ((), [])
+        self._sentences_of: tuple[tuple[str, ...], dict[str, str]] = ((), {})
         self._passage_words: dict[tuple[str, ...], list[frozenset[str]]] = {}  # the framework questions' passages' words
 
     # -- understanding --------------------------------------------------------------------
@@ -230,7 +230,7 @@ class OfflineAnswerer:
         close to the message, when the answer lacks it: the bank says what answers that question."""
         if plan.vector is None or plan.intent not in ("answer", "followup"):
             return parts
-        owner = dict(self._article_sentences())
+        owner = self._article_sentences()
         keyed = {s: c for s, c in self.kb.sentence_key_cosines(plan.vector).items() if s in owner}
         if not keyed:
             return parts
@@ -254,7 +254,7 @@ class OfflineAnswerer:
                 added.append((best, [owner[best]]))
         return [*parts, *added[:KNOWN_MAX]]
 
-    def _article_sentences(self) -> list[tuple[str, str]]:
+    def _article_sentences(self) -> dict[str, str]:
         """The article's sentences, each with the first of its passages that holds it, table rows
         aside; a file quoting the article does not take its sentences (read once per store)."""
         ids = tuple(self.kb.passage_ids(article=True))
@@ -266,7 +266,7 @@ class OfflineAnswerer:
                 if h.id not in rows:
                     for sentence in _sentences(h.text):
                         owners.setdefault(sentence, h.id)
-            cached = (ids, list(owners.items()))
+            cached = (ids, owners)
             self._sentences_of = cached
         return cached[1]
 
@@ -280,17 +280,16 @@ class OfflineAnswerer:
         if was is None or not plan.said:
             return []
         sentences = self._article_sentences()
+        of_was = {s for s, pid in sentences.items() if self.kb.passage_path(pid) == was}  # "Your leverage comes from ..."
         # The article's own sentences of the last answer: a line the answerer composed has no counterpart.
-        article = {s for s, _ in sentences}
-        of_was = {s for s, pid in sentences if self.kb.passage_path(pid) == was}  # "Your leverage comes from ..."
         said = [
             s
             for s in _sentences(plan.said)
-            if s in article and not s.endswith("?") and (_mentions(s, was) or s in of_was) and not _mentions(s, plan.path or "")
+            if s in sentences and not s.endswith("?") and (_mentions(s, was) or s in of_was) and not _mentions(s, plan.path or "")
         ]
         owner = {
             s: pid
-            for s, pid in sentences
+            for s, pid in sentences.items()
             if (_mentions(s, plan.path or "") or self.kb.passage_path(pid) == plan.path)
             and not _mentions(s, was)
             and self.kb.passage_path(pid) != was

@@ -166,13 +166,9 @@ class HybridRetriever:
         self._recent: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
         self._sentence_file: Path | None = None
         self._sentence_lock = threading.Lock()
-        # The sentence-level bank's questions, each row with its sentence: by their words, and by their vectors.
-        self._keys_lock = threading.Lock()
-        self._key_words: tuple[list[str], BM25] | None = None
-        self._key_vectors: tuple[list[str], Any] | None = None
-        self._key_owner: list[str] = []
         self._keys: SentenceKeys | None = None
         self._keys_lock = threading.Lock()
+        self._key_words: tuple[list[str], BM25] | None = None  # the sentence-level bank's questions' words, a row each
 
     def refresh(self) -> None:
         passages = sorted(self.store.all_passages(), key=lambda p: (p.source, p.order, p.id))
@@ -268,21 +264,13 @@ class HybridRetriever:
         return out
 
     def sentence_key_cosines(self, vector: Any) -> dict[str, float]:
-        """Each keyed article sentence and the cosine of its closest key question to ``vector``, from
-        one matrix of every key, stacked once per process."""
-        if self._key_vectors is None:
-            asked = _key_questions()
-            vectors = self.sentence_vectors([q for q, _ in asked])
-            with self._keys_lock:
-                if self._key_vectors is None:
-                    kept = [(q, s) for q, s in asked if q in vectors]
-                    matrix = np.stack([vectors[q] for q, _ in kept]) if kept else np.zeros((0, 0), np.float32)
-                    self._key_vectors = ([s for _, s in kept], matrix)
-        rows, matrix = self._key_vectors
-        if not len(matrix):
+        """Each keyed sentence of the article and the cosine of its closest key question to ``vector``
+        (the search's sentence keys, one matrix)."""
+        keys = self._sentence_keys(self._index())
+        if keys.vectors is None or not len(keys.vectors):
             return {}
         out: dict[str, float] = {}
-        for sentence, c in zip(rows, cosines(matrix, vector).tolist(), strict=True):
+        for sentence, c in zip(keys.sentences, cosines(keys.vectors, vector).tolist(), strict=True):
             if c > out.get(sentence, -1.0):
                 out[sentence] = c
         return out
@@ -362,10 +350,10 @@ class HybridRetriever:
                     if p.source == ARTICLE_NAME:  # a file quoting the article does not take its sentences' questions
                         for s in sentences_of(p.text):
                             owner.setdefault(s, p.id)
-                asked = [(q, owner[s]) for s, qs in sentence_keys().items() if s in owner for q in qs]
+                asked = [(q, s) for q, s in _key_questions() if s in owner]
                 vectors = self.sentence_vectors([q for q, _ in asked]) if asked else {}
                 matrix = np.stack([vectors[q] for q, _ in asked]) if asked else np.zeros((0, 0), np.float32)
-                keys = SentenceKeys(index, matrix, [pid for _, pid in asked])
+                keys = SentenceKeys(index, matrix, [owner[s] for _, s in asked], [s for _, s in asked])
                 self._keys = keys
             return keys
 
@@ -466,6 +454,7 @@ class SentenceKeys:
     index: _Index  # the index whose passages these point at
     vectors: Any
     passages: list[str]  # each key's passage
+    sentences: list[str]  # each key's sentence
 
 
 def _question_match(index: _Index, vector: Any, keys: SentenceKeys | None = None) -> dict[str, float]:

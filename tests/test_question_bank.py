@@ -252,7 +252,7 @@ def test_the_sentence_banks_questions_are_keys_of_the_passages_holding_their_sen
         return sum(pid in [h.id for h in kb.search(q, 3)] for q, pid in asked)
 
     with_keys = found()
-    none = retrieval.SentenceKeys(kb.retriever._index(), None, [])
+    none = retrieval.SentenceKeys(kb.retriever._index(), None, [], [])
     monkeypatch.setattr(kb.retriever, "_sentence_keys", lambda index: none)
     without = found()
     assert with_keys > without + len(asked) // 20, "the sentence keys find no more passages"
