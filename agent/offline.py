@@ -90,6 +90,9 @@ KNOWN_AGREE = 0.5  # so does the sentence the bank's words name best, if at leas
 KNOWN_AGREE_TOP = 3  # and among the closest few
 KNOWN_MAX = 2  # sentences the bank adds to one answer
 REPEATED = 0.4  # a sentence with less than this share of words the last answer lacked says nothing new
+WINDOW_WORDS = 60  # an answer shorter than this also says what the article says after its first sentence:
+WINDOW_MIN = 10  # at least this many words of it...
+WINDOW_MAX = 3  # ...in at most this many sentences
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
 
@@ -126,6 +129,8 @@ class OfflineAnswerer:
             return Plan(text=text, intent="offtopic"), new
         if plan.intent in ("answer", "followup", "compound"):
             return plan, _moved_to(plan, new)
+        if plan.intent == "fit" and plan.parts:  # the question answered beside the fit is where the conversation goes on
+            return plan, _moved_to(plan.parts[0], new)
         if plan.intent == "fit":
             new.topic, new.path = "fit", None
         return plan, new
@@ -152,11 +157,12 @@ class OfflineAnswerer:
         if plan.kind == "ack" and "?" not in plan.text and len(plan.text.split()) <= ACK_WORDS:
             return Turn(answer=ACK, follow_ups=self._follow_ups(plan))
         if plan.intent == "compound":  # two questions: each gets its own answer, two sentences and what the bank adds
-            first = self._with_known_answer(plan.parts[0], self._parts(plan.parts[0])[:2])
-            second = self._with_known_answer(plan.parts[1], self._parts(plan.parts[1])[:2])
+            first = self._answer_to(plan.parts[0], 2)
+            second = self._answer_to(plan.parts[1], 2)
             parts = first + [p for p in second if p not in first]
         else:
-            parts = self._with_known_answer(plan, self._parts(plan))
+            parts = self._answer_to(plan)
+        parts = _unrepeated(parts)
         if not parts:
             return Turn(
                 answer="The article doesn't say. " + SCOPE.split(":")[0] + ".",
@@ -168,6 +174,36 @@ class OfflineAnswerer:
             cited.extend(i for i in ids if i not in cited)
         citations = [Citation(id=h.id, section=h.section, text=h.text) for h in self.kb.get(cited)]
         return Turn(answer=answer, citations=citations, follow_ups=self._follow_ups(plan))
+
+    def _answer_to(self, plan: Plan, most: int | None = None) -> list[tuple[str, list[str]]]:
+        """One question's answer: its parts (the first ``most``), what the bank knows answers it, and
+        what the article says right after the answer's first sentence of its own."""
+        return self._with_next(plan, self._with_known_answer(plan, self._parts(plan)[:most]))
+
+    def _with_next(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+        """The sentence the article puts right after the answer's first sentence of its own, when the
+        answer is short: the article states a thing, then explains it ("the floor drops out for
+        mid-tier AI work." is followed by what that means: "... can now just call an API")."""
+        if sum(len(text.split()) for text, _ in parts) >= WINDOW_WORDS:
+            return parts
+        owner = self._article_sentences()
+        said = " ".join([plan.said, *(text for text, _ in parts)])
+        for at, (text, ids) in enumerate(parts):
+            last = _sentences(text)[-1]
+            if last not in owner or owner[last] not in ids:
+                continue
+            run = _sentences(next(h.text for h in self.kb.get([owner[last]])))
+            after: list[str] = []
+            # A line or two, whole: "You know PyTorch." says little alone; "Why?" asks what comes next.
+            for sentence in run[run.index(last) + 1 :] if last in run else []:
+                after.append(sentence)
+                if len(" ".join(after).split()) >= WINDOW_MIN or len(after) == WINDOW_MAX:
+                    break
+            new = [s for s in after if s not in said]
+            if not new or not _says_new(new[-1], set(tokenize(said))):
+                return parts
+            return [*parts[:at], (f"{text} {' '.join(new)}", ids), *parts[at + 1 :]]
+        return parts
 
     def _parts(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The sentences that answer one question, each with the passages it comes from."""
@@ -195,6 +231,7 @@ class OfflineAnswerer:
         in the article; what the article says next, after what was said, counts for more ("why?",
         "and then?"). Table rows only restate their paragraphs, so they are left out."""
         said = set(tokenize(plan.said))
+        echoed = set(plan.echoed)
         rows = {r.passage_id for r in self.facts.table}
         order = self.kb.adjacent(plan.carried) if plan.carried else []
         near = self.kb.get(order)
@@ -208,19 +245,24 @@ class OfflineAnswerer:
         }
         if plan.kind in ASKS_ELSEWHERE:  # "what does it take to push through?" is not "and then?"
             following = set()
+        # "What kind of stuff breaks exactly?": what the article says after the line that said "breaks".
+        following |= {
+            s for n, one in enumerate(run) if echoed & set(tokenize(one)) for s in run[n + 1 : n + 3] if _says_new(s, said)
+        }
         for sentence in following:
             bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION
         one = _one_path(plan)
         if one:  # judged on whole passages: the sentences left may no longer name whose they are
             pool = self._of_path(pool, one) or pool
-        fresh = [h for h in pool if any(_says_new(s, said) for s in _sentences(h.text))]
+        fresh = [h for h in pool if any(_says_new(s, said) or echoed & set(tokenize(s)) for s in _sentences(h.text))]
         if not fresh:
             return []
         # A sentence said already is said again only when it answers the follow-up far better than
         # anything new ("what are they scared of?" after the trust problem was named).
         for h in fresh:
             for sentence in _sentences(h.text):
-                if not _says_new(sentence, said):
+                # Asked about by its own words ("what's this 'data wall'?"), a line said is no repetition.
+                if not _says_new(sentence, said) and not echoed & set(tokenize(sentence)):
                     bonus[sentence] = bonus.get(sentence, 0.0) - SAID_PENALTY
         # What the follow-up itself asks picks the sentences; the conversation already chose where from.
         return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=3, pool=6, bonus=bonus)
@@ -799,6 +841,21 @@ def _joined(first: list[tuple[str, list[str]]], then: list[tuple[str, list[str]]
     words = set(tokenize(" ".join(text for text, _ in rest)))
     # "Automation Specialists break at months 18-24." is said by the burnout answer already.
     return [*(p for p in first if not set(tokenize(p[0])) <= words), *rest]
+
+
+def _unrepeated(parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """The parts with no sentence an earlier part said (two steps can pick the same line)."""
+    said: set[str] = set()
+    out: list[tuple[str, list[str]]] = []
+    for text, ids in parts:
+        fresh = []
+        for sentence in _sentences(text):  # the article says "The model isn't converging." in two places
+            if sentence not in said:
+                fresh.append(sentence)
+                said.add(sentence)
+        if fresh:
+            out.append((" ".join(fresh) if len(fresh) < len(_sentences(text)) else text, ids))
+    return out
 
 
 def _count(items: list[FrameworkQuestion]) -> str:

@@ -41,11 +41,23 @@ INJECTION = re.compile(
 )
 # A request to write or fix code: pathwise advises on careers, it is not a coding assistant.
 CODE_HELP = re.compile(
-    r"(?:^|\b(?:can|could|would|will) you (?:please )?|\bhelp me (?:to )?|\bplease )"
+    r"(?:^|\b(?:can|could|would|will) (?:you|u) (?:please |pls |plz )?|\bhelp me (?:to )?|\b(?:please|pls|plz) )"
     r"(?:debug|fix|write|review|refactor|optimi[sz]e|correct)\b(?:\W+\w+){0,4}?\W+"
     r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql)s?\b|"
     r"\btraceback \(most recent|\b(?:typeerror|syntaxerror|nameerror|valueerror|keyerror|indexerror|attributeerror|"
     r"nullpointerexception|segmentation fault)\b"
+)
+# A request to write something else for the person (an email, a post): pathwise is not a writing assistant.
+# Hinglish puts the verb last: "payment reminder email likh do".
+WRITING_HELP = re.compile(
+    r"\b(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
+    r"poems?|speech(?:es)?|reminders?|replies)\b|"
+    r"\b(?:e-?mail|mail|letter|message|reminder|post)\b(?:\W+\w+){0,2}?\W+likh"
+)
+# "btw unrelated, ...", "off topic but ...": the person says the message is not about the conversation.
+ASIDE = re.compile(
+    r"\b(?:unrelated|off[- ]?topic|random (?:question|q)|side (?:question|note|q)|totally different|"
+    r"(?:different|change of|changing the|switching) (?:topic|subject))\b"
 )
 # Which product to buy or use is not a career question, however much it mentions AI.
 PRODUCT_CHOICE = re.compile(
@@ -105,9 +117,18 @@ POINTERS = frozenset(
         "they them their theirs one ones folks people ppl guys person side"  # "and the automation folks, where's theirs from?"
     )
 )
+# Words that ask about a thing without naming it: "what kind of stuff breaks exactly?" names only "breaks".
+META = frozenset(
+    tokenize(
+        "kind sort type stuff thing things exactly mean means meant explain mention mentioned said say says saying "
+        "talk talking part bit example examples detail details actually really like lol tho though whole bro yaar "
+        "describe tell elaborate expand"
+    )
+)
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 # "after like a year", "like months 6 to 18": a hedge before a stretch of time says nothing of its own.
 HEDGE = re.compile(r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)")
+THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
 
 NUMBER_WORDS = {
@@ -149,17 +170,34 @@ def _n(word: str) -> float:
     return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
 
 
+# Where a message asks of a second stretch of time: "between 18 and 36 months, and after 3 years?"
+SECOND_PERIOD = re.compile(
+    r"\s*[,;]\s*|\s+(?:and|or|&)\s+(?=(?:then\s+|also\s+)?(?:after|before|beyond|past|in|by|during|from|over|the|year|month|yr))"
+)
+
+
 def parse_period(text: str, *, vague: bool = True) -> Period | None:
-    """The stretch of a career a message is about, in months ("second year" -> 12-24).
+    """The stretch of a career a message is about, in months ("second year" -> 12-24); two
+    stretches asked together ("months 6-18 and after 4 years") are read as the span of both.
 
     ``vague`` also reads words that name no number ("starting out" -> 0-6, "senior" -> 48+).
     """
+    found = {p for p in (_one_period(part, vague=False) for part in SECOND_PERIOD.split(text)) if p is not None}
+    if len(found) >= 2:
+        return min(p[0] for p in found), None if any(p[1] is None for p in found) else max(p[1] or 0 for p in found)
+    return _one_period(text, vague=vague)
+
+
+def _one_period(text: str, *, vague: bool = True) -> Period | None:
+    """One stretch of time, as ``parse_period`` reads it."""
     t = text.lower().replace("–", "-").replace("—", "-")
     t = re.sub(r"(?<=\d)\s*(?:yrs?|yr|saal)\b|\byrs?\b", " years", t)  # "4+ yrs in"
     t = re.sub(r"\b(?:mos|mths?)\b", "months", t)
     t = re.sub(r"\b(?:a|one|the first|first) year and a half\b", "first 18 months", t)
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
-    if m := re.search(rf"months?\s+{_NUM}\s*(?:-|to|and)\s*{_NUM}\b", t):  # "months six to eighteen" too
+    if m := re.search(rf"months?\s+{_NUM}\s*(?:-|to|and)\s*{_NUM}\b", t) or re.search(  # "months six to eighteen" too
+        rf"(?<![\d.]){_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+months?\b", t
+    ):
         return int(_n(m.group(1))), int(_n(m.group(2)))
     if m := re.search(
         rf"(?:over|during|in|within|for|across)\s+(?:the\s+)?(?:first|initial|opening)\s+{_NUM}\s+(years?|months?)", t
@@ -388,6 +426,7 @@ class Plan:
     carried: list[str] = field(default_factory=list)  # passages the last answer cited (a follow-up's context)
     leads: list[str] = field(default_factory=list)  # passages the bank's nearest questions on the subject point at
     said: str = ""  # the last answer, which a follow-up should not repeat
+    echoed: list[str] = field(default_factory=list)  # the last answer's words a follow-up picks up ("what breaks exactly?")
     parts: list[Plan] = field(default_factory=list)  # a message's two questions, or the question of fact beside a fit
     vote: Vote = field(default_factory=Vote)
     vector: Any = None  # the embedding of ``query``, reused by its search
@@ -416,6 +455,7 @@ class Reader:
             return Plan(text=text, intent="greeting")
         if (
             CODE_HELP.search(t)
+            or WRITING_HELP.search(t)
             or PRODUCT_CHOICE.search(t)
             or (GADGETS.search(t) and detect_path(t) is None and not MAKING.search(t))
         ):
@@ -427,6 +467,11 @@ class Reader:
             return Plan(text=text, intent="offtopic")
         if not questions:
             return Plan(text=text, intent="greeting")
+        if ASIDE.search(t):  # read as the first message of a conversation: no follow-up, no earlier self-description
+            state = SessionState()
+            rest = ASIDE.sub(" ", t)  # said to be unrelated, it needs fewer words the article never uses to be declined
+            if detect_path(rest) is None and self._unheard_of(rest, ASIDE_UNKNOWN):
+                return Plan(text=text, intent="offtopic")
         prior = state.topic if state.topic != "fit" else None
         asked = questions[:2]
         # A path or stretch of time one question names holds for the others ("How does automation
@@ -436,10 +481,12 @@ class Reader:
         ]
         if len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind is None and not _says_more(asked[1]):
             plans[1] = _of_sibling(plans[0], plans[1])
-        fit = self._fit(text, state, plans)
+        statement = not any(s.endswith("?") for s in sentences(text))
+        # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
+        declined = not statement and all(p.intent == "offtopic" for p in plans)
+        fit = None if declined else self._fit(text, state, plans)
         if fit is not None:
             # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
-            statement = not any(s.endswith("?") for s in sentences(text))
             fit.parts = [] if statement else [p for p in plans if _asks_a_fact(p)][:1]
             if search:
                 for plan in fit.parts:
@@ -516,6 +563,8 @@ class Reader:
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()
         path = detect_path(q) or (detect_path(around) if around else None)
+        if path is None and last is not None and THEY.search(q) and state.path in ("engineering", "automation"):
+            path = state.path  # "and when do they burn out?": the people the conversation was about
         period = parse_period(q) or (parse_period(around, vague=False) if around else None)
         plan = Plan(
             text=question,
@@ -545,8 +594,10 @@ class Reader:
             plan.topic = "suits"
             return plan
 
+        echoed = _echoed(q, last.answer) if last is not None else []
         if last is not None and (
             not _says_more(q)
+            or bool(echoed)
             or own.label == "followup"
             or own.topic_score < TOPIC_MIN
             or bool(OTHER_PATH.search(q))
@@ -554,7 +605,7 @@ class Reader:
             or (_switches_path(path, state) and (_same_subject(own, prior) or _parallel(q)))
             or shift_period(_period_of(state), q) is not None
         ):
-            plan = self._follow_up(plan, q, own, vector, state)
+            plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
                 plan.query = f"{story} {plan.query}"
             return plan
@@ -565,14 +616,18 @@ class Reader:
         plan.vote = own
         return plan
 
-    def _follow_up(self, plan: Plan, q: str, own: Vote, vector: Any, state: SessionState) -> Plan:
+    def _follow_up(
+        self, plan: Plan, q: str, own: Vote, vector: Any, state: SessionState, echoed: list[str] | None = None
+    ) -> Plan:
         """A message that only makes sense after the last answer: the topic, path and period carry
-        over unless it names its own; its kind says what it wants of the last answer."""
+        over unless it names its own; its kind says what it wants of the last answer. A message
+        that picks up the last answer's words ("the small team you mentioned?") stays on its subject."""
         last = state.last_answered()
         assert last is not None
         plan.followup = True
         plan.intent = "followup"
         plan.said = last.answer
+        plan.echoed = list(echoed or [])
         plan.carried = list(last.cited)
         kind = own.kind if own.label == "followup" else None
         if OTHER_PATH.search(q) and state.path in ("engineering", "automation"):
@@ -595,6 +650,7 @@ class Reader:
         # of time, so the subject carries over; a message with words of its own may change it.
         if (
             not _says_more(q)
+            or plan.echoed
             or (own.label == "followup" and own.topic_score < CONFIDENT)
             or (kind == "other_path" and (_same_subject(own, state.topic) or _parallel(q)))
             or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
@@ -665,7 +721,9 @@ class Reader:
         self_described = has_signals(own)
         told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
         # "So which of the two is for me?" after describing oneself over earlier turns.
-        described_before = bool(told) and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told))
+        # "Who is each path best suited for?" asks the article, whoever spoke of themselves before.
+        of_paths = detect_path(t) is not None and not FIRST_PERSON.search(t)
+        described_before = bool(told) and not of_paths and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told))
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
             or (self_described and any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans))
@@ -824,6 +882,14 @@ def _standalone(question: str, path: str | None) -> str:
 def _parallel(text: str) -> bool:
     """Whether a message asks the last question again, of another path."""
     return SAME.search(text) is not None or (ALSO.search(text) is not None and REFERS_BACK.search(text) is not None)
+
+
+def _echoed(text: str, said: str) -> list[str]:
+    """The last answer's words a message asks about, when it names nothing else: "what kind of
+    stuff breaks exactly?" after "When something breaks, you're often on the phone"."""
+    words = set(tokenize(HEDGE.sub("", text.lower()))) - PATH_WORDS - POINTERS - META
+    words = {t for t in words if not t.isdigit() and t not in NUMBER_WORDS}
+    return sorted(words) if words and words <= set(tokenize(said)) else []
 
 
 def _says_more(text: str) -> bool:

@@ -746,6 +746,11 @@ def _base_env() -> dict[str, str]:
         ("what does an early gig pay?", (0, 6)),
         ("which one pays sooner?", (0, 6)),
         ("what did you say earlier?", None),
+        ("what about 6-18 months in?", (6, 18)),
+        ("somewhere between 18 and 36 months", (18, 36)),
+        ("from 18 to 36 months, and after 3 years?", (18, None)),  # two stretches asked together: their span
+        ("in the first year and the second year", (0, 24)),
+        ("a 15-person team and 3 months", None),
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:

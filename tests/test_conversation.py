@@ -279,12 +279,74 @@ def test_an_answer_never_says_a_sentence_twice(chat: Callable[..., list[Turn]]) 
         "why then?",
         "is there some easy way to decide between the two?",
         "what are they?",
+        "what does a bad day look like for an AI engineer?",
+        "the model isn't converging part, explain that",
     ):
         said = sentences(turn.answer)
         assert len(said) == len(set(said)), turn.answer
 
 
+def test_an_answer_goes_on_to_what_the_article_says_right_after_its_first_sentence(chat: Callable[..., list[Turn]]) -> None:
+    """The article states a thing, then explains it: the explanation comes with it."""
+    (floor,) = chat("what happens to mid-tier AI work as foundation models improve?")
+    assert has(floor, "floor drops out") and has(floor, "call an API"), floor.answer
+    (course,) = chat("what does the engineering course grad know when they start applying?")
+    assert has(course, "PyTorch") and has(course, "transformer"), course.answer
+
+
+def test_a_follow_up_about_a_word_of_the_last_answer_gets_what_the_article_says_of_it(chat: Callable[..., list[Turn]]) -> None:
+    first, things = chat("When do automation specialists burn out?", "breaks how, exactly?")
+    assert has(first, "breaks")
+    assert things.in_scope and has(things, "five of your client projects", "acquired", "API pricing"), things.answer
+    assert not has(things, "alone"), things.answer  # still automation's, not a new question on both paths' bad days
+
+
+def test_they_after_an_answer_on_one_path_are_that_path_s_people(chat: Callable[..., list[Turn]]) -> None:
+    _, burn = chat("what trips people up in automation work?", "and when do they usually burn out?")
+    assert has(burn, "18-24") and not has(burn, "8-14"), burn.answer
+
+
+def test_two_stretches_of_time_in_one_question_get_both_figures(chat: Callable[..., list[Turn]]) -> None:
+    (pay,) = chat("what do automation specialists make between 6 and 18 months, and after 3 years?")
+    assert has(pay, "30-80k") and has(pay, "variable consulting"), pay.answer
+    assert not has(pay, "10-30k"), pay.answer
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "please draft an email to my landlord asking for two more weeks on rent",
+        "landlord ko ek message likh do, rent late hoga",
+        "can u fix my python script, it throws an error",
+    ],
+)
+def test_a_request_to_write_something_else_is_declined(chat: Callable[..., list[Turn]], request_: str) -> None:
+    _, declined = chat("How much do AI engineers earn?", request_)
+    assert not declined.in_scope, declined.answer
+
+
+def test_writing_about_the_paths_is_not_a_writing_request(chat: Callable[..., list[Turn]]) -> None:
+    (resume,) = chat("what should I write on my resume to get automation gigs?")
+    assert resume.in_scope, resume.answer
+
+
+def test_a_message_marked_unrelated_is_read_on_its_own(chat: Callable[..., list[Turn]]) -> None:
+    """After a self-description, "btw unrelated, buy gold now or wait?" is an aside, not a request for a fit."""
+    *_, aside = chat("I like deep focus and I'm patient.", "btw unrelated, should I buy gold this month or wait till diwali?")
+    assert not aside.in_scope and aside.fit is None, aside.answer
+    _, in_scope = chat("How much do AI engineers earn?", "off topic, but when do automation people burn out?")
+    assert in_scope.in_scope and has(in_scope, "18-24"), in_scope.answer
+
+
+def test_asking_the_article_who_each_path_suits_after_a_self_description_is_a_fact(chat: Callable[..., list[Turn]]) -> None:
+    _, each = chat(
+        "I love going deep on one problem for weeks, and I'm happy to wait for the payoff.",
+        "according to the article, who is each path best suited for?",
+    )
+    assert each.fit is None and has(each, "patient thinkers") and has(each, "adaptive doers"), each.answer
+
+
 def test_a_follow_up_after_a_fit_is_answered_not_declined(chat: Callable[..., list[Turn]]) -> None:
     fit, after = chat(
         "I refactor everything until it's spotless and I can't stand hacky fixes. what makes people struggle in automation work?",
