@@ -210,12 +210,20 @@ class OfflineAnswerer:
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
+        one = self._framework_question(plan) if plan.followup and plan.topic == "framework" else None
+        if one is not None:  # "tell me more about the depth one" after the framework's questions
+            return self._one_question(plan, one)
         if plan.intent == "followup":  # "why is that?", "how do people get past it?": what the last answer left out
             parts = self._beyond_last_answer(plan)
             if parts:
                 return parts
         handler = getattr(self, f"_topic_{plan.topic}", None) if plan.topic else None
         parts = handler(plan) if handler else []
+        repeated = set(_sentences(" ".join(t for t, _ in parts))) <= set(_sentences(plan.said))
+        if parts and plan.followup and repeated and plan.kind != "other_path" and plan.period is None:
+            # "nice. and then what happened after?": the topic's answer, word for word again; what came next is new.
+            # ("and automation?" after both paths' answer, or "and the first months?", asks it again on purpose.)
+            parts = self._beyond_last_answer(replace(plan, kind="more")) or parts
         if not parts:
             parts = self._extract(plan, n=3)
         parts = self._with_specifics(plan, parts)
@@ -518,7 +526,13 @@ class OfflineAnswerer:
         say to the question's own words ("where does the leverage come from?")."""
         picks = [(p, getattr(one, p), one.passage_ids[i]) for i, p in enumerate(("engineering", "automation"))]
         picks = [pick for pick in picks if pick[0] in self._paths(plan)]
-        text = f"{one.question} " + " ".join(text for _, text, _ in picks)
+        # Each side's passage opens with what it means ("Some people recharge by going deeper into one domain.").
+        opening = {
+            h.id: next((s for s in _sentences(h.text) if not s.endswith("?")), "")
+            for h in self.kb.get([pid for _, _, pid in picks])
+        }
+        sides = [" ".join(dict.fromkeys(s for s in (opening.get(pid, ""), said) if s)) for _, said, pid in picks]
+        text = f"{one.question} " + " ".join(sides)
         asked = sorted(self._rare_words(plan.query or plan.text) - set(tokenize(text)) - ASKING_WORDS)
         more = _best_sentences(
             self.kb.get([pid for _, _, pid in picks]), asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE

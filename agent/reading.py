@@ -130,6 +130,13 @@ MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 HEDGE = re.compile(r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)")
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
+ASKING_ME = re.compile(r"\b(?:tell|show|give|help|let|explain to|remind|walk) me\b")  # "tell me more about ...": a request
+
+
+def _of_self(text: str) -> bool:
+    """Whether a message speaks of the person writing it ("I get bored fast"), not only asks them something."""
+    return FIRST_PERSON.search(ASKING_ME.sub(" ", text.lower())) is not None
+
 
 NUMBER_WORDS = {
     "one": 1,
@@ -245,15 +252,22 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     return None
 
 
+# "and after that?", "then what?": what came next, in time or in the story the last answer told.
+AFTERWARDS = re.compile(
+    r"\b(after that|year after|next year|the next|afterwards|then what|what happened next|after this|uske baad|baad mein)\b"
+)
+BEFORE = re.compile(r"\b(before that|year before|earlier|before this|pehle)\b")
+
+
 def shift_period(period: Period | None, text: str) -> Period | None:
     """ "And the year after?" / "and before that?": the stretch next to the last one asked about."""
     if period is None:
         return None
     t = text.lower()
     start, end = period
-    if re.search(r"\b(after that|year after|next year|the next|afterwards|then what|after this|uske baad|baad mein)\b", t):
+    if AFTERWARDS.search(t):
         return (end, end + 12) if end is not None else (start, None)
-    if re.search(r"\b(before that|year before|earlier|before this|pehle)\b", t):
+    if BEFORE.search(t):
         return (max(0, start - 12), start)
     return None
 
@@ -603,7 +617,8 @@ class Reader:
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
             or (_switches_path(path, state) and (_same_subject(own, prior) or _parallel(q)))
-            or shift_period(_period_of(state), q) is not None
+            or shift_period(_timed_period(state), q) is not None
+            or AFTERWARDS.search(q) is not None
         ):
             plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
@@ -641,9 +656,12 @@ class Reader:
                 if not _says_more(q) or (_switches_path(plan.path, state) and (_same_subject(own, state.topic) or _parallel(q)))
                 else kind
             )
-        shifted = shift_period(_period_of(state), q)
+        shifted = shift_period(_timed_period(state), q)
         if shifted is not None:
             plan.period, kind = shifted, "period"
+        elif AFTERWARDS.search(q) and plan.period is None and state.topic not in TIMED_TOPICS:
+            # "and after that first project?": the story goes on
+            kind = "more"
         elif plan.period is not None and kind is None:
             kind = "period"
         # "And AI engineers?", "and from 18 months to 3 years?": nothing asked but a path or a stretch
@@ -651,6 +669,7 @@ class Reader:
         if (
             not _says_more(q)
             or plan.echoed
+            or (kind == "more" and AFTERWARDS.search(q) is not None)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
             or (kind == "other_path" and (_same_subject(own, state.topic) or _parallel(q)))
             or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
@@ -717,9 +736,9 @@ class Reader:
         statement = not any(s.endswith("?") for s in sentences(text))
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans)
-        own = self.profile([text]) if FIRST_PERSON.search(t) and (statement or choosing) else FitAnswers()
+        own = self.profile([text]) if _of_self(t) and (statement or choosing) else FitAnswers()
         self_described = has_signals(own)
-        told = [e.user for e in state.exchanges if FIRST_PERSON.search(e.user.lower())]
+        told = [e.user for e in state.exchanges if _of_self(e.user)]
         # "So which of the two is for me?" after describing oneself over earlier turns.
         # "Who is each path best suited for?" asks the article, whoever spoke of themselves before.
         of_paths = detect_path(t) is not None and not FIRST_PERSON.search(t)
@@ -917,6 +936,12 @@ def _same_subject(own: Vote, prior: str | None) -> bool:
 
 def _period_of(state: SessionState) -> Period | None:
     return (state.period, state.period_end) if state.period is not None else None
+
+
+def _timed_period(state: SessionState) -> Period | None:
+    """The stretch of time "and after that?" moves on from: only pay and burnout are told by
+    stretches of time; after a story ("a first gig pays ₹15,000"), "after that" is what happened next."""
+    return _period_of(state) if state.topic in TIMED_TOPICS else None
 
 
 # Words the article uses for each topic, added to a question's search.

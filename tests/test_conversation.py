@@ -312,6 +312,19 @@ def test_two_stretches_of_time_in_one_question_get_both_figures(chat: Callable[.
     assert not has(pay, "10-30k"), pay.answer
 
 
+def test_one_framework_question_asked_about_after_all_three_gets_what_each_side_means(chat: Callable[..., list[Turn]]) -> None:
+    """ "tell me more about ..." asks; it says nothing of the person, so it is no request for a fit."""
+    _, depth = chat("what are the framework's questions?", "tell me more about the depth or breadth one")
+    assert depth.fit is None, depth.answer
+    assert has(depth, "going deeper") and has(depth, "variety"), depth.answer
+
+
+def test_after_that_after_a_story_is_what_happened_next_not_the_next_pay_band(chat: Callable[..., list[Turn]]) -> None:
+    _, then = chat("how does someone fresh out of an automation course get started, early on?", "and after that?")
+    assert has(then, "refer you"), then.answer
+    assert not has(then, "30-80k", "Entry barrier"), then.answer  # not the pay of the next months, nor the last answer again
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
 @pytest.mark.parametrize(
     "request_",
