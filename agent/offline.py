@@ -9,6 +9,7 @@ passages and their neighbours say that it did not.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -184,6 +185,7 @@ class OfflineAnswerer:
         """The sentence the article puts right after the answer's first sentence of its own, when the
         answer is short: the article states a thing, then explains it ("the floor drops out for
         mid-tier AI work." is followed by what that means: "... can now just call an API")."""
+        parts = [self._with_list(part) for part in parts]
         if sum(len(text.split()) for text, _ in parts) >= WINDOW_WORDS:
             return parts
         owner = self._article_sentences()
@@ -192,18 +194,38 @@ class OfflineAnswerer:
             last = _sentences(text)[-1]
             if last not in owner or owner[last] not in ids:
                 continue
-            run = _sentences(next(h.text for h in self.kb.get([owner[last]])))
+            run = self._run_from(owner[last])
             after: list[str] = []
             # A line or two, whole: "You know PyTorch." says little alone; "Why?" asks what comes next.
             for sentence in run[run.index(last) + 1 :] if last in run else []:
                 after.append(sentence)
-                if len(" ".join(after).split()) >= WINDOW_MIN or len(after) == WINDOW_MAX:
+                if not sentence.endswith(":") and (len(" ".join(after).split()) >= WINDOW_MIN or len(after) >= WINDOW_MAX):
                     break
             new = [s for s in after if s not in said]
             if not new or not _says_new(new[-1], set(tokenize(said))):
                 return parts
-            return [*parts[:at], (f"{text} {' '.join(new)}", ids), *parts[at + 1 :]]
+            return [*parts[:at], (" ".join([text, *map(_full_stop, new)]), ids), *parts[at + 1 :]]
         return parts
+
+    def _with_list(self, part: tuple[str, list[str]]) -> tuple[str, list[str]]:
+        """A part that ends in a lead-in, with what it leads into: "This creates two effects:" and the two."""
+        text, ids = part
+        last = _sentences(text)[-1] if text.strip() else ""
+        pid = self._article_sentences().get(last)
+        if not last.endswith(":") or pid not in ids:
+            return part
+        run = self._run_from(pid)
+        items = list(itertools.takewhile(lambda s: not s.endswith(":"), run[run.index(last) + 1 :]))[:WINDOW_MAX]
+        return (" ".join([text, *map(_full_stop, items)]), ids) if items else part
+
+    def _run_from(self, pid: str) -> list[str]:
+        """A passage's sentences; one ending in a lead-in goes on into the next passage, which is its list."""
+        run = [s for h in self.kb.get([pid]) for s in _sentences(h.text)]
+        if run and run[-1].endswith(":"):
+            around = self.kb.adjacent([pid])
+            at = around.index(pid) if pid in around else len(around)
+            run += [s for h in self.kb.get(around[at + 1 : at + 2]) for s in _sentences(h.text)]
+        return run
 
     def _parts(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The sentences that answer one question, each with the passages it comes from."""

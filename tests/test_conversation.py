@@ -294,6 +294,13 @@ def test_an_answer_goes_on_to_what_the_article_says_right_after_its_first_senten
     assert has(course, "PyTorch") and has(course, "transformer"), course.answer
 
 
+def test_a_line_that_leads_into_a_list_comes_with_the_list(chat: Callable[..., list[Turn]]) -> None:
+    """ "This creates two effects:" ends a paragraph; its two effects are the next one."""
+    (effects,) = chat("list the two effects the article says came from automation getting accessible")
+    assert has(effects, "More demand") and has(effects, "More competition"), effects.answer
+    assert not has(effects, "effects: But"), effects.answer
+
+
 def test_a_follow_up_about_a_word_of_the_last_answer_gets_what_the_article_says_of_it(chat: Callable[..., list[Turn]]) -> None:
     first, things = chat("When do automation specialists burn out?", "breaks how, exactly?")
     assert has(first, "breaks")
