@@ -221,7 +221,9 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     if m := re.search(
         rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+|those\s+|these\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
         t,
-    ) or re.search(rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+(?:in|into)\b", t):
+    ) or re.search(
+        rf"\b{_NUM}\s*\+\s*(years?|months?)|\b{_NUM}\s+(years?|months?)\s+(?:in|into|plus|or more|and beyond|onwards?)\b", t
+    ):
         number, unit = [g for g in m.groups() if g is not None][:2]
         n = _n(number)
         return int(n * 12 if unit.startswith("year") else n), None
@@ -763,7 +765,7 @@ class Reader:
     def profile(self, texts: list[str]) -> FitAnswers:
         """What the person said of themselves, as the framework's answers: the fit reader's own
         phrasings, and each clause matched to the nearest labelled trait clauses (traits.jsonl)."""
-        parts = [c for text in texts for c in clauses(text)]
+        parts = [c for text in texts for c in clauses(text) if not OTHERS.match(c)]
         new = [c for c in dict.fromkeys(parts) if c not in self._traits]
         if new:  # a conversation's earlier clauses were read on their own turn
             for clause, vector in zip(new, self.kb.embed_many(new)):
@@ -775,7 +777,7 @@ class Reader:
             signal = self._traits.get(clause)
             if signal is not None:
                 _add_signal(found, signal)
-        patterned = answers_from_text(" . ".join(texts))
+        patterned = answers_from_text(" . ".join(_of_the_writer(text) for text in texts))
         # The fit reader's phrasings know "rather ... than" and "... bores me"; examples fill what they miss.
         return FitAnswers(
             right_once_or_repeatedly=patterned.right_once_or_repeatedly or found.right_once_or_repeatedly,
@@ -842,6 +844,21 @@ TRAIT_SIGNALS: dict[str, tuple[str, str] | None] = {
 CLAUSE_BREAK = re.compile(
     r"[;:]\s+|,\s+(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|plus|also)\s+(?=(?:i|i'm|i'd|i've|my|being|when|going|getting)\b)"
 )
+
+
+# A clause about someone else: "my ml team keeps saying nobody notices", "my teammate does that".
+OTHERS = re.compile(
+    r"^(?:(?:and|but|so|because|since|though|while|whereas|what about|how about)\s+)?"
+    r"(?:he|she|they|he's|she's|they're|his|her|their|people|someone|somebody|everyone|everybody|others|"
+    r"my (?:\w+ ){0,2}?(?:friends?|teammates?|team|cousins?|brothers?|sisters?|dad|father|mom|mum|mother|parents?|colleagues?|"
+    r"manager|boss|wife|husband|partner|son|daughter|kids?|seniors?|juniors?|roommates?|classmates?|guy|uncle|aunt))\b"
+)
+
+
+def _of_the_writer(text: str) -> str:
+    """A message without its clauses about other people: their traits are not the writer's."""
+    kept = [c for sentence in sentences(text) for c in CLAUSE_BREAK.split(sentence) if not OTHERS.match(c.strip().lower())]
+    return ", ".join(c.strip() for c in kept if c.strip())
 
 
 def clauses(text: str) -> list[str]:

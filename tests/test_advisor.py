@@ -751,6 +751,8 @@ def _base_env() -> dict[str, str]:
         ("from 18 to 36 months, and after 3 years?", (18, None)),  # two stretches asked together: their span
         ("in the first year and the second year", (0, 24)),
         ("a 15-person team and 3 months", None),
+        ("and way later, 3 yrs plus?", (36, None)),
+        ("5 years or more", (60, None)),
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:

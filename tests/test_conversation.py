@@ -359,6 +359,18 @@ def test_a_message_marked_unrelated_is_read_on_its_own(chat: Callable[..., list[
     assert in_scope.in_scope and has(in_scope, "18-24"), in_scope.answer
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my whole ml team says nobody ever notices their work. why is that?",
+        "my teammate always reaches for the fanciest model. is that a red flag?",
+    ],
+)
+def test_what_someone_else_is_like_is_no_self_description(chat: Callable[..., list[Turn]], message: str) -> None:
+    (turn,) = chat(message)
+    assert turn.fit is None and turn.in_scope, turn.answer
+
+
 def test_asking_the_article_who_each_path_suits_after_a_self_description_is_a_fact(chat: Callable[..., list[Turn]]) -> None:
     _, each = chat(
         "I love going deep on one problem for weeks, and I'm happy to wait for the payoff.",
