@@ -81,7 +81,7 @@ GREETING = re.compile(
     r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$"
 )
 ENGINEERING = re.compile(
-    r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bml\b|machine learning|model builder"
+    r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bengg\b|\bml\b|machine learning|model builder"
 )
 ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
 AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|make\.com")
@@ -128,6 +128,8 @@ META = frozenset(
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 # "after like a year", "like months 6 to 18": a hedge before a stretch of time says nothing of its own.
 HEDGE = re.compile(r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)")
+DURATION = re.compile(r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen\b")
+YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
 ASKING_ME = re.compile(r"\b(?:tell|show|give|help|let|explain to|remind|walk) me\b")  # "tell me more about ...": a request
@@ -315,6 +317,7 @@ TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its ow
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 FIT_SHARE = 0.5
 TIMED_TOPICS = ("income", "burnout")  # subjects the article gives by stretch of time
+DECISIVE = 0.6  # a follow-up whose examples give this share of the vote to one subject asks about that subject
 UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
 NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
 FAR_PASSAGE = 0.3  # a message this far from every passage...
@@ -581,7 +584,8 @@ class Reader:
         path = detect_path(q) or (detect_path(around) if around else None)
         if path is None and last is not None and THEY.search(q) and state.path in ("engineering", "automation"):
             path = state.path  # "and when do they burn out?": the people the conversation was about
-        period = parse_period(q) or (parse_period(around, vague=False) if around else None)
+        # "I've savings for about 2 years. how long before ML pays?" asks when; the story's stretch is not the one asked of.
+        period = parse_period(q) or (parse_period(around, vague=False) if around and not DURATION.search(q) else None)
         plan = Plan(
             text=question,
             intent="answer",
@@ -597,7 +601,9 @@ class Reader:
             plan.kind = "why"
 
         # Off-topic is judged without the conversation's prior: an aside is an aside whatever came before.
-        if path is None and (
+        # "india vs aus tomorrow, who wins?" compares, but names neither path: it may still be an aside.
+        named = detect_path(q) in ("engineering", "automation") or bool(ENGINEERING.search(q) or AUTOMATION.search(q))
+        if (path is None or not named) and (
             own.offtopic >= OFFTOPIC_SHARE
             or own.classified_offtopic >= OFFTOPIC_SHARE
             # Mid-conversation (after a fit too) a far message is an aside only by its examples or its unknown words.
@@ -670,7 +676,7 @@ class Reader:
         # of time, so the subject carries over; a message with words of its own may change it.
         if (
             not _says_more(q)
-            or plan.echoed
+            or (plan.echoed and own.topic_score < CONFIDENT)  # "the early income one, how early?" asks of income
             or (kind == "more" and AFTERWARDS.search(q) is not None)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
             or (kind == "other_path" and (_same_subject(own, state.topic) or _parallel(q)))
@@ -678,7 +684,8 @@ class Reader:
         ):
             plan.topic = state.topic
         else:
-            plan.topic = own.topic if own.is_topic and own.topic_score >= TOPIC_MIN else state.topic
+            # "and the burnout points from the same table?": no example is close, but nearly all of them say burnout.
+            plan.topic = own.topic if own.is_topic and (own.topic_score >= TOPIC_MIN or own.share >= DECISIVE) else state.topic
         if plan.kind is None:
             plan.kind = kind or ("why" if WHY.search(q) else self._follow_up_kind(vector) or "more")
         if plan.kind in ("other_path", "period") or plan.topic != state.topic:
@@ -842,7 +849,7 @@ TRAIT_SIGNALS: dict[str, tuple[str, str] | None] = {
 }
 # Where a self-description's clauses part: "I get restless ..., I'd rather ... and my favourite part is ...".
 CLAUSE_BREAK = re.compile(
-    r"[;:]\s+|,\s+(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|plus|also)\s+(?=(?:i|i'm|i'd|i've|my|being|when|going|getting)\b)"
+    r"[;:]\s+|,\s+(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|plus|also|if|since|because|as)\s+(?=(?:i|i'm|i'd|i've|my|being|when|going|getting)\b)"
 )
 
 
@@ -1005,8 +1012,11 @@ def _asks_choice(plan: Plan) -> bool:
 def _asks_a_fact(plan: Plan) -> bool:
     """Whether a question asks the article something, not which path suits the person asking:
     "what kind of people do well on the ML side?" asks of a path, "is ML right for me?" of the asker."""
-    of_a_path = plan.path in ("engineering", "automation") and not FIRST_PERSON.search(plan.text.lower())
-    return plan.intent in ("answer", "followup") and (not _asks_choice(plan) or of_a_path)
+    t = plan.text.lower()
+    of_a_path = plan.path in ("engineering", "automation") and not FIRST_PERSON.search(t)
+    # "is that kind of tolerance needed there?" asks what the path demands, not whether it suits the asker.
+    of_the_work = YES_NO.match(t) is not None and not FIRST_PERSON.search(t)
+    return plan.intent in ("answer", "followup") and (not _asks_choice(plan) or of_a_path or of_the_work)
 
 
 def search_query(plan: Plan) -> str:

@@ -148,6 +148,7 @@ def gloss(text: str) -> str:
         text,
     )
     text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:ke\s+)?baad\b", lambda m: f"after {m[1]} {m[2]}", text)
+    text = re.sub(r"(?i)\b(\d+)\s+se\s+(\d+)(?:\s+tak)?\b", r"\1 to \2", text)  # "month 6 se 18 tak"
     text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:mein|me)\b", lambda m: f"within {m[1]} {m[2]}", text)
     glossed = re.sub(r"[A-Za-z]+", lambda m: HINGLISH.get(m.group(0).lower(), m.group(0)), text)
     return " ".join(glossed.split())

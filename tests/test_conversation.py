@@ -332,6 +332,23 @@ def test_after_that_after_a_story_is_what_happened_next_not_the_next_pay_band(ch
     assert not has(then, "30-80k", "Entry barrier"), then.answer  # not the pay of the next months, nor the last answer again
 
 
+def test_a_stretch_of_time_in_the_story_does_not_narrow_a_question_of_how_long(chat: Callable[..., list[Turn]]) -> None:
+    (when,) = chat(
+        "i'm a 31 yr old chemist with savings for maybe 18 months. how long till an ML engineer earns anything at all?"
+    )
+    assert has(when, "₹0") and has(when, "0-12"), when.answer
+
+
+def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("how fast do ai engg folks see their work pay off?")
+    assert has(turn, "Back-loaded") and not has(turn, "Front-loaded"), turn.answer
+
+
+def test_a_stretch_of_time_in_hinglish_is_read(chat: Callable[..., list[Turn]]) -> None:
+    _, pay = chat("bhai automation mein shuru ke 6 mahine kitna milta hai?", "aur uske baad, month 6 se 18 tak kitna?")
+    assert has(pay, "30-80k") and not has(pay, "AI Engineers"), pay.answer
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
 @pytest.mark.parametrize(
     "request_",
@@ -427,6 +444,7 @@ def test_a_story_says_what_a_question_in_slang_is_about(chat: Callable[..., list
         "how do I become a civil engineer?",
         "honestly would an MBA be smarter than either of these?",
         "off topic but whats a decent meditation app?",
+        "btw did you see ind vs pak last night? who won?",  # "vs" names no path
     ],
 )
 def test_an_aside_mid_conversation_is_declined_and_the_conversation_goes_on(chat: Callable[..., list[Turn]], aside: str) -> None:
