@@ -85,6 +85,7 @@ ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|o
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
+STANDALONE_WEIGHT = 0.5  # a follow-up sentence's cosine to the question as it stands with the last one, beside its own
 SAID_PENALTY = 0.15  # cosine units: what the last answer said is said again only if far the best
 KNOWN_ANSWER = 0.7  # a sentence one of whose bank questions is this close to the message answers it
 KNOWN_AGREE = 0.5  # so does the sentence the bank's words name best, if at least this close in meaning
@@ -294,7 +295,12 @@ class OfflineAnswerer:
                 # Asked about by its own words ("what's this 'data wall'?"), a line said is no repetition.
                 if not _says_new(sentence, said) and not echoed & set(tokenize(sentence)):
                     bonus[sentence] = bonus.get(sentence, 0.0) - SAID_PENALTY
-        # What the follow-up itself asks picks the sentences; the conversation already chose where from.
+        # What the follow-up asks, read alone and read with the last question, picks the sentences;
+        # the conversation already chose where from.
+        # ("how do people get through it?" asks something the last question did not: its own words decide.)
+        if plan.vector is not None and plan.query != plan.text and plan.kind not in ASKS_ELSEWHERE:
+            for sentence, cosine in self.kb.sentence_similarity(plan.query, fresh[:6], plan.vector).items():
+                bonus[sentence] = bonus.get(sentence, 0.0) + STANDALONE_WEIGHT * cosine
         return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=3, pool=6, bonus=bonus)
 
     def _with_known_answer(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
