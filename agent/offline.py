@@ -277,8 +277,13 @@ class OfflineAnswerer:
         if plan.kind in ASKS_ELSEWHERE:  # "what does it take to push through?" is not "and then?"
             following = set()
         # "What kind of stuff breaks exactly?": what the article says after the line that said "breaks".
+        # ("What does 'pragmatic problem decomposition' mean?": the article may explain it just before, too.)
         following |= {
-            s for n, one in enumerate(run) if echoed & set(tokenize(one)) for s in run[n + 1 : n + 3] if _says_new(s, said)
+            s
+            for n, one in enumerate(run)
+            if echoed & set(tokenize(one))
+            for s in [*run[max(0, n - 2) : n], *run[n + 1 : n + 3]]
+            if _says_new(s, said)
         }
         for sentence in following:
             bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION

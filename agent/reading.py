@@ -122,9 +122,10 @@ META = frozenset(
     tokenize(
         "kind sort type stuff thing things exactly mean means meant explain mention mentioned said say says saying "
         "talk talking part bit example examples detail details actually really like lol tho though whole bro yaar "
-        "describe tell elaborate expand"
+        "describe tell elaborate expand simple words plain terms english layman"
     )
 )
+QUOTED = re.compile(r"['\"‘“]([^'\"’”]{3,60})['\"’”]")
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 # "after like a year", "like months 6 to 18": a hedge before a stretch of time says nothing of its own.
 HEDGE = re.compile(r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)")
@@ -133,6 +134,20 @@ YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|do
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
 ASKING_ME = re.compile(r"\b(?:tell|show|give|help|let|explain to|remind|walk) me\b")  # "tell me more about ...": a request
+
+
+# A sentence that opens like a question asks one, with or without its "?": "is this a known phase or is it just me".
+QUESTION_OPENING = re.compile(
+    r"^(?:(?:so|and|but|ok|okay|then|also|well|btw|haha|lol|ugh|hmm)\W+)*"
+    r"(?:what|what's|whats|which|how|how's|hows|why|when(?!\s+(?:i|i'm|im|my|we|you|u|it|things|something)\b)|where|who|"
+    r"is|are|am|do|does|did|can|could|should|would|will|"
+    r"any|kya|kaunsa|kaise|kitna|kab|kyun)\b"
+)
+
+
+def _asks(text: str) -> bool:
+    """Whether a message asks anything: a sentence ending in "?" or opening like a question."""
+    return any(s.endswith("?") or QUESTION_OPENING.match(s.lower()) for s in sentences(text))
 
 
 def _of_self(text: str) -> bool:
@@ -500,7 +515,7 @@ class Reader:
         ]
         if len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind is None and not _says_more(asked[1]):
             plans[1] = _of_sibling(plans[0], plans[1])
-        statement = not any(s.endswith("?") for s in sentences(text))
+        statement = not _asks(text)
         # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
         declined = not statement and all(p.intent == "offtopic" for p in plans)
         fit = None if declined else self._fit(text, state, plans)
@@ -742,7 +757,7 @@ class Reader:
         without asking anything; everything they said of themselves in the conversation counts.
         (``read`` then attaches a question of fact asked beside it, to be answered first.)"""
         t = text.lower().replace("’", "'")
-        statement = not any(s.endswith("?") for s in sentences(text))
+        statement = not _asks(text)
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans)
         own = self.profile([text]) if _of_self(t) and (statement or choosing) else FitAnswers()
@@ -929,7 +944,11 @@ def _parallel(text: str) -> bool:
 
 def _echoed(text: str, said: str) -> list[str]:
     """The last answer's words a message asks about, when it names nothing else: "what kind of
-    stuff breaks exactly?" after "When something breaks, you're often on the phone"."""
+    stuff breaks exactly?" after "When something breaks, you're often on the phone", or words it
+    quotes from it ("what does 'pragmatic problem decomposition' mean?")."""
+    quoted = [q for q in QUOTED.findall(text) if q.strip() and q.lower() in said.lower()]
+    if quoted:
+        return sorted(set(tokenize(" ".join(quoted))) - PATH_WORDS)
     words = set(tokenize(HEDGE.sub("", text.lower()))) - PATH_WORDS - POINTERS - META
     words = {t for t in words if not t.isdigit() and t not in NUMBER_WORDS}
     return sorted(words) if words and words <= set(tokenize(said)) else []

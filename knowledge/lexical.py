@@ -132,6 +132,13 @@ HINGLISH: dict[str, str] = {
     "jaldi": "quickly",
     "toh": "so",
     "ya": "or",
+    "mere": "my",
+    "mera": "my",
+    "meri": "my",
+    "mujhe": "me",
+    "liye": "for",
+    "sahi": "right",
+    "pasand": "like",
 }
 HINGLISH_MIN = 2
 

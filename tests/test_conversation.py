@@ -349,6 +349,18 @@ def test_a_stretch_of_time_in_hinglish_is_read(chat: Callable[..., list[Turn]]) 
     assert has(pay, "30-80k") and not has(pay, "AI Engineers"), pay.answer
 
 
+def test_a_question_without_a_question_mark_still_gets_its_answer_beside_the_fit(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("I hate being interrupted and I love deep work. what are the red flags for automation")
+    assert turn.fit is not None and has(turn, "the right way"), turn.answer
+
+
+def test_a_request_for_a_fit_in_hinglish_gets_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat(
+        "mujhe ek cheez mein gehraai tak jaana pasand hai aur main bahut patient hoon. mere liye kaunsa path sahi hai?"
+    )
+    assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
+
+
 # -- what is declined, and what is not ---------------------------------------------------------
 @pytest.mark.parametrize(
     "request_",
