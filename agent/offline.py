@@ -161,7 +161,7 @@ class OfflineAnswerer:
         if plan.intent == "compound":  # two questions: each gets its own answer, two sentences and what the bank adds
             first = self._answer_to(plan.parts[0], 2)
             second = self._answer_to(plan.parts[1], 2)
-            parts = first + [p for p in second if p not in first]
+            parts = first + second
         else:
             parts = self._answer_to(plan)
         parts = _unrepeated(parts)
@@ -179,11 +179,11 @@ class OfflineAnswerer:
 
     def _answer_to(self, plan: Plan, most: int | None = None) -> list[tuple[str, list[str]]]:
         """One question's answer: its parts (the first ``most``), what the bank knows answers it, and
-        what the article says right after the answer's first sentence of its own."""
+        what the article says right after the first part that ends on a sentence of its own."""
         return self._with_next(plan, self._with_known_answer(plan, self._parts(plan)[:most]))
 
     def _with_next(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
-        """The sentence the article puts right after the answer's first sentence of its own, when the
+        """What the article says right after the first part that ends on one of its sentences, when the
         answer is short: the article states a thing, then explains it ("the floor drops out for
         mid-tier AI work." is followed by what that means: "... can now just call an API")."""
         parts = [self._with_list(part) for part in parts]
@@ -192,7 +192,7 @@ class OfflineAnswerer:
         owner = self._article_sentences()
         said = " ".join([plan.said, *(text for text, _ in parts)])
         for at, (text, ids) in enumerate(parts):
-            last = _sentences(text)[-1]
+            last = _sentences(text)[-1] if text.strip() else ""
             if last not in owner or owner[last] not in ids:
                 continue
             run = self._run_from(owner[last])

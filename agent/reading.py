@@ -48,16 +48,20 @@ CODE_HELP = re.compile(
     r"nullpointerexception|segmentation fault)\b"
 )
 # A request to write something else for the person (an email, a post): pathwise is not a writing assistant.
-# Hinglish puts the verb last: "payment reminder email likh do".
+# Asked as a request ("can you draft...", "please write..."); Hinglish puts the verb last: "reminder email likh do".
 WRITING_HELP = re.compile(
-    r"\b(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
-    r"poems?|speech(?:es)?|reminders?|replies)\b|"
-    r"\b(?:e-?mail|mail|letter|message|reminder|post)\b(?:\W+\w+){0,2}?\W+likh"
+    r"(?:^|\b(?:can|could|would|will) (?:you|u) (?:please |pls |plz )?|\bhelp me (?:to )?|\b(?:please|pls|plz) )"
+    r"(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
+    r"poems?|speech(?:es)?|reminders?|repl(?:y|ies))\b|"
+    r"\b(?:e-?mail|mail|letter|message|reminder|post)\b(?:\W+\w+){0,2}?\W+likh\s*(?:do|de|dijiye|dena|ke do)\b"
 )
-# "btw unrelated, ...", "off topic but ...": the person says the message is not about the conversation.
+# "btw unrelated, ...", "off topic but ...": the person opens by saying the message is not about the
+# conversation ("does an unrelated degree hurt?" says no such thing).
 ASIDE = re.compile(
-    r"\b(?:unrelated|off[- ]?topic|random (?:question|q)|side (?:question|note|q)|totally different|"
-    r"(?:different|change of|changing the|switching) (?:topic|subject))\b"
+    r"^(?:(?:btw|ok|okay|so|and|also|hmm|haha|lol|oh)\W+)*"
+    r"(?:unrelated|off[- ]?topic|random(?: question| q)?|side (?:question|note|q)|totally different(?: question| topic)?|"
+    r"different (?:topic|question)|change of (?:topic|subject)|chang(?:e|ing) (?:the )?(?:topic|subject))"
+    r"(?:\s*[,:;.!\-–—]|\s+but\b)"
 )
 # Which product to buy or use is not a career question, however much it mentions AI.
 PRODUCT_CHOICE = re.compile(
@@ -125,23 +129,31 @@ META = frozenset(
         "describe tell elaborate expand simple words plain terms english layman"
     )
 )
-QUOTED = re.compile(r"['\"‘“]([^'\"’”]{3,60})['\"’”]")
+QUOTED = re.compile(r"(?<![A-Za-z])['\"‘“]([^'\"’”]{3,60})['\"’”](?![A-Za-z])")  # not the ' of "don't"
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 # "after like a year", "like months 6 to 18": a hedge before a stretch of time says nothing of its own.
 HEDGE = re.compile(r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)")
+# "who is each path best suited for according to that table?" asks the article, not for a fit.
+ASKS_THE_ARTICLE = re.compile(
+    r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"
+)
 DURATION = re.compile(r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen\b")
 YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
+COMPARING = re.compile(r"\bwhich of (?:them|those|the two)\b|\bthem both\b|\beither\b|\bcompare|\bvs\b|\bversus\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
 ASKING_ME = re.compile(r"\b(?:tell|show|give|help|let|explain to|remind|walk) me\b")  # "tell me more about ...": a request
 
 
 # A sentence that opens like a question asks one, with or without its "?": "is this a known phase or is it just me".
+# A question word opens one unless a statement about the writer follows ("What I love most is ..."); an
+# auxiliary only before its subject ("Would rather build one thing well" and "Can't stand calls" tell).
 QUESTION_OPENING = re.compile(
     r"^(?:(?:so|and|but|ok|okay|then|also|well|btw|haha|lol|ugh|hmm)\W+)*"
-    r"(?:what|what's|whats|which|how|how's|hows|why|when(?!\s+(?:i|i'm|im|my|we|you|u|it|things|something)\b)|where|who|"
-    r"is|are|am|do|does|did|can|could|should|would|will|"
-    r"any|kya|kaunsa|kaise|kitna|kab|kyun)\b"
+    r"(?:(?:what|what's|whats|which|how|how's|hows|why|where|who)(?!\s+(?:i|i'm|im|my|we|things|something)\b)|"
+    r"when(?=\s+(?:do|does|did|is|are|will|would|can|should)\b)|"  # "when the client calls I lose it" tells
+    rf"(?:is|are|am|do|does|did|can|could|should|would|will)(?!')\s+(?:{SUBJECT}|u|ur|a|an)\b|"
+    r"kya|kaunsa|kaise|kitna|kab|kyun)\b"
 )
 
 
@@ -206,7 +218,9 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
 
     ``vague`` also reads words that name no number ("starting out" -> 0-6, "senior" -> 48+).
     """
-    found = {p for p in (_one_period(part, vague=False) for part in SECOND_PERIOD.split(text)) if p is not None}
+    # "I'm 3 years into teaching, ..." is the writer's story, not a stretch of the career asked about.
+    asked = [part for part in SECOND_PERIOD.split(text) if not (FIRST_PERSON.search(part.lower()) and not _asks(part))]
+    found = {p for p in (_one_period(part, vague=False) for part in asked) if p is not None}
     if len(found) >= 2:
         return min(p[0] for p in found), None if any(p[1] is None for p in found) else max(p[1] or 0 for p in found)
     return _one_period(text, vague=vague)
@@ -220,7 +234,7 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(r"\b(?:a|one|the first|first) year and a half\b", "first 18 months", t)
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
     if m := re.search(rf"months?\s+{_NUM}\s*(?:-|to|and)\s*{_NUM}\b", t) or re.search(  # "months six to eighteen" too
-        rf"(?<![\d.]){_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+months?\b", t
+        rf"(?<![\w.]){_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+months?\b", t
     ):
         return int(_n(m.group(1))), int(_n(m.group(2)))
     if m := re.search(
@@ -518,7 +532,7 @@ class Reader:
         statement = not _asks(text)
         # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
         declined = not statement and all(p.intent == "offtopic" for p in plans)
-        fit = None if declined else self._fit(text, state, plans)
+        fit = None if declined else self._fit(text, state, plans, statement)
         if fit is not None:
             # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
             fit.parts = [] if statement else [p for p in plans if _asks_a_fact(p)][:1]
@@ -597,7 +611,13 @@ class Reader:
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()
         path = detect_path(q) or (detect_path(around) if around else None)
-        if path is None and last is not None and THEY.search(q) and state.path in ("engineering", "automation"):
+        if (
+            path is None
+            and last is not None
+            and THEY.search(q)
+            and not COMPARING.search(q)  # "which of them pays more?" asks of both
+            and state.path in ("engineering", "automation")
+        ):
             path = state.path  # "and when do they burn out?": the people the conversation was about
         # "I've savings for about 2 years. how long before ML pays?" asks when; the story's stretch is not the one asked of.
         period = parse_period(q) or (parse_period(around, vague=False) if around and not DURATION.search(q) else None)
@@ -654,9 +674,7 @@ class Reader:
         plan.vote = own
         return plan
 
-    def _follow_up(
-        self, plan: Plan, q: str, own: Vote, vector: Any, state: SessionState, echoed: list[str] | None = None
-    ) -> Plan:
+    def _follow_up(self, plan: Plan, q: str, own: Vote, vector: Any, state: SessionState, echoed: list[str]) -> Plan:
         """A message that only makes sense after the last answer: the topic, path and period carry
         over unless it names its own; its kind says what it wants of the last answer. A message
         that picks up the last answer's words ("the small team you mentioned?") stays on its subject."""
@@ -665,7 +683,7 @@ class Reader:
         plan.followup = True
         plan.intent = "followup"
         plan.said = last.answer
-        plan.echoed = list(echoed or [])
+        plan.echoed = list(echoed)
         plan.carried = list(last.cited)
         kind = own.kind if own.label == "followup" else None
         if OTHER_PATH.search(q) and state.path in ("engineering", "automation"):
@@ -752,12 +770,11 @@ class Reader:
             leads.extend(p for p in e.passages[:2] if p not in leads)
         return leads
 
-    def _fit(self, text: str, state: SessionState, plans: list[Plan]) -> Plan | None:
+    def _fit(self, text: str, state: SessionState, plans: list[Plan], statement: bool) -> Plan | None:
         """A recommendation when the person asks which path suits them, or describes themselves
         without asking anything; everything they said of themselves in the conversation counts.
         (``read`` then attaches a question of fact asked beside it, to be answered first.)"""
         t = text.lower().replace("’", "'")
-        statement = not _asks(text)
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans)
         own = self.profile([text]) if _of_self(t) and (statement or choosing) else FitAnswers()
@@ -765,7 +782,7 @@ class Reader:
         told = [e.user for e in state.exchanges if _of_self(e.user)]
         # "So which of the two is for me?" after describing oneself over earlier turns.
         # "Who is each path best suited for?" asks the article, whoever spoke of themselves before.
-        of_paths = detect_path(t) is not None and not FIRST_PERSON.search(t)
+        of_paths = ASKS_THE_ARTICLE.search(t) is not None and not FIRST_PERSON.search(t)
         described_before = bool(told) and not of_paths and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told))
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
@@ -787,7 +804,7 @@ class Reader:
     def profile(self, texts: list[str]) -> FitAnswers:
         """What the person said of themselves, as the framework's answers: the fit reader's own
         phrasings, and each clause matched to the nearest labelled trait clauses (traits.jsonl)."""
-        parts = [c for text in texts for c in clauses(text) if not OTHERS.match(c)]
+        parts = [c for text in texts for c in clauses(text) if not _of_others(c)]
         new = [c for c in dict.fromkeys(parts) if c not in self._traits]
         if new:  # a conversation's earlier clauses were read on their own turn
             for clause, vector in zip(new, self.kb.embed_many(new)):
@@ -877,9 +894,15 @@ OTHERS = re.compile(
 )
 
 
+def _of_others(clause: str) -> bool:
+    """Whether a clause is about someone else only: "my teammate does that", not "my parents need me to earn soon"."""
+    m = OTHERS.match(clause)
+    return m is not None and not FIRST_PERSON.search(clause[m.end() :])
+
+
 def _of_the_writer(text: str) -> str:
     """A message without its clauses about other people: their traits are not the writer's."""
-    kept = [c for sentence in sentences(text) for c in CLAUSE_BREAK.split(sentence) if not OTHERS.match(c.strip().lower())]
+    kept = [c for sentence in sentences(text) for c in CLAUSE_BREAK.split(sentence) if not _of_others(c.strip().lower())]
     return ", ".join(c.strip() for c in kept if c.strip())
 
 

@@ -141,12 +141,13 @@ HINGLISH: dict[str, str] = {
     "pasand": "like",
 }
 HINGLISH_MIN = 2
+ALSO_ENGLISH = frozenset({"mere", "ya", "log", "bhi"})  # "a mere 6 months in and ya": not evidence of Hinglish
 
 
 def gloss(text: str) -> str:
     """``text`` with its Hinglish words in English, when it has enough of them to be Hinglish."""
     words = re.findall(r"[a-z]+", text.lower())
-    if sum(1 for w in words if w in HINGLISH) < HINGLISH_MIN:
+    if sum(1 for w in words if w in HINGLISH and w not in ALSO_ENGLISH) < HINGLISH_MIN:
         return text
     # Postpositions come after the stretch of time: "6 mahine mein" is "in 6 months", "2 saal baad" "after 2 years".
     text = re.sub(

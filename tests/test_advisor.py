@@ -751,6 +751,11 @@ def _base_env() -> dict[str, str]:
         ("from 18 to 36 months, and after 3 years?", (18, None)),  # two stretches asked together: their span
         ("in the first year and the second year", (0, 24)),
         ("a 15-person team and 3 months", None),
+        ("I did java and 6 months of n8n", None),  # the "a" of "java" is no number
+        (
+            "I'm 3 years into teaching, what would AI engineers make in the first 6 months?",
+            (0, 6),
+        ),  # the story's years are not asked
         ("and way later, 3 yrs plus?", (36, None)),
         ("5 years or more", (60, None)),
     ],

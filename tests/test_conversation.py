@@ -400,6 +400,53 @@ def test_what_someone_else_is_like_is_no_self_description(chat: Callable[..., li
     assert turn.fit is None and turn.in_scope, turn.answer
 
 
+@pytest.mark.parametrize(
+    ("before", "question"),
+    [
+        ("How hard is it to get into AI engineering?", "does an unrelated degree hurt my chances?"),
+        ("What do automation specialists do all day?", "are the skills totally different between the two?"),
+        ("How do automation freelancers find work?", "should I write LinkedIn posts about my n8n workflows to find clients?"),
+        ("How do AI engineers get noticed?", "do AI engineers write a lot of blog posts or papers to get noticed?"),
+    ],
+)
+def test_words_of_asides_and_writing_requests_inside_a_question_about_the_paths_are_not_declined(
+    chat: Callable[..., list[Turn]], before: str, question: str
+) -> None:
+    _, turn = chat(before, question)
+    assert turn.in_scope, turn.answer
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "I love deep work and I'm patient. Would rather build one thing well than ten things fast.",
+        "I'm patient and I love going deep on one problem. Can't stand being interrupted.",
+        "Any kind of interruption drains me, and I love going deep on one hard problem for weeks.",
+    ],
+)
+def test_a_self_description_that_opens_a_sentence_like_a_question_is_still_a_self_description(
+    chat: Callable[..., list[Turn]], statement: str
+) -> None:
+    (turn,) = chat(statement)
+    assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
+    assert not has(turn, "You'll struggle"), turn.answer  # no question was asked beside it
+
+
+def test_the_writer_s_own_constraints_count_even_when_a_clause_opens_with_someone_else(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("my parents need me to start earning soon and I get bored doing one thing for long. which path suits me?")
+    assert turn.fit is not None and "early_income" in turn.fit.model_dump_json(), turn.answer
+
+
+def test_which_of_them_after_one_path_still_compares_both(chat: Callable[..., list[Turn]]) -> None:
+    _, both = chat("When do automation specialists burn out?", "which of them is easier to get into?")
+    assert has(both, "credentials") and has(both, "execution proof"), both.answer
+
+
+def test_choosing_between_the_named_paths_after_a_self_description_gets_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    _, fit = chat("I love deep focus and I'm patient.", "ok so AI engineering or automation, which one?")
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+
+
 def test_asking_the_article_who_each_path_suits_after_a_self_description_is_a_fact(chat: Callable[..., list[Turn]]) -> None:
     _, each = chat(
         "I love going deep on one problem for weeks, and I'm happy to wait for the payoff.",
