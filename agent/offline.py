@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
-from pathwise.agent.reading import CAREER_NAMES, ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, detect_path, search_query
+from pathwise.agent.reading import ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, detect_path, search_query
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
 from pathwise.knowledge.lexical import sentences as _sentences
@@ -304,9 +304,7 @@ class OfflineAnswerer:
         # the conversation already chose where from.
         # ("how do people get through it?" asks something the last question did not: its own words decide.)
         if plan.vector is not None and plan.query != plan.text and plan.kind not in ASKS_ELSEWHERE:
-            # Without the careers' names: they would favour any line that names the path over one that answers.
-            standalone = CAREER_NAMES.sub(" ", plan.query)
-            for sentence, cosine in self.kb.sentence_similarity(standalone, fresh[:6]).items():
+            for sentence, cosine in self.kb.sentence_similarity(plan.query, fresh[:6], plan.vector).items():
                 bonus[sentence] = bonus.get(sentence, 0.0) + STANDALONE_WEIGHT * cosine
         return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=3, pool=6, bonus=bonus)
 
