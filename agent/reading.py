@@ -511,7 +511,12 @@ class Reader:
         questions, story = asking_parts(text)
         asked_text = " ".join(questions).lower().replace("’", "'")
         # "is data science better than both?" names neither path; "I'm a teacher. Which of these pays sooner?" is a story.
-        if OTHER_CAREERS.search(asked_text) and detect_path(t) not in ("engineering", "automation"):
+        # "why does the article bring up surgeons?" asks the article about its own comparison.
+        if (
+            OTHER_CAREERS.search(asked_text)
+            and detect_path(t) not in ("engineering", "automation")
+            and not ASKS_THE_ARTICLE.search(t)
+        ):
             return Plan(text=text, intent="offtopic")
         if not questions:
             return Plan(text=text, intent="greeting")

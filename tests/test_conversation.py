@@ -512,6 +512,11 @@ def test_an_aside_mid_conversation_is_declined_and_the_conversation_goes_on(chat
     assert back.in_scope and has(back, "18-24"), back.answer
 
 
+def test_a_question_about_the_article_s_own_comparison_to_another_career_is_answered(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("why does the article compare these careers to being a doctor?")
+    assert turn.in_scope and has(turn, "surgeon"), turn.answer
+
+
 @pytest.mark.parametrize(
     "question",
     [
