@@ -39,10 +39,11 @@ INJECTION = re.compile(
     r"everything above|above this line|repeat (?:the |your )?(?:text|words|instructions) above|"
     r"(?:show|give|tell) me (?:another|other) (?:user|person|session)"
 )
+# How a request opens: "can u ...", "help me ...", "please ...", or the verb first.
+REQUEST = r"(?:^|\b(?:can|could|would|will) (?:you|u) (?:please |pls |plz )?|\bhelp me (?:to )?|\b(?:please|pls|plz) )"
 # A request to write or fix code: pathwise advises on careers, it is not a coding assistant.
 CODE_HELP = re.compile(
-    r"(?:^|\b(?:can|could|would|will) (?:you|u) (?:please |pls |plz )?|\bhelp me (?:to )?|\b(?:please|pls|plz) )"
-    r"(?:debug|fix|write|review|refactor|optimi[sz]e|correct)\b(?:\W+\w+){0,4}?\W+"
+    REQUEST + r"(?:debug|fix|write|review|refactor|optimi[sz]e|correct)\b(?:\W+\w+){0,4}?\W+"
     r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql)s?\b|"
     r"\btraceback \(most recent|\b(?:typeerror|syntaxerror|nameerror|valueerror|keyerror|indexerror|attributeerror|"
     r"nullpointerexception|segmentation fault)\b"
@@ -50,8 +51,8 @@ CODE_HELP = re.compile(
 # A request to write something else for the person (an email, a post): pathwise is not a writing assistant.
 # Asked as a request ("can you draft...", "please write..."); Hinglish puts the verb last: "reminder email likh do".
 WRITING_HELP = re.compile(
-    r"(?:^|\b(?:can|could|would|will) (?:you|u) (?:please |pls |plz )?|\bhelp me (?:to )?|\b(?:please|pls|plz) )"
-    r"(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
+    REQUEST
+    + r"(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
     r"poems?|speech(?:es)?|reminders?|repl(?:y|ies))\b|"
     r"\b(?:e-?mail|mail|letter|message|reminder|post)\b(?:\W+\w+){0,2}?\W+likh\s*(?:do|de|dijiye|dena|ke do)\b"
 )
@@ -615,7 +616,8 @@ class Reader:
         last = state.last_answered() if prior else None
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()
-        path = detect_path(q) or (detect_path(around) if around else None)
+        named_path = detect_path(q)
+        path = named_path or (detect_path(around) if around else None)
         if (
             path is None
             and last is not None
@@ -642,7 +644,7 @@ class Reader:
 
         # Off-topic is judged without the conversation's prior: an aside is an aside whatever came before.
         # "india vs aus tomorrow, who wins?" compares, but names neither path: it may still be an aside.
-        named = detect_path(q) in ("engineering", "automation") or bool(ENGINEERING.search(q) or AUTOMATION.search(q))
+        named = named_path in ("engineering", "automation") or bool(ENGINEERING.search(q) or AUTOMATION.search(q))
         if (path is None or not named) and (
             own.offtopic >= OFFTOPIC_SHARE
             or own.classified_offtopic >= OFFTOPIC_SHARE
