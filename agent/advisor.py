@@ -262,6 +262,9 @@ class _Quarantined:
     def sentence_key_lexical(self, text: str) -> dict[str, float]:
         return self._kb.sentence_key_lexical(text)
 
+    def followup_answers(self, said: str, vector: Any) -> dict[str, float]:
+        return self._kb.followup_answers(said, vector)
+
     def sentence_key_cosines(self, vector: Any) -> dict[str, float]:
         return self._kb.sentence_key_cosines(vector)
 

@@ -95,6 +95,11 @@ REPEATED = 0.4  # a sentence with less than this share of words the last answer 
 WINDOW_WORDS = 60  # an answer shorter than this also says what the article says after its first sentence:
 WINDOW_MIN = 16  # at least this many words of it...
 WINDOW_MAX = 3  # ...in at most this many sentences
+# A follow-up this close to one the bank has after what was said lifts its answer, by this much
+# per unit of cosine above the floor; the answer's passage joins the pool (the best few).
+FOLLOWUP_WEIGHT = 1.0
+FOLLOWUP_FLOOR = 0.3
+FOLLOWUP_PASSAGES = 2
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
 
@@ -267,9 +272,15 @@ class OfflineAnswerer:
         order = self.kb.adjacent(plan.carried) if plan.carried else []
         near = self.kb.get(order)
         leads = self.kb.get(plan.leads)
-        pool = list({h.id: h for h in [*leads, *plan.hits[:3], *near] if h.id not in rows}.values())
+        # What people ask right after what was said, and the line that answers it (the follow-up bank).
+        known = self._known_followups(plan)
+        owner = self._article_sentences()
+        answering = self.kb.get(list(dict.fromkeys(owner[s] for s in known if s in owner))[:FOLLOWUP_PASSAGES])
+        pool = list({h.id: h for h in [*answering, *leads, *plan.hits[:3], *near] if h.id not in rows}.values())
 
         bonus: dict[str, float] = {s: LEAD_BONUS for h in leads if h.id not in rows for s in _sentences(h.text)}
+        for sentence, cosine in known.items():
+            bonus[sentence] = bonus.get(sentence, 0.0) + FOLLOWUP_WEIGHT * (cosine - FOLLOWUP_FLOOR)
         run = [s for h in near if h.id not in rows for s in _sentences(h.text)]  # in article order
         following = {
             s for n, said_one in enumerate(run) if not _says_new(said_one, said) for s in run[n + 1 : n + 3] if _says_new(s, said)
@@ -290,7 +301,9 @@ class OfflineAnswerer:
         one = _one_path(plan)
         if one:  # judged on whole passages: the sentences left may no longer name whose they are
             pool = self._of_path(pool, one) or pool
-        fresh = [h for h in pool if any(_says_new(s, said) or echoed & set(tokenize(s)) for s in _sentences(h.text))]
+        fresh = [
+            h for h in pool if any(_says_new(s, said) or echoed & set(tokenize(s)) or s in known for s in _sentences(h.text))
+        ]
         if not fresh:
             return []
         # A sentence said already is said again only when it answers the follow-up far better than
@@ -298,7 +311,7 @@ class OfflineAnswerer:
         for h in fresh:
             for sentence in _sentences(h.text):
                 # Asked about by its own words ("what's this 'data wall'?"), a line said is no repetition.
-                if not _says_new(sentence, said) and not echoed & set(tokenize(sentence)):
+                if not _says_new(sentence, said) and not echoed & set(tokenize(sentence)) and sentence not in known:
                     bonus[sentence] = bonus.get(sentence, 0.0) - SAID_PENALTY
         # What the follow-up asks, read alone and read with the last question, picks the sentences;
         # the conversation already chose where from.
@@ -307,6 +320,14 @@ class OfflineAnswerer:
             for sentence, cosine in self.kb.sentence_similarity(plan.query, fresh[:6], plan.vector).items():
                 bonus[sentence] = bonus.get(sentence, 0.0) + STANDALONE_WEIGHT * cosine
         return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=3, pool=6, bonus=bonus)
+
+    def _known_followups(self, plan: Plan) -> dict[str, float]:
+        """The sentences the follow-up bank says answer this follow-up after what was said, best
+        first, each with how close its closest bank follow-up is to the message."""
+        if plan.own_vector is None or not plan.said:
+            return {}
+        found = self.kb.followup_answers(plan.said, plan.own_vector)
+        return {s: c for s, c in sorted(found.items(), key=lambda sc: -sc[1]) if c > FOLLOWUP_FLOOR}
 
     def _with_known_answer(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         """The article sentence whose own questions (the sentence-level bank) include one this

@@ -13,6 +13,10 @@ Two files of package data, one example a line:
 - ``sentence_questions.jsonl``: for the article's sentences that answer something, questions
   each answers ("This takes patience ..." ← "how do people push through that?"): the keys a
   follow-up's sentence is chosen by, where the sentence's own words are far from the question's.
+- ``followup_questions.jsonl``: what people ask right after the advisor said one of the article's
+  sentences, and the sentence that answers it ("Automation Specialists break at months 18-24."
+  then "what causes it?" ← "Then the platforms change: ..."): the conversation decides which
+  sentence a "why?" asks for.
 
 Add lines to teach; bump ``BANK_VERSION`` when the format changes.
 """
@@ -23,7 +27,7 @@ import hashlib
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, field_validator
 
@@ -109,3 +113,24 @@ def sentence_keys() -> dict[str, tuple[str, ...]]:
             entry = json.loads(line)
             keys.setdefault(" ".join(entry["sentence"].split()), []).append(" ".join(entry["q"].split()))
     return {s: tuple(dict.fromkeys(qs)) for s, qs in keys.items()}
+
+
+class FollowUp(NamedTuple):
+    """A follow-up people send after the advisor said ``said``, and the article sentence answering it."""
+
+    said: str
+    q: str
+    answer: str
+    kind: str
+
+
+@lru_cache(maxsize=1)
+def followup_keys() -> tuple[FollowUp, ...]:
+    """The follow-up bank: each follow-up with the sentence said before it and the one answering it."""
+    out = []
+    for line in _read("followup_questions.jsonl").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            said, answer = (" ".join(entry[k].split()) for k in ("said", "answer"))
+            out.append(FollowUp(said, " ".join(entry["q"].split()), answer, entry["kind"]))
+    return tuple(out)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pathwise.errors import InputError, StoreError
 from pathwise.knowledge.article import Passage, parse_article
-from pathwise.knowledge.bank import Example, bank_digest, bundled_digest, bundled_examples, sentence_keys
+from pathwise.knowledge.bank import Example, bank_digest, bundled_digest, bundled_examples, followup_keys, sentence_keys
 from pathwise.knowledge.corpus import ARTICLE_NAME, bundled_article
 from pathwise.knowledge.facts import FactSheet, bundled_facts
-from pathwise.knowledge.lexical import sentences
+from pathwise.knowledge.lexical import sentences, tokenize
 from pathwise.knowledge.types import Hit
 
 if TYPE_CHECKING:
@@ -28,6 +28,11 @@ log = logging.getLogger("pathwise.knowledge")
 T = TypeVar("T")
 
 MAX_FILE_BYTES = 5_000_000
+SAID_SHARE = 0.8  # of a bank sentence's words an answer must hold to have said it
+FOLLOWUP_NEIGHBOURS = 10  # the message's nearest bank follow-ups, whose kinds say what it asks
+PARTLY_SAID = 0.1  # what a bank line said only in other words loses
+FOLLOWUP_MIN = 0.3  # a bank follow-up less like the message than this is another question
+KIND_WEIGHT = 0.5  # a follow-up of the kind most of them ask counts this much more
 
 
 def read_source(path: Path) -> tuple[str, list[Passage]]:
@@ -222,6 +227,34 @@ class KnowledgeBase:
         sims = self._cosines([q for qs in keyed.values() for q in qs], vector)
         return {s: max(sims[q] for q in qs) for s, qs in keyed.items()} if sims else {}
 
+    def followup_answers(self, said: str, vector: Any) -> dict[str, float]:
+        """The article sentences the follow-up bank says answer a follow-up to an answer that said
+        ``said``, each scored by its closest such follow-up: that one's cosine to ``vector``, plus
+        the share of the message's nearest bank follow-ups (of any sentence) that ask its kind.
+        MiniLM puts "what causes it" far from "why?", but near "what causes that?" elsewhere.
+        An entry counts when ``said`` holds most of the words of the sentence it follows: answers
+        compose the article's lines ("Automation Specialists break at months 18-24 (maintenance
+        overload).")."""
+        bank = followup_keys()
+        sims = self._cosines(list(dict.fromkeys(f.q for f in bank)), vector)
+        if not sims:
+            return {}
+        kinds: dict[str, float] = {}
+        nearest = sorted(bank, key=lambda f: -sims.get(f.q, -1.0))[:FOLLOWUP_NEIGHBOURS]
+        for f in nearest:
+            kinds[f.kind] = kinds.get(f.kind, 0.0) + 1 / len(nearest)
+        words = set(tokenize(said))
+        out: dict[str, float] = {}
+        for f in bank:
+            share = _share(f.said, words)
+            if sims.get(f.q, -1.0) >= FOLLOWUP_MIN and share >= SAID_SHARE:
+                # A line not said word for word counts for less: "Year three isn't necessarily easier than
+                # year one" holds every word of "Year three is easier than year one."
+                partly = 0.0 if f.said in said else PARTLY_SAID + (1.0 - share)
+                score = sims[f.q] + KIND_WEIGHT * kinds.get(f.kind, 0.0) - partly
+                out[f.answer] = max(out.get(f.answer, -1.0), score)
+        return out
+
     def _cosines(self, texts: list[str], vector: Any) -> dict[str, float]:
         """Each text's cosine to ``vector``, from the cached vectors of the article's sentences and keys."""
         vectors = self._read(lambda: self.retriever.sentence_vectors(texts)) if texts else {}
@@ -261,3 +294,9 @@ class KnowledgeBase:
                 )
             self.retriever.refresh()
             self._repairs += 1
+
+
+def _share(sentence: str, words: set[str]) -> float:
+    """The share of ``sentence``'s words that are among ``words``."""
+    own = set(tokenize(sentence))
+    return len(own & words) / len(own) if own else 0.0

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pathwise.errors import InputError
-from pathwise.knowledge.bank import Example, bundled_digest, bundled_examples, sentence_keys
+from pathwise.knowledge.bank import Example, bundled_digest, bundled_examples, followup_keys, sentence_keys
 from pathwise.knowledge.corpus import ARTICLE_NAME
 from pathwise.knowledge.lexical import BM25, tokenize
 from pathwise.knowledge.lexical import sentences as sentences_of
@@ -329,7 +329,8 @@ class HybridRetriever:
             self._sentence_file = _sentence_cache(self.store)
             self._sentence_vectors.update(_load_vectors(self._sentence_file))
             stored = [t for p in self._index().passages for t in sentences_of(p.text)]
-            stored = [*stored, *(q for qs in sentence_keys().values() for q in qs)][:SENTENCE_CACHE]
+            keys = [q for qs in sentence_keys().values() for q in qs]
+            stored = [*stored, *keys, *(f.q for f in followup_keys())][:SENTENCE_CACHE]
             wanted = [*stored, *wanted]
         missing = [s for s in dict.fromkeys(wanted) if s not in self._sentence_vectors]
         if not missing:

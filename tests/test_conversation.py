@@ -54,6 +54,13 @@ def test_how_people_get_past_it_is_answered_from_where_the_last_answer_came_from
     assert has(past, "patience", "ambiguity"), past.answer
 
 
+def test_what_a_thing_just_named_looks_like_is_answered_by_the_lines_that_show_it(chat: Callable[..., list[Turn]]) -> None:
+    """The follow-up bank knows what people ask after "hit the wall at months 8-14", and which line answers."""
+    first, wall = chat("When do AI engineers hit the wall?", "what does that wall look like day to day?")
+    assert has(first, "8-14")
+    assert has(wall, "messy", "missing values", "cleaning data"), wall.answer
+
+
 def test_naming_only_the_other_path_keeps_the_subject(chat: Callable[..., list[Turn]]) -> None:
     _, other = chat("How much do automation specialists earn?", "and the ML folks?")
     assert has(other, "3-6L") and has(other, "20-50L"), other.answer

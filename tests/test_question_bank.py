@@ -219,6 +219,36 @@ def test_every_keyed_sentence_is_a_sentence_of_the_article_and_has_questions() -
     assert all(len(questions) >= 2 for questions in keys.values())
 
 
+def test_every_follow_up_in_the_bank_follows_a_sentence_of_the_article_and_is_answered_by_one() -> None:
+    from pathwise.knowledge.bank import followup_keys
+    from pathwise.knowledge.lexical import sentences
+
+    article = {s for p in bundled_article().passages for s in sentences(p.text)}
+    bank = followup_keys()
+    said = {f.said for f in bank}
+    assert len(said) >= 120
+    assert said | {f.answer for f in bank} <= article, sorted((said | {f.answer for f in bank}) - article)[:3]
+    assert len({(f.said, f.q) for f in bank}) == len(bank)
+    kinds = "why how_past normal more who example meaning detail amount when other_path repeat"
+    assert {f.kind for f in bank} <= set(kinds.split())
+
+
+def test_the_same_follow_up_is_answered_by_what_was_said_before_it(kb) -> None:  # type: ignore[no-untyped-def]
+    """ "why?" after one line and "why?" after another ask for different sentences: the bank's
+    follow-ups are keyed by the line said before them."""
+    from pathwise.knowledge.bank import followup_keys
+
+    asked: dict[str, list[tuple[str, str]]] = {}
+    for f in followup_keys():
+        asked.setdefault(f.q, []).append((f.said, f.answer))
+    q, cases = max(asked.items(), key=lambda item: len({answer for _, answer in item[1]}))
+    assert len({answer for _, answer in cases}) >= 5, q
+    vector = kb.embed(q)
+    for said, answer in cases:
+        found = kb.followup_answers(said, vector)
+        assert max(found, key=lambda s: found[s]) == answer, (q, said)
+
+
 def test_a_passage_that_never_names_its_path_is_known_by_its_questions(kb) -> None:  # type: ignore[no-untyped-def]
     (hit,) = [h for h in kb.search("the model isn't converging and the accuracy dropped", 3) if "converging" in h.text][:1]
     assert "AI Engineer" not in hit.text
