@@ -100,6 +100,12 @@ WINDOW_MAX = 3  # ...in at most this many sentences
 FOLLOWUP_WEIGHT = 1.0
 FOLLOWUP_FLOOR = 0.3
 FOLLOWUP_PASSAGES = 2
+# Where the article ends: "how does it end?", "the article's final one-liner", "tl;dr".
+ENDING = re.compile(
+    r"\bhow (?:does|did) (?:it|that|this|the(?: \w+)? (?:article|story|scene|piece|post))(?: \w+)? end\b(?! up)"
+    r"|\bend(?:ing)? of (?:the|this) (?:article|story|piece|post|blog)\b|\bthe ending\b"
+    r"|\b(?:article|story|piece|post)(?:'s|’s)? (?:ending|conclusion|final \w+)|\btl;?dr\b|\bbottom line\b"
+)
 BETTER = re.compile(r"\b(?:better|best)\b")
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
 
@@ -235,6 +241,8 @@ class OfflineAnswerer:
 
     def _parts(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The sentences that answer one question, each with the passages it comes from."""
+        if ENDING.search(plan.text.lower()):
+            return self._ending()
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
@@ -260,6 +268,15 @@ class OfflineAnswerer:
         if not parts and plan.topic is None and plan.path is not None:  # "And AI engineers?" with nothing before it
             parts = self._topic_overview(plan)
         return parts
+
+    def _ending(self) -> list[tuple[str, list[str]]]:
+        """How the article ends: back in the opening scene, what the choice really is, and its last lines."""
+        last = self.kb.get(self.kb.passage_ids(article=True)[-2:])
+        if len(last) < 2:
+            return []
+        scene, lines = (_sentences(h.text) for h in last)
+        told = [*scene[:2], *scene[-2:]] if len(scene) > 4 else scene
+        return [(" ".join(told), [last[0].id]), (" ".join(lines), [last[1].id])]
 
     def _beyond_last_answer(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """A follow-up's answer: the best sentences the last answer did not say, from what the

@@ -61,6 +61,16 @@ def test_what_a_thing_just_named_looks_like_is_answered_by_the_lines_that_show_i
     assert has(wall, "messy", "missing values", "cleaning data"), wall.answer
 
 
+def test_how_the_article_ends_is_its_last_scene_and_lines(chat: Callable[..., list[Turn]]) -> None:
+    first, ending, summary = chat(
+        "what's the cafe story at the start about?", "and how does the whole piece end?", "ok give me the tl;dr"
+    )
+    assert has(ending, "which type of hard") and has(ending, "depth, delayed rewards"), ending.answer
+    assert has(summary, "speed, early income"), summary.answer
+    (day,) = chat("at the end of the day, which of the two pays more in the first year?")
+    assert not has(day, "which type of hard"), day.answer
+
+
 def test_naming_only_the_other_path_keeps_the_subject(chat: Callable[..., list[Turn]]) -> None:
     _, other = chat("How much do automation specialists earn?", "and the ML folks?")
     assert has(other, "3-6L") and has(other, "20-50L"), other.answer
