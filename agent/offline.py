@@ -82,6 +82,8 @@ COUNTERPART_SENTENCES = 3  # the last answer's first sentences that are looked u
 COUNTERPARTS = 2  # the counterparts said at most
 ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  # words of asking, not of a subject
 ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|one)\b")
+# "3rd?", "and the second?": an ordinal alone, after a list, points into it.
+BARE_ORDINAL = re.compile(r"\W*(?:and |what about |how about )?(?:the )?(first|1st|second|2nd|third|3rd|last|final)\W*")
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
@@ -612,10 +614,11 @@ class OfflineAnswerer:
 
     def _nth_question(self, plan: Plan) -> FrameworkQuestion | None:
         """ "What's the second question?", "and the last one?" after the framework's questions: that one."""
-        m = ORDINAL.search(plan.text.lower())
+        t = plan.text.lower()
+        m = ORDINAL.search(t) or BARE_ORDINAL.fullmatch(t)
         qs = self.facts.questions
         # "The last one" points into a list of them the last answer gave; "the second question" says so itself.
-        if m is None or not qs or not (m.group(2) == "question" or any(q.question in plan.said for q in qs)):
+        if m is None or not qs or not (m.group(m.lastindex or 1) == "question" or any(q.question in plan.said for q in qs)):
             return None
         at = ORDINALS[m.group(1)]
         return qs[at] if at < len(qs) else None

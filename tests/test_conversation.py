@@ -196,6 +196,14 @@ def test_an_ordinal_after_the_framework_asks_that_question(chat: Callable[..., l
     assert has(last, "think harder") and not has(last, "depth or breadth"), last.answer
 
 
+def test_an_ordinal_alone_after_the_framework_asks_that_question(chat: Callable[..., list[Turn]]) -> None:
+    _, third, first = chat("what are the three questions the article says to ask yourself?", "3rd?", "and the first?")
+    assert has(third, "think harder") and not has(third, "depth or breadth"), third.answer
+    assert has(first, "right once") and not has(first, "think harder"), first.answer
+    _, year = chat("what are the three questions the article says to ask yourself?", "first year pay for ML?")
+    assert has(year, "0-12"), year.answer
+
+
 def test_what_came_after_a_period_is_the_next_stretch(chat: Callable[..., list[Turn]]) -> None:
     _, later = chat("what do automation people make in the first six months?", "and after those first 6 months?")
     assert has(later, "30-80k"), later.answer
