@@ -15,7 +15,7 @@ Two files of package data, one example a line:
   follow-up's sentence is chosen by, where the sentence's own words are far from the question's.
 - ``followup_questions.jsonl``: what people ask right after the advisor said one of the article's
   sentences, and the sentence that answers it ("Automation Specialists break at months 18-24."
-  then "what causes it?" ← "Then the platforms change: ..."): the conversation decides which
+  then "what causes it?" ← "Then a platform updates."): the conversation decides which
   sentence a "why?" asks for.
 
 Add lines to teach; bump ``BANK_VERSION`` when the format changes.

@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -298,5 +299,11 @@ class KnowledgeBase:
 
 def _share(sentence: str, words: set[str]) -> float:
     """The share of ``sentence``'s words that are among ``words``."""
-    own = set(tokenize(sentence))
+    own = _words(sentence)
     return len(own & words) / len(own) if own else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _words(sentence: str) -> frozenset[str]:
+    """A bank sentence's words, read once: every follow-up checks all of the bank's."""
+    return frozenset(tokenize(sentence))
