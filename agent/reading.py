@@ -35,7 +35,10 @@ INJECTION = re.compile(
     r"(?:system|hidden|initial|original) (?:prompt|instructions|message)|reveal (?:your |the )?(?:prompt|instructions|rules)|"
     r"print (?:your |the )?(?:prompt|instructions)|jailbreak|developer mode|\bdan\b|you are now|act as (?!an? (?:ai engineer|automation))|"
     r"pretend (?:to be|you)|other (?:users?|people)'?s? (?:conversations?|chats?|messages|history)|"
-    r"(?:previous|another|other|last|different) (?:user|person|session|customer)|someone else'?s|"
+    # Someone else's conversation, not "different customers' problems".
+    r"(?:previous|another|other|last|different) (?:user|person|session|customer)'?s?'? "
+    r"(?:conversations?|chats?|messages?|history|questions?|sessions?|data|asked|said|typed|wrote)\b|"
+    r"(?:what|who) did the (?:previous|last|other) (?:user|person|customer)|someone else'?s|"
     r"everything above|above this line|repeat (?:the |your )?(?:text|words|instructions) above|"
     r"(?:show|give|tell) me (?:another|other) (?:user|person|session)"
 )
