@@ -358,6 +358,7 @@ FAR_EXAMPLE = 0.42  # ...and from every labelled message is about something else
 # Mid-conversation, a message that far is a terse follow-up ("why then?") unless this share of its
 # words are ones the article and the bank never use ("any good biryani spots in Hyderabad?").
 ASIDE_UNKNOWN = 1 / 3
+UNHEARD_WORDS = 4  # a message with this many words, most of them unheard of, is an aside wherever it comes
 KIND_MIN = 0.4  # a follow-up example this close says what kind of follow-up a message is (0.5 missed "push through")
 KIND_NEIGHBOURS = 5
 LEAD_POOL = 80  # nearest examples a follow-up's leads are chosen among
@@ -653,6 +654,8 @@ class Reader:
             or own.classified_offtopic >= OFFTOPIC_SHARE
             # Mid-conversation (after a fit too) a far message is an aside only by its examples or its unknown words.
             or (_far(own, hits) and (not state.exchanges or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
+            # "is the new Maruti Swift worth it for city driving?": mostly words the article's world never uses
+            or self._unheard_of(question, least=UNHEARD_WORDS)
         ):
             return Plan(text=question, intent="offtopic", vote=own, query=f"{story} {question}".strip())
         if own.label == "greeting" and (own.score >= CONFIDENT or last is not None):  # "how's your day been?" mid-conversation
@@ -836,12 +839,12 @@ class Reader:
             preferences=sorted(set(found.preferences) | set(patterned.preferences)),
         )
 
-    def _unheard_of(self, question: str, share: float = 2 / 3) -> bool:
+    def _unheard_of(self, question: str, share: float = 2 / 3, least: int = 2) -> bool:
         """Whether ``share`` or more of the question's words (career names aside) are words neither
         the article nor the bank's examples ever use: "do AI engineers get health insurance?" is about
         something the article never mentions, however close MiniLM puts it to a passage."""
         words = [t for t in tokenize(MARKUP.sub(" ", question)) if t not in PATH_WORDS and t not in POINTERS]
-        return len(words) >= 2 and sum(1 for t in words if not self.kb.knows(t)) >= share * len(words) - 1e-9
+        return len(words) >= least and sum(1 for t in words if not self.kb.knows(t)) >= share * len(words) - 1e-9
 
     def _search(self, plan: Plan) -> None:
         """The passages to answer from: the standalone question with its topic's words, searched with

@@ -79,6 +79,7 @@ class _Index:
     bm25: BM25
     examples: list[Example] = field(default_factory=list)
     vectors: Any = None  # one row per example, unit length
+    followup_vectors: Any = None  # the follow-up bank's questions, unit length: the classifier's "followup" examples
     by_id: dict[str, StoredPassage] = field(init=False)
     position: dict[str, int] = field(init=False)
     keys: dict[str, list[tuple[int, float]]] = field(init=False)  # passage -> (example row, weight)
@@ -136,9 +137,13 @@ class _Index:
         object.__setattr__(self, "bank_messages", messages)
         labels = sorted({e.label for e in messages})
         object.__setattr__(self, "labels", labels)
-        object.__setattr__(
-            self, "classifier", _ridge(self.message_vectors, [labels.index(e.label) for e in messages], len(labels))
-        )
+        classes = [labels.index(e.label) for e in messages]
+        trained = self.message_vectors
+        if self.followup_vectors is not None and len(self.followup_vectors) and "followup" in labels:
+            # "lol ok what else trips people up there" is said after an answer, not to make small talk.
+            trained = np.vstack([trained, self.followup_vectors])
+            classes += [labels.index("followup")] * len(self.followup_vectors)
+        object.__setattr__(self, "classifier", _ridge(trained, classes, len(labels)))
         tokens = [tokenize(e.q) for e in messages]
         object.__setattr__(self, "bank_bm25", BM25(tokens) if messages else None)
         # The words people use of the article's world: its examples' words, the off-topic ones aside.
@@ -152,7 +157,10 @@ def _ridge(vectors: Any, classes: list[int], n: int) -> Any:
         return None
     x = np.hstack([np.asarray(vectors, dtype=np.float64), np.ones((len(classes), 1))])
     targets = np.eye(n)[classes]
-    return np.linalg.solve(x.T @ x + RIDGE * np.eye(x.shape[1]), x.T @ targets)
+    # Each label's examples weigh as much together, however many there are: the biggest label is not the default.
+    counts = np.bincount(classes, minlength=n).astype(np.float64)
+    weights = (len(classes) / np.count_nonzero(counts) / counts[classes])[:, None]
+    return np.linalg.solve(x.T @ (weights * x) + RIDGE * np.eye(x.shape[1]), x.T @ (weights * targets))
 
 
 class HybridRetriever:
@@ -175,11 +183,26 @@ class HybridRetriever:
         examples, vectors = self._stored_bank()
         if len(examples):
             vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        index = _Index(passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]), examples, vectors)
+        index = _Index(
+            passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]), examples, vectors, self._followup_vectors()
+        )
         with self._lock:
             self._current = index
             self._recent.clear()
             self._keys = None
+
+    def _followup_vectors(self) -> Any:
+        """The follow-up bank's questions as unit vectors, from the sentence cache (embedded once)."""
+        asked = list(dict.fromkeys(f.q for f in followup_keys()))
+        if not asked:
+            return None
+        known = self._sentence_vectors or _load_vectors(_sentence_cache(self.store))
+        missing = [q for q in asked if q not in known]
+        found = dict(zip(missing, self.store.embedder.embed(missing))) if missing else {}
+        # Kept for the first batch of sentences, which saves them with its own.
+        self._sentence_vectors.update((q, np.asarray(v, dtype=np.float32)) for q, v in found.items())
+        matrix = np.stack([np.asarray(known[q] if q in known else found[q], dtype=np.float64) for q in asked])
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
     def _stored_bank(self) -> tuple[list[Example], Any]:
         """The stored examples and their vectors. When the store holds this version of the bundled

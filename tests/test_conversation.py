@@ -414,6 +414,36 @@ def test_a_message_marked_unrelated_is_read_on_its_own(chat: Callable[..., list[
 
 
 @pytest.mark.parametrize(
+    "aside",
+    [
+        "which is better for a beginner, yoga or the gym?",
+        "any tips to keep basil alive on a balcony in Chennai summers?",
+        "my passport expires in march, how early should I renew it?",
+    ],
+)
+def test_an_aside_from_any_walk_of_life_is_declined_and_the_conversation_goes_on(
+    chat: Callable[..., list[Turn]], aside: str
+) -> None:
+    _, declined, resumed = chat("When do automation specialists burn out?", aside, "and what sets it off?")
+    assert not declined.in_scope, declined.answer
+    assert resumed.in_scope, resumed.answer
+
+
+@pytest.mark.parametrize(
+    ("second", "figure"),
+    [("lol ok and how bad does it get?", None), ("haha nice. ok and what about the first year?", "₹0")],
+)
+def test_a_follow_up_in_small_talk_words_is_still_a_follow_up(
+    chat: Callable[..., list[Turn]], second: str, figure: str | None
+) -> None:
+    """However many asides the bank holds, "lol ok" before a follow-up does not make it one."""
+    first = "How much do AI engineers make after 4 years?" if figure else "When do automation specialists burn out?"
+    _, turn = chat(first, second)
+    assert turn.in_scope, turn.answer
+    assert figure is None or has(turn, figure), turn.answer
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "my whole ml team says nobody ever notices their work. why is that?",

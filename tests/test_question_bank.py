@@ -105,6 +105,28 @@ def test_the_bank_classifier_reads_held_out_messages_better_than_their_nearest_e
     assert ridge_right / len(y) >= 0.55
 
 
+def test_a_label_with_ten_times_the_examples_does_not_swallow_the_others() -> None:
+    """Asides come in every walk of life, so the bank holds many of them; their number is not how
+    likely an aside is. Messages of a small label stay that label's about as often as a big one's do."""
+    import numpy as np
+
+    from pathwise.knowledge.retrieval import _ridge
+
+    rng = np.random.default_rng(7)
+    centre = np.eye(8)
+
+    def drawn(label: int, n: int) -> np.ndarray:
+        return centre[label] + 0.6 * rng.standard_normal((n, 8))
+
+    weights = _ridge(np.vstack([drawn(0, 200), drawn(1, 20)]), [0] * 200 + [1] * 20, 2)
+
+    def recall(label: int) -> float:
+        scores = np.hstack([drawn(label, 500), np.ones((500, 1))]) @ weights
+        return float((scores.argmax(1) == label).mean())
+
+    assert recall(1) >= 0.75 and recall(0) >= 0.75, (recall(0), recall(1))
+
+
 def test_the_bank_classifier_gives_a_distribution_over_the_banks_labels(kb) -> None:  # type: ignore[no-untyped-def]
     probabilities = kb.classify(kb.embed("how much does an automation freelancer make in the first few months?"))
     assert abs(sum(probabilities.values()) - 1.0) < 0.01
