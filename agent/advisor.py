@@ -229,8 +229,8 @@ class _Quarantined:
     def embed_many(self, texts: list[str]) -> Any:
         return self._kb.embed_many(texts)
 
-    def classify(self, vector: Any) -> dict[str, float]:
-        return self._kb.classify(vector)
+    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
+        return self._kb.classify(vector, traits=traits)
 
     def adjacent(self, ids: list[str]) -> list[str]:
         return self._kb.adjacent(ids)

@@ -343,7 +343,6 @@ TEMPERATURE = 0.1
 # conversations go on).
 CONTINUITY_COSINE = 0.06
 CONTINUITY = math.exp(CONTINUITY_COSINE / TEMPERATURE)
-TRAIT_TEMPERATURE = 0.03
 OFFTOPIC_TEMPERATURE = 0.03  # declining is decided by the nearest examples alone
 CONFIDENT = 0.62  # an example this close says what the message asks, on its own
 TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
@@ -821,7 +820,8 @@ class Reader:
         new = [c for c in dict.fromkeys(parts) if c not in self._traits]
         if new:  # a conversation's earlier clauses were read on their own turn
             for clause, vector in zip(new, self.kb.embed_many(new)):
-                self._traits[clause] = _trait(self.kb.neighbours(vector, TRAIT_NEIGHBOURS, traits=True))
+                near = self.kb.neighbours(vector, 1, traits=True)
+                self._traits[clause] = _trait(self.kb.classify(vector, traits=True)) if near and near[0][1] >= TRAIT_MIN else None
             while len(self._traits) > TRAIT_CACHE:
                 self._traits.pop(next(iter(self._traits)))
         found = FitAnswers()
@@ -861,10 +861,9 @@ class Reader:
 FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
 FIT_AGREEMENT = 0.7
 CHOICE_TOPICS = ("suits", "choose")  # asking which path, which a fit answers once the person has described themselves
-TRAIT_NEIGHBOURS = 8
 TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses
-TRAIT_SHARE = 0.6
+TRAIT_SHARE = 0.6  # the trait classifier is this sure, or the clause says nothing the framework uses
 # Trait labels -> the framework's answers. The opposite of a red flag ("being wrong in public doesn't
 # bother me") is no evidence either way in the article's framework, so it scores nothing.
 TRAIT_SIGNALS: dict[str, tuple[str, str] | None] = {
@@ -928,16 +927,12 @@ def clauses(text: str) -> list[str]:
     return [c for c in out if len(c.split()) >= 3]
 
 
-def _trait(neighbours: list[tuple[Example, float]]) -> str | None:
-    """The trait label the nearest trait clauses agree on, if they are close enough and agree."""
-    if not neighbours or neighbours[0][1] < TRAIT_MIN:
+def _trait(probabilities: dict[str, float]) -> str | None:
+    """The trait the trait classifier reads in a clause, when it is sure enough."""
+    if not probabilities:
         return None
-    best = neighbours[0][1]
-    weights: dict[str, float] = {}
-    for e, sim in neighbours:
-        weights[e.kind or ""] = weights.get(e.kind or "", 0.0) + math.exp((sim - best) / TRAIT_TEMPERATURE)
-    label = max(weights, key=lambda k: weights[k])
-    return label if weights[label] >= TRAIT_SHARE * sum(weights.values()) else None
+    label = max(probabilities, key=lambda k: probabilities[k])
+    return label if probabilities[label] >= TRAIT_SHARE else None
 
 
 def _add_signal(answers: FitAnswers, trait: str) -> None:

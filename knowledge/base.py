@@ -179,8 +179,8 @@ class KnowledgeBase:
     def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[tuple[Example, float]]:
         return self._read(lambda: self.retriever.neighbours(vector, k, traits=traits))
 
-    def classify(self, vector: Any) -> dict[str, float]:
-        return self._read(lambda: self.retriever.classify(vector))
+    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
+        return self._read(lambda: self.retriever.classify(vector, traits=traits))
 
     def embed_many(self, texts: list[str]) -> Any:
         return self.store.embedder.embed([t.encode("utf-8", "replace").decode("utf-8") for t in texts])

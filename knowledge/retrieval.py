@@ -97,6 +97,8 @@ class _Index:
     keyed_vectors: Any = field(init=False)
     labels: list[str] = field(init=False)  # the messages' labels (topics and routes), the classifier's classes
     classifier: Any = field(init=False)  # ridge weights: [vector, 1] -> a score per label
+    trait_labels: list[str] = field(init=False)  # the trait clauses' kinds, the trait classifier's classes
+    trait_classifier: Any = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {p.id: p for p in self.passages})
@@ -144,6 +146,12 @@ class _Index:
             trained = np.vstack([trained, self.followup_vectors])
             classes += [labels.index("followup")] * len(self.followup_vectors)
         object.__setattr__(self, "classifier", _ridge(trained, classes, len(labels)))
+        traits = [self.examples[row] for row in self.trait_rows]
+        kinds = sorted({e.kind or "" for e in traits})
+        object.__setattr__(self, "trait_labels", kinds)
+        object.__setattr__(
+            self, "trait_classifier", _ridge(self.trait_vectors, [kinds.index(e.kind or "") for e in traits], len(kinds))
+        )
         tokens = [tokenize(e.q) for e in messages]
         object.__setattr__(self, "bank_bm25", BM25(tokens) if messages else None)
         # The words people use of the article's world: its examples' words, the off-topic ones aside.
@@ -248,19 +256,18 @@ class HybridRetriever:
         top = np.argsort(-sims)[:k]
         return [(index.examples[rows[i]], float(sims[i])) for i in top]
 
-    def classify(self, vector: Any) -> dict[str, float]:
-        """What a linear classifier trained on the bank's messages makes of a vector: each label's
-        probability (a softmax over its ridge scores). It generalises where the nearest examples
-        scatter; cross-validated on the bank in docs/evaluation.md."""
+    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
+        """What a linear classifier trained on the bank's messages (or with ``traits``, its trait
+        clauses) makes of a vector: each label's probability (a softmax over its ridge scores). It
+        generalises where the nearest examples scatter; cross-validated on the bank in docs/evaluation.md."""
         index = self._index()
-        if index.classifier is None:
+        weights, labels = (index.trait_classifier, index.trait_labels) if traits else (index.classifier, index.labels)
+        if weights is None:
             return {}
-        scores = np.einsum(
-            "i,ij->j", np.append(np.asarray(vector, dtype=np.float64), 1.0), index.classifier
-        )  # not BLAS: see cosines
-        weights = np.exp((scores - scores.max()) / CLASSIFIER_TEMPERATURE)
-        weights /= weights.sum()
-        return {label: float(w) for label, w in zip(index.labels, weights) if w >= 1e-3}
+        scores = np.einsum("i,ij->j", np.append(np.asarray(vector, dtype=np.float64), 1.0), weights)  # not BLAS: see cosines
+        odds = np.exp((scores - scores.max()) / CLASSIFIER_TEMPERATURE)
+        odds /= odds.sum()
+        return {label: float(w) for label, w in zip(labels, odds) if w >= 1e-3}
 
     def knows(self, term: str) -> bool:
         """Whether a (stemmed) word occurs in a stored passage or in a bank example."""

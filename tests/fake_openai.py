@@ -555,8 +555,8 @@ class FakeKB:
     def embed_many(self, texts: list[str]) -> list[Any]:
         return list(texts)
 
-    def classify(self, vector: Any) -> dict[str, float]:
-        return {}  # the nearest examples alone read a message here
+    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
+        return {}  # the nearest examples alone read a message here; no clause reads as a trait
 
     def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[tuple[Any, float]]:
         from pathwise.knowledge.bank import bundled_examples

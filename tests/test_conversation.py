@@ -487,6 +487,30 @@ def test_a_self_description_that_opens_a_sentence_like_a_question_is_still_a_sel
     assert not has(turn, "You'll struggle"), turn.answer  # no question was asked beside it
 
 
+@pytest.mark.parametrize(
+    ("message", "path"),
+    [
+        (
+            "Nobody ever has to praise my work. I once spent a month on one memory leak and loved it, "
+            "and I've got savings for two years. which path suits me?",
+            "engineering",
+        ),
+        (
+            "I like juggling different customers' problems every week, and I'd rather try things fast "
+            "than read theory. which path is mine?",
+            "automation",
+        ),
+    ],
+)
+def test_an_indirect_self_description_gets_the_path_it_points_to(
+    chat: Callable[..., list[Turn]], message: str, path: str
+) -> None:
+    """Said by what happened and what is not needed, not in the framework's words; "different
+    customers" is the person's work, not someone else's conversation."""
+    (turn,) = chat(message)
+    assert turn.fit is not None and turn.fit.recommended == path, turn.answer
+
+
 def test_the_writer_s_own_constraints_count_even_when_a_clause_opens_with_someone_else(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("my parents need me to start earning soon and I get bored doing one thing for long. which path suits me?")
     assert turn.fit is not None and "early_income" in turn.fit.model_dump_json(), turn.answer
