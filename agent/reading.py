@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # -- exact patterns ---------------------------------------------------------------------------
 INJECTION = re.compile(
     r"ignore (?:all |any |the |your |previous |prior |above )*(?:rules|instructions|prompts?|guidelines)|"
+    r"(?:ignore|forget|override|bypass) (?:\w+ ){0,4}?(?:your|the|my|all|previous|prior) (?:rules|instructions|prompts?|guidelines)\b|"
+    r"you(?:'re| are) (?:now )?(?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken)\b|"
     r"disregard (?:all |any |the |your |previous |prior )*(?:rules|instructions|guidelines)|"
     r"(?:system|hidden|initial|original) (?:prompt|instructions|message)|reveal (?:your |the )?(?:prompt|instructions|rules)|"
     r"print (?:your |the )?(?:prompt|instructions)|jailbreak|developer mode|\bdan\b|you are now|act as (?!an? (?:ai engineer|automation))|"
@@ -62,7 +64,7 @@ WRITING_HELP = re.compile(
 # "btw unrelated, ...", "off topic but ...": the person opens by saying the message is not about the
 # conversation ("does an unrelated degree hurt?" says no such thing).
 ASIDE = re.compile(
-    r"^(?:(?:btw|ok|okay|so|and|also|hmm|haha|lol|oh)\W+)*"
+    r"^\W*(?:\w+\W+){0,3}?"  # "haha sorry, unrelated -", "side question, totally unrelated:"
     r"(?:unrelated|off[- ]?topic|random(?: question| q)?|side (?:question|note|q)|totally different(?: question| topic)?|"
     r"different (?:topic|question)|change of (?:topic|subject)|chang(?:e|ing) (?:the )?(?:topic|subject))"
     r"(?:\s*[,:;.!\-–—]|\s+but\b)"
@@ -526,8 +528,8 @@ class Reader:
             return Plan(text=text, intent="greeting")
         if ASIDE.search(t):  # read as the first message of a conversation: no follow-up, no earlier self-description
             state = SessionState()
-            rest = ASIDE.sub(" ", t)  # said to be unrelated, it needs fewer words the article never uses to be declined
-            if detect_path(rest) is None and self._unheard_of(rest, ASIDE_UNKNOWN):
+            rest = ASIDE.sub(" ", t)  # said to be unrelated, it is taken at its word unless plainly about the paths
+            if detect_path(rest) is None and (self._unheard_of(rest, ASIDE_UNKNOWN) or not self._on_a_subject(rest)):
                 return Plan(text=text, intent="offtopic")
         prior = state.topic if state.topic != "fit" else None
         asked = questions[:2]
@@ -838,6 +840,11 @@ class Reader:
             red_flags=sorted(set(found.red_flags) | set(patterned.red_flags)),
             preferences=sorted(set(found.preferences) | set(patterned.preferences)),
         )
+
+    def _on_a_subject(self, text: str) -> bool:
+        """Whether the nearest examples of a message agree it asks about one of the article's subjects."""
+        own = self._vote(text, search=False)[0]
+        return own.is_topic and own.topic_score >= CONFIDENT and own.offtopic < OFFTOPIC_SHARE
 
     def _unheard_of(self, question: str, share: float = 2 / 3, least: int = 2) -> bool:
         """Whether ``share`` or more of the question's words (career names aside) are words neither

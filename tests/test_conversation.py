@@ -430,6 +430,24 @@ def test_an_aside_from_any_walk_of_life_is_declined_and_the_conversation_goes_on
 
 
 @pytest.mark.parametrize(
+    "aside",
+    [
+        "quick one, totally unrelated: my Kafka consumer keeps lagging behind in production, how do I tune it?",
+        "so, off topic: our office wifi drops every afternoon, what should I check first?",
+    ],
+)
+def test_a_message_its_writer_calls_unrelated_is_taken_at_their_word(chat: Callable[..., list[Turn]], aside: str) -> None:
+    """Even in words the article uses ("production", "breaks", "check"): it is declined unless plainly about the paths."""
+    _, turn = chat("When do automation specialists burn out?", aside)
+    assert not turn.in_scope, turn.answer
+
+
+def test_unrelated_inside_a_question_about_the_paths_is_not_an_aside(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("my degree is unrelated. does it matter for AI engineering?")
+    assert turn.in_scope and has(turn, "credential", "degree"), turn.answer
+
+
+@pytest.mark.parametrize(
     ("second", "figure"),
     [("lol ok and how bad does it get?", None), ("haha nice. ok and what about the first year?", "₹0")],
 )
