@@ -791,13 +791,21 @@ class Reader:
         t = text.lower().replace("’", "'")
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans)
-        own = self.profile([text]) if _of_self(t) and (statement or choosing) else FitAnswers()
+        # "which path should he pick?": a parent asks for a son, and what they said of him counts.
+        another = FOR_ANOTHER.search(t) is not None or any(FOR_ANOTHER.search(e.user.lower()) for e in state.exchanges)
+
+        def described(message: str) -> bool:
+            return _of_self(message) or (another and THIRD_PERSON.search(message.lower()) is not None)
+
+        own = self.profile([text], another) if described(t) and (statement or choosing) else FitAnswers()
         self_described = has_signals(own)
-        told = [e.user for e in state.exchanges if _of_self(e.user)]
+        told = [e.user for e in state.exchanges if described(e.user)]
         # "So which of the two is for me?" after describing oneself over earlier turns.
         # "Who is each path best suited for?" asks the article, whoever spoke of themselves before.
         of_paths = ASKS_THE_ARTICLE.search(t) is not None and not FIRST_PERSON.search(t)
-        described_before = bool(told) and not of_paths and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told))
+        described_before = (
+            bool(told) and not of_paths and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told, another))
+        )
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
             or (self_described and any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans))
@@ -805,7 +813,7 @@ class Reader:
         )
         if not asks and not (statement and self_described):
             return None
-        answers = self.profile([*told, text])
+        answers = self.profile([*told, text], another)
         if has_signals(answers):
             return Plan(text=text, intent="fit", topic="fit", path=detect_path(t), fit=score_fit(answers))
         paths = {k: v for p in plans for k, v in p.vote.paths.items()}
@@ -815,10 +823,10 @@ class Reader:
                 return Plan(text=text, intent="fit", topic="fit", fit=fit_by_example(lead))
         return None
 
-    def profile(self, texts: list[str]) -> FitAnswers:
-        """What the person said of themselves, as the framework's answers: the fit reader's own
-        phrasings, and each clause matched to the nearest labelled trait clauses (traits.jsonl)."""
-        parts = [c for text in texts for c in clauses(text) if not _of_others(c)]
+    def profile(self, texts: list[str], another: bool = False) -> FitAnswers:
+        """What the person said of themselves (or, asking for ``another``, of anyone), as the
+        framework's answers: the fit reader's own phrasings, and each clause's trait (traits.jsonl)."""
+        parts = [c for text in texts for c in clauses(text) if another or not _of_others(c)]
         new = [c for c in dict.fromkeys(parts) if c not in self._traits]
         if new:  # a conversation's earlier clauses were read on their own turn
             for clause, vector in zip(new, self.kb.embed_many(new)):
@@ -831,7 +839,7 @@ class Reader:
             signal = self._traits.get(clause)
             if signal is not None:
                 _add_signal(found, signal)
-        patterned = answers_from_text(" . ".join(_of_the_writer(text) for text in texts))
+        patterned = answers_from_text(" . ".join(text if another else _of_the_writer(text) for text in texts))
         # The fit reader's phrasings know "rather ... than" and "... bores me"; examples fill what they miss.
         return FitAnswers(
             right_once_or_repeatedly=patterned.right_once_or_repeatedly or found.right_once_or_repeatedly,
@@ -911,6 +919,13 @@ OTHERS = re.compile(
     r"my (?:\w+ ){0,2}?(?:friends?|teammates?|team|cousins?|brothers?|sisters?|dad|father|mom|mum|mother|parents?|colleagues?|"
     r"manager|boss|wife|husband|partner|son|daughter|kids?|seniors?|juniors?|roommates?|classmates?|guy|uncle|aunt))\b"
 )
+
+
+# Advice asked for someone else: "which path should he take?", "what would suit my daughter?".
+FOR_ANOTHER = re.compile(
+    r"\b(?:should|would|could|can|does|do|will|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister))\b"
+)
+THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
 
 
 def _of_others(clause: str) -> bool:

@@ -529,6 +529,15 @@ def test_an_indirect_self_description_gets_the_path_it_points_to(
     assert turn.fit is not None and turn.fit.recommended == path, turn.answer
 
 
+def test_a_parent_asking_for_a_daughter_gets_a_fit_from_what_they_said_of_her(chat: Callable[..., list[Turn]]) -> None:
+    *_, turn = chat(
+        "My daughter finished college last year. what do automation folks earn at first?",
+        "She gets bored doing one thing for long and she'd rather try stuff fast. also she needs to earn soon.",
+        "so which suits her?",
+    )
+    assert turn.fit is not None and turn.fit.recommended == "automation", turn.answer
+
+
 def test_the_writer_s_own_constraints_count_even_when_a_clause_opens_with_someone_else(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("my parents need me to start earning soon and I get bored doing one thing for long. which path suits me?")
     assert turn.fit is not None and "early_income" in turn.fit.model_dump_json(), turn.answer
