@@ -77,60 +77,52 @@ def test_the_bank_lives_in_a_chroma_collection_of_its_own(kb) -> None:  # type: 
     assert kb.store.collection.count() == len(bundled_article().passages)
 
 
-def test_the_bank_classifier_reads_held_out_messages_better_than_their_nearest_examples(kb) -> None:  # type: ignore[no-untyped-def]
-    """Five-fold cross-validation on the bank: the ridge classifier the reader votes with gets more
-    held-out labels right than the nearest examples' softmax vote does."""
+def _held_out(x, y, n: int, neighbours: int, temperature: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Five-fold cross-validation: how many held-out labels the ridge classifier gets right, and
+    how many the nearest examples' softmax vote does."""
     import numpy as np
 
-    from pathwise.agent.reading import TEMPERATURE
     from pathwise.knowledge.retrieval import _ridge
 
-    index = kb.retriever._index()
-    x = np.asarray(index.message_vectors, dtype=np.float64)
-    y = np.array([index.labels.index(e.label) for e in index.bank_messages])
     fold = np.arange(len(y)) % 5
     ridge_right = nearest_right = 0
     for f in range(5):
         train, test = fold != f, fold == f
-        weights = _ridge(x[train], list(y[train]), len(index.labels))
+        weights = _ridge(x[train], list(y[train]), n)
         scores = np.hstack([x[test], np.ones((int(test.sum()), 1))]) @ weights
         ridge_right += int((scores.argmax(1) == y[test]).sum())
         for row, label in zip(x[test] @ x[train].T, y[test]):
-            top = np.argsort(-row)[:16]
-            votes = np.bincount(
-                y[train][top], weights=np.exp((row[top] - row[top[0]]) / TEMPERATURE), minlength=len(index.labels)
-            )
+            top = np.argsort(-row)[:neighbours]
+            votes = np.bincount(y[train][top], weights=np.exp((row[top] - row[top[0]]) / temperature), minlength=n)
             nearest_right += int(votes.argmax() == label)
+    return ridge_right, nearest_right
+
+
+def test_the_bank_classifier_reads_held_out_messages_better_than_their_nearest_examples(kb) -> None:  # type: ignore[no-untyped-def]
+    """The ridge classifier the reader votes with gets more held-out labels right than the
+    nearest examples' softmax vote does."""
+    import numpy as np
+
+    from pathwise.agent.reading import NEIGHBOURS, TEMPERATURE
+
+    index = kb.retriever._index()
+    x = np.asarray(index.message_vectors, dtype=np.float64)
+    y = np.array([index.labels.index(e.label) for e in index.bank_messages])
+    ridge_right, nearest_right = _held_out(x, y, len(index.labels), NEIGHBOURS, TEMPERATURE)
     assert ridge_right > nearest_right
     assert ridge_right / len(y) >= 0.55
 
 
 def test_the_trait_classifier_reads_held_out_clauses_better_than_their_nearest_clauses(kb) -> None:  # type: ignore[no-untyped-def]
-    """Five-fold cross-validation on the trait clauses: MiniLM puts "I don't need praise" beside
-    "I need praise", so the nearest clauses' vote is often the opposite trait; the ridge classifier
-    the reader uses instead gets more held-out kinds right."""
+    """MiniLM puts "I don't need praise" beside "I need praise", so the nearest clauses' vote (the
+    reader's before) is often the opposite trait; the ridge classifier it uses instead gets more
+    held-out kinds right."""
     import numpy as np
-
-    from pathwise.knowledge.retrieval import _ridge
-
-    temperature = 0.03  # the nearest clauses' softmax vote the reader used to take
 
     index = kb.retriever._index()
     x = np.asarray(index.trait_vectors, dtype=np.float64)
     y = np.array([index.trait_labels.index(index.examples[row].kind) for row in index.trait_rows])
-    fold = np.arange(len(y)) % 5
-    ridge_right = nearest_right = 0
-    for f in range(5):
-        train, test = fold != f, fold == f
-        weights = _ridge(x[train], list(y[train]), len(index.trait_labels))
-        scores = np.hstack([x[test], np.ones((int(test.sum()), 1))]) @ weights
-        ridge_right += int((scores.argmax(1) == y[test]).sum())
-        for row, label in zip(x[test] @ x[train].T, y[test]):
-            top = np.argsort(-row)[:8]
-            votes = np.bincount(
-                y[train][top], weights=np.exp((row[top] - row[top[0]]) / temperature), minlength=len(index.trait_labels)
-            )
-            nearest_right += int(votes.argmax() == label)
+    ridge_right, nearest_right = _held_out(x, y, len(index.trait_labels), neighbours=8, temperature=0.03)
     assert ridge_right > nearest_right * 1.1
 
 
