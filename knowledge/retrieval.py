@@ -180,7 +180,8 @@ class HybridRetriever:
         self._current: _Index | None = None
         self._sentence_vectors: dict[str, Any] = {}
         self._recent: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
-        self._sentence_file: Path | None = None
+        self._sentence_file: Path | None = None  # the cache file, once read
+        self._batched = False  # whether every stored sentence has been embedded (or read) in one batch
         self._sentence_lock = threading.Lock()
         self._keys: SentenceKeys | None = None
         self._keys_lock = threading.Lock()
@@ -204,13 +205,19 @@ class HybridRetriever:
         asked = list(dict.fromkeys(f.q for f in followup_keys()))
         if not asked:
             return None
-        known = self._sentence_vectors or _load_vectors(_sentence_cache(self.store))
+        known = self._cached_sentences()
         missing = [q for q in asked if q not in known]
-        found = dict(zip(missing, self.store.embedder.embed(missing))) if missing else {}
-        # Kept for the first batch of sentences, which saves them with its own.
-        self._sentence_vectors.update((q, np.asarray(v, dtype=np.float32)) for q, v in found.items())
-        matrix = np.stack([np.asarray(known[q] if q in known else found[q], dtype=np.float64) for q in asked])
+        if missing:  # kept for the first batch of sentences, which saves them with its own
+            known.update((q, np.asarray(v, dtype=np.float32)) for q, v in zip(missing, self.store.embedder.embed(missing)))
+        matrix = np.stack([np.asarray(known[q], dtype=np.float64) for q in asked])
         return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+    def _cached_sentences(self) -> dict[str, Any]:
+        """The sentence vectors, with those the model's cache folder holds read in once."""
+        if self._sentence_file is None:
+            self._sentence_file = _sentence_cache(self.store)
+            self._sentence_vectors.update(_load_vectors(self._sentence_file))
+        return self._sentence_vectors
 
     def _stored_bank(self) -> tuple[list[Example], Any]:
         """The stored examples and their vectors. When the store holds this version of the bundled
@@ -355,9 +362,9 @@ class HybridRetriever:
         return {s: self._sentence_vectors[s] for s in sentences}
 
     def _fill_sentences(self, wanted: list[str]) -> None:
-        if self._sentence_file is None:
-            self._sentence_file = _sentence_cache(self.store)
-            self._sentence_vectors.update(_load_vectors(self._sentence_file))
+        if not self._batched:
+            self._batched = True
+            self._cached_sentences()
             stored = [t for p in self._index().passages for t in sentences_of(p.text)]
             keys = [q for qs in sentence_keys().values() for q in qs]
             stored = [*stored, *keys, *(f.q for f in followup_keys())][:SENTENCE_CACHE]
@@ -367,7 +374,7 @@ class HybridRetriever:
             return
         for s, v in zip(missing, self.store.embedder.embed(missing)):
             self._sentence_vectors[s] = np.asarray(v, dtype=np.float32)
-        if len(self._sentence_vectors) <= SENTENCE_CACHE:
+        if len(self._sentence_vectors) <= SENTENCE_CACHE and self._sentence_file is not None:
             _save_vectors(self._sentence_file, self._sentence_vectors)
 
     def _sentence_keys(self, index: _Index) -> SentenceKeys:
