@@ -237,7 +237,7 @@ class KnowledgeBase:
         compose the article's lines ("Automation Specialists break at months 18-24 (maintenance
         overload).")."""
         bank = followup_keys()
-        sims = self._cosines(list(dict.fromkeys(f.q for f in bank)), vector)
+        sims = self._read(lambda: self.retriever.followup_cosines(vector))
         if not sims:
             return {}
         kinds: dict[str, float] = {}

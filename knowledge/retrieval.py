@@ -202,7 +202,7 @@ class HybridRetriever:
 
     def _followup_vectors(self) -> Any:
         """The follow-up bank's questions as unit vectors, from the sentence cache (embedded once)."""
-        asked = list(dict.fromkeys(f.q for f in followup_keys()))
+        asked = followup_questions()
         if not asked:
             return None
         known = self._cached_sentences()
@@ -275,6 +275,13 @@ class HybridRetriever:
         odds = np.exp((scores - scores.max()) / CLASSIFIER_TEMPERATURE)
         odds /= odds.sum()
         return {label: float(w) for label, w in zip(labels, odds) if w >= 1e-3}
+
+    def followup_cosines(self, vector: Any) -> dict[str, float]:
+        """Each of the follow-up bank's questions and its cosine to ``vector``."""
+        index = self._index()
+        if index.followup_vectors is None:
+            return {}
+        return dict(zip(followup_questions(), cosines(index.followup_vectors, vector).tolist()))
 
     def knows(self, term: str) -> bool:
         """Whether a (stemmed) word occurs in a stored passage or in a bank example."""
@@ -439,6 +446,11 @@ class HybridRetriever:
             hit.similarity = similarity.get(pid)
             hits.append(hit)
         return hits
+
+
+def followup_questions() -> list[str]:
+    """The follow-up bank's questions, each once, in the order of the index's follow-up vectors."""
+    return list(dict.fromkeys(f.q for f in followup_keys()))
 
 
 def _key_questions() -> list[tuple[str, str]]:
