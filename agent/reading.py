@@ -91,7 +91,7 @@ GREETING = re.compile(
     r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$"
 )
 ENGINEERING = re.compile(
-    r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bengg\b|\bml\b|machine learning|model builder"
+    r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bengg\b|\b(?:ai|ml) eng\b|\bml\b|machine learning|model builder"
 )
 ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
 AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|make\.com")
@@ -295,6 +295,11 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
 AFTERWARDS = re.compile(
     r"\b(after that|year after|next year|the next|afterwards|then what|what happened next|after this|uske baad|baad mein)\b"
 )
+# "... after that project?" asks what happened next to something the last answer told of, not of the next year.
+AFTER_A_THING = re.compile(r"\bafter (?:that|this|the) (?:first |1st )?([a-z]+)")
+TIME_UNITS = frozenset(tokenize("month months year years yr yrs period phase stage point stretch time"))
+# A message opening like this goes on with the conversation: "and the automation crowd past year 3?".
+CONTINUES = re.compile(r"^(?:(?:ok|okay|hmm|so|right)\W+)?(?:and|what about|how about|n)\b")
 BEFORE = re.compile(r"\b(before that|year before|earlier|before this|pehle)\b")
 
 
@@ -546,7 +551,7 @@ class Reader:
         fit = None if declined else self._fit(text, state, plans, statement)
         if fit is not None:
             # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
-            fit.parts = [] if statement else [p for p in plans if _asks_a_fact(p)][:1]
+            fit.parts = [] if statement or _bare(plans) else [p for p in plans if _asks_a_fact(p)][:1]
             if search:
                 for plan in fit.parts:
                     self._search(plan)
@@ -673,6 +678,8 @@ class Reader:
             or own.topic_score < TOPIC_MIN
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
+            # "and the automation crowd past year 3?": the conversation goes on, of another path or stretch of time.
+            or (CONTINUES.match(q) is not None and (_switches_path(path, state) or parse_period(q) is not None))
             or (_switches_path(path, state) and (_same_subject(own, prior) or _parallel(q)))
             or shift_period(_timed_period(state), q) is not None
             or AFTERWARDS.search(q) is not None
@@ -711,10 +718,11 @@ class Reader:
                 if not _says_more(q) or (_switches_path(plan.path, state) and (_same_subject(own, state.topic) or _parallel(q)))
                 else kind
             )
-        shifted = shift_period(_timed_period(state), q)
+        goes_on = _after_a_thing(q, last.answer)
+        shifted = None if goes_on else shift_period(_timed_period(state), q)
         if shifted is not None:
             plan.period, kind = shifted, "period"
-        elif AFTERWARDS.search(q) and plan.period is None and state.topic not in TIMED_TOPICS:
+        elif AFTERWARDS.search(q) and plan.period is None and (state.topic not in TIMED_TOPICS or goes_on):
             # "and after that first project?": the story goes on
             kind = "more"
         elif plan.period is not None and kind is None:
@@ -791,13 +799,14 @@ class Reader:
         t = text.lower().replace("’", "'")
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans)
+        bare = _bare(plans)
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
         another = FOR_ANOTHER.search(t) is not None or any(FOR_ANOTHER.search(e.user.lower()) for e in state.exchanges)
 
         def described(message: str) -> bool:
             return _of_self(message) or (another and THIRD_PERSON.search(message.lower()) is not None)
 
-        own = self.profile([text], another) if described(t) and (statement or choosing) else FitAnswers()
+        own = self.profile([text], another) if described(t) and (statement or choosing or bare) else FitAnswers()
         self_described = has_signals(own)
         told = [e.user for e in state.exchanges if described(e.user)]
         # "So which of the two is for me?" after describing oneself over earlier turns.
@@ -810,6 +819,7 @@ class Reader:
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
             or (self_described and any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans))
             or described_before
+            or (bare and _signal_count(own) >= BARE_SIGNALS)
         )
         if not asks and not (statement and self_described):
             return None
@@ -878,6 +888,8 @@ FIT_AGREEMENT = 0.7
 CHOICE_TOPICS = ("suits", "choose")  # asking which path, which a fit answers once the person has described themselves
 TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses
+# A bare "so?" after this many things said of oneself asks which path: one could be small talk.
+BARE_SIGNALS = 2
 TRAIT_SHARE = 0.6  # the trait classifier is this sure, or the clause says nothing the framework uses
 # Trait labels -> the framework's answers. The opposite of a red flag ("being wrong in public doesn't
 # bother me") is no evidence either way in the article's framework, so it scores nothing.
@@ -957,6 +969,17 @@ def _trait(probabilities: dict[str, float]) -> str | None:
     return label if probabilities[label] >= TRAIT_SHARE else None
 
 
+def _bare(plans: list[Plan]) -> bool:
+    """Whether a message asks nothing but "which?" ("... months of theory bore me. so which one")."""
+    return not any(_says_more(p.text) or WHY.search(p.text.lower()) or detect_path(p.text.lower()) for p in plans)
+
+
+def _signal_count(answers: FitAnswers) -> int:
+    """How many things the person said of themselves that the framework uses."""
+    named = (answers.right_once_or_repeatedly, answers.energy_from, answers.when_stuck)
+    return sum(1 for a in named if a) + len(answers.red_flags) + len(answers.preferences)
+
+
 def _add_signal(answers: FitAnswers, trait: str) -> None:
     signal = TRAIT_SIGNALS.get(trait)
     if signal is None:
@@ -1005,6 +1028,13 @@ def _echoed(text: str, said: str) -> list[str]:
     words = set(tokenize(HEDGE.sub("", text.lower()))) - PATH_WORDS - POINTERS - META
     words = {t for t in words if not t.isdigit() and t not in NUMBER_WORDS}
     return sorted(words) if words and words <= set(tokenize(said)) else []
+
+
+def _after_a_thing(text: str, said: str) -> bool:
+    """Whether "after that ..." names a thing the last answer told of ("after that project"), not a stretch of time."""
+    m = AFTER_A_THING.search(text)
+    words = set(tokenize(m.group(1))) if m else set()
+    return bool(words) and not words & TIME_UNITS and words <= set(tokenize(said))
 
 
 def _says_more(text: str) -> bool:

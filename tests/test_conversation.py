@@ -668,6 +668,36 @@ def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., 
     assert turns[-1].fit is not None and turns[-1].fit.recommended == "automation", turns[-1].answer
 
 
+@pytest.mark.parametrize("ask", ["so?", "so which one", "which path then"])
+def test_a_self_description_ending_in_a_bare_which_gets_a_fit_and_nothing_else(chat: Callable[..., list[Turn]], ask: str) -> None:
+    first, verdict = chat(
+        "Which companies hire automation people?",
+        "quick recap of me: new apps every week keep me buzzing, I want clients to see the result the same week. "
+        f"a year of theory before anything ships would kill me. {ask}",
+    )
+    assert verdict.fit is not None and verdict.fit.recommended == "automation", verdict.answer
+    assert verdict.answer.startswith("From what you said"), verdict.answer  # not the companies again
+
+
+def test_a_bare_so_after_saying_one_thing_of_oneself_is_not_taken_for_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    _, turn = chat("When do automation people burn out?", "I freelance on weekends. so?")
+    assert turn.fit is None, turn.answer
+
+
+def test_and_the_other_path_past_a_year_asks_the_pay_of_that_path_then(chat: Callable[..., list[Turn]]) -> None:
+    _, later = chat("what do ML engineers take home once they're 4 years in?", "and the automation lot past year three?")
+    assert has(later, "variable consulting rates") and has(later, "36+"), later.answer
+
+
+def test_what_came_after_a_thing_the_answer_told_of_is_the_story_going_on(chat: Callable[..., list[Turn]]) -> None:
+    first, after = chat(
+        "a year into automation gigs here. does a small agency really pay around 15k for one project?",
+        "nice. what happens after that project?",
+    )
+    assert has(first, "15,000"), first.answer
+    assert has(after, "refer"), after.answer
+
+
 def test_asking_how_to_decide_gets_the_frameworks_questions(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how should I choose between these paths?")
     assert turn.fit is None
