@@ -47,6 +47,8 @@ QUESTION_SHARE = 0.4
 # passage: a paraphrase no bank question is near still has a subject. 0.1 to 0.3 lift R@3 on
 # blind4-6; above 0.1 the dev or blind3 questions start to lose their passage (docs/evaluation.md).
 TOPIC_SHARE = 0.1
+# Bank questions that must cite a paragraph beside a table row before the row is taken to restate it.
+CO_CITED_MIN = 3
 # A question's later passages help answer it; the first answers it.
 SECONDARY_PASSAGE = 0.9
 # A passage is one path's when this share of at least this many of its bank questions that ask of
@@ -85,6 +87,7 @@ class _Index:
     keys: dict[str, list[tuple[int, float]]] = field(init=False)  # passage -> (example row, weight)
     topics: dict[str, dict[str, float]] = field(init=False)  # passage -> the topics of the questions it answers
     paths: dict[str, str] = field(init=False)  # passage -> the one path its questions ask about, when they agree
+    links: dict[str, dict[str, str]] = field(init=False)  # table row -> column -> the paragraph saying that cell at length
     bank_bm25: BM25 | None = field(init=False)  # the examples' words, for a lexical reading of a message
     bank_messages: list[Example] = field(init=False)  # the examples that are messages (not trait clauses)
     bank_words: frozenset[str] = field(init=False)
@@ -126,6 +129,7 @@ class _Index:
                 if len(asked) >= PATH_QUESTIONS and asked.count(path) >= PATH_AGREEMENT * len(asked):
                     paths[pid] = path
         object.__setattr__(self, "paths", paths)
+        object.__setattr__(self, "links", self._row_links())
         trait_rows = [n for n, e in enumerate(self.examples) if e.route == "trait"]
         object.__setattr__(self, "trait_rows", np.asarray(trait_rows, dtype=np.int64))
         object.__setattr__(
@@ -157,6 +161,36 @@ class _Index:
         # The words people use of the article's world: its examples' words, the off-topic ones aside.
         words = frozenset(t for e, said in zip(messages, tokens, strict=True) if e.route != "offtopic" for t in said)
         object.__setattr__(self, "bank_words", words)
+
+    def _row_links(self) -> dict[str, dict[str, str]]:
+        """Each table row's paragraphs by column: the ones sharing its words (``restated_by``), else the
+        paragraph of that column's path the bank's questions cite beside the row most often, by a clear
+        margin ("Repetitive business workflows" and the meeting about copying data from Zoho)."""
+        rows = [p for p in self.passages if p.kind == "table_row"]
+        # Which path a column is, from the paragraphs the rows' words already tie it to.
+        columns: dict[str, str] = {}
+        for row in rows:
+            for column, pid in row.restated_by.items():
+                if pid in self.paths:
+                    columns.setdefault(column, self.paths[pid])
+        links: dict[str, dict[str, str]] = {}
+        for row in rows:
+            cited: dict[str, int] = {}
+            for n, _ in self.keys.get(row.id, []):
+                for pid in self.examples[n].passages:
+                    if pid != row.id and pid in self.by_id and self.by_id[pid].kind == "paragraph":
+                        cited[pid] = cited.get(pid, 0) + 1
+            found = dict(row.restated_by)
+            for column, path in columns.items():
+                if column in found:
+                    continue
+                ranked = sorted((c for pid, c in cited.items() if self.paths.get(pid) == path), reverse=True)
+                best = [pid for pid, c in cited.items() if self.paths.get(pid) == path and c == ranked[0]] if ranked else []
+                if len(best) == 1 and ranked[0] >= CO_CITED_MIN and (len(ranked) == 1 or ranked[1] < ranked[0]):
+                    found[column] = best[0]
+            if found:
+                links[row.id] = found
+        return links
 
 
 def _ridge(vectors: Any, classes: list[int], n: int) -> Any:
@@ -580,7 +614,7 @@ def _sources_first(index: _Index, ranked: list[tuple[str, float]], terms: set[st
     """
     out = list(ranked)
     for row_id, _ in ranked:
-        links = index.by_id[row_id].restated_by
+        links = index.links.get(row_id)
         if not links:
             continue
         at = {pid: n for n, (pid, _) in enumerate(out)}

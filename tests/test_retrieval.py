@@ -161,6 +161,12 @@ def test_a_doubled_consonant_before_a_suffix_is_one_stem() -> None:
             "For Automation Specialists, the transferable",
             "Core transferable skill:",
         ),
+        # The row's cell ("Repetitive business workflows") shares no words with the paragraph; the bank ties them.
+        (
+            "what sort of problem does an automation specialist get asked to solve at a company?",
+            "An Automation Specialist is in a different meeting",
+            "Core problem:",
+        ),
     ],
 )
 def test_a_question_about_one_path_gets_the_paragraph_before_the_table_row(  # type: ignore[no-untyped-def]
@@ -210,6 +216,42 @@ def test_rows_and_their_paragraphs_are_ordered_by_what_the_question_asks(
     out = _sources_first(index, scored, set(tokenize(question, expand=True)))
     assert [pid for pid, _ in out] == expected
     assert [s for _, s in out] == sorted((s for _, s in out), reverse=True)
+
+
+def test_a_row_whose_words_its_paragraphs_do_not_share_is_linked_by_the_questions_citing_both() -> None:
+    import numpy as np
+
+    from pathwise.knowledge.bank import Example
+    from pathwise.knowledge.lexical import BM25
+    from pathwise.knowledge.retrieval import _Index
+    from pathwise.knowledge.store import StoredPassage
+
+    def passage(pid: str, text: str, kind: str = "paragraph", **links: str) -> StoredPassage:
+        return StoredPassage(id=pid, text=text, section="s", context="", source="x", order=0, kind=kind, restated_by=links)
+
+    everything = [
+        passage("pay", "Pay: Engineer: late; Automator: early", "table_row", Engineer="eng-pay", Automator="auto-pay"),
+        passage("eng-pay", "Engineers are paid late."),
+        passage("auto-pay", "Automators are paid early."),
+        passage("work", "Work: Engineer: models; Automator: workflows", "table_row"),  # shares no words with the prose
+        passage("eng-day", "A day spent tuning a classifier."),
+        passage("auto-day", "A meeting about copying tickets by hand."),
+    ]
+
+    def asked(path: str, *pids: str) -> list[Example]:
+        return [Example(q=f"{path} question {n} on {pids}", passages=list(pids), topic="t", path=path) for n in range(3)]
+
+    examples = [
+        *asked("engineering", "eng-pay"),
+        *asked("automation", "auto-pay"),
+        *asked("engineering", "work", "eng-day"),
+        *asked("automation", "work", "auto-day"),
+        *asked("automation", "work", "auto-pay")[:1],  # a paragraph cited beside it once does not decide
+    ]
+    vectors = np.random.default_rng(0).normal(size=(len(examples), 4))
+    index = _Index(everything, BM25([[] for _ in everything]), examples, vectors)
+    assert index.links["pay"] == {"Engineer": "eng-pay", "Automator": "auto-pay"}
+    assert index.links["work"] == {"Engineer": "eng-day", "Automator": "auto-day"}
 
 
 def test_hinglish_is_glossed_only_where_a_message_is_hinglish() -> None:
