@@ -294,6 +294,9 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     ),
 ]
 _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "when_stuck"}
+# A phrase a few words after a negation says the opposite, or nothing: "not in a hurry for money".
+NEGATED = re.compile(r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|isn'?t|can'?t|won'?t|hardly)\b(?:\s+[\w']+){0,3}\s*$")
+NEGATION_REACH = 40  # characters before a phrase where its negation may be
 # "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.
 RATHER_THAN = re.compile(r"(\brather\b[^.;!?]*?)\bthan\b[^.,;!?]*")
 
@@ -314,8 +317,8 @@ def answers_from_text(text: str) -> FitAnswers:
             continue
         # A phrase is evidence for one signal only: "I don't like deep work" is not also "likes deep work".
         t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]
-        if kind == "none":
-            continue
+        if kind == "none" or NEGATED.search(t[max(0, m.start() - NEGATION_REACH) : m.start()]):
+            continue  # "he doesn't care about quick money" wants no early income
         if kind in _KIND_FIELD:
             field = _KIND_FIELD[kind]
             if field not in taken:

@@ -520,6 +520,8 @@ class Reader:
         ):
             return Plan(text=text, intent="offtopic")
         questions, story = asking_parts(text)
+        if FOR_ANOTHER.search(t):  # "which path should he take?" asks what "which path should i take?" does, of him
+            questions = [_in_first_person(q) for q in questions]
         asked_text = " ".join(questions).lower().replace("’", "'")
         # "is data science better than both?" names neither path; "I'm a teacher. Which of these pays sooner?" is a story.
         # "why does the article bring up surgeons?" asks the article about its own comparison.
@@ -836,6 +838,8 @@ class Reader:
     def profile(self, texts: list[str], another: bool = False) -> FitAnswers:
         """What the person said of themselves (or, asking for ``another``, of anyone), as the
         framework's answers: the fit reader's own phrasings, and each clause's trait (traits.jsonl)."""
+        if another:
+            texts = [_in_first_person(text) for text in texts]
         parts = [c for text in texts for c in clauses(text) if another or not _of_others(c)]
         new = [c for c in dict.fromkeys(parts) if c not in self._traits]
         if new:  # a conversation's earlier clauses were read on their own turn
@@ -938,6 +942,31 @@ FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|can|does|do|will|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister))\b"
 )
 THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
+
+
+# Said of a son or daughter, a description is read as if they said it: the trait examples speak in
+# the first person, and "she wants money early" sits nearer "I can wait for money" than "I want money early".
+KIN = r"my (?:son|daughter|boy|girl|kid|child|brother|sister|nephew|niece)"
+PERSONS = (
+    (re.compile(rf"\b(?:{KIN}|he|she) (?:is|'s)\b|\b(?:he's|she's)\b"), "i'm"),
+    (re.compile(rf"\b(?:{KIN}|he|she)\b(?!')"), "i"),
+    (re.compile(r"\bhim\b|\bher\b(?=\s*(?:[.,;!?]|$|to|and|if|when))"), "me"),
+    (re.compile(r"\b(?:his|her)\b"), "my"),
+    (re.compile(r"\bi (?:does|has|was)\b"), None),
+    (re.compile(r"\bi (?!(?:was|has|does|is)\b)(\w+?)(?:(?<=ch|sh|ss)es|(?<![su])s)\b"), r"i \1"),  # "i gets" -> "i get"
+)
+AGREEING = {"i does": "i do", "i has": "i have", "i was": "i was"}
+
+
+def _in_first_person(text: str) -> str:
+    """A description of someone else, as they would say it: "my son gets bored fast" -> "i get bored fast"."""
+    out = text.lower().replace("’", "'")
+    for pattern, replacement in PERSONS:
+        if replacement is None:
+            out = pattern.sub(lambda m: AGREEING[m.group(0)], out)
+        else:
+            out = pattern.sub(replacement, out)
+    return out.replace("i doesn't", "i don't").replace("i isn't", "i'm not")
 
 
 def _of_others(clause: str) -> bool:

@@ -538,6 +538,19 @@ def test_a_parent_asking_for_a_daughter_gets_a_fit_from_what_they_said_of_her(ch
     assert turn.fit is not None and turn.fit.recommended == "automation", turn.answer
 
 
+def test_a_parent_s_story_then_which_path_should_he_take_gets_a_fit_for_him(chat: Callable[..., list[Turn]]) -> None:
+    _, turn = chat(
+        "My boy will sit with one physics puzzle all weekend, and he doesn't care about quick money.",
+        "Which path should he take?",
+    )
+    assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
+
+
+def test_a_description_of_a_daughter_is_read_as_she_would_say_it(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("my daughter gets bored easily and loves new gadgets every week. she wants money early. what would suit her?")
+    assert turn.fit is not None and turn.fit.recommended == "automation", turn.answer
+
+
 def test_the_writer_s_own_constraints_count_even_when_a_clause_opens_with_someone_else(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("my parents need me to start earning soon and I get bored doing one thing for long. which path suits me?")
     assert turn.fit is not None and "early_income" in turn.fit.model_dump_json(), turn.answer

@@ -15,6 +15,7 @@ from pathwise.agent.fit import (
     QUESTION_ANSWERS,
     RED_FLAGS,
     FitAnswers,
+    answers_from_text,
     mirror,
     score_fit,
     score_text,
@@ -245,3 +246,12 @@ def test_a_negation_is_not_also_read_as_its_opposite() -> None:
     assert r is not None and r.scores["engineering"] == 0
     r = score_text("I'm not patient", FACTS)
     assert r is not None and not any(re.search(r"\bpatient\b", x.answer) for x in r.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["he doesn't care about quick money", "I'm not in it for quick money", "never needed people to impress, honestly"],
+)
+def test_a_phrase_just_after_a_negation_is_no_evidence_for_it(text: str) -> None:
+    answers = answers_from_text(text)
+    assert "early_income" not in answers.preferences and "appear_smart" not in answers.red_flags, answers
