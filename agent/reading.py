@@ -205,6 +205,10 @@ _NUM = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|
 _ORD = r"((?<![\d.])\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth)"
 
 Period = tuple[int, int | None]  # months [from, to); to None = open-ended
+YEAR_SPAN = re.compile(
+    rf"(?:year\s+{_NUM}|{_ORD}\s+year|the\s+{_ORD})\s*(?:-|to|and|through|till|until)\s*(?:the\s+)?"
+    rf"(?:year\s+{_NUM}|{_ORD}(?:\s+years?)?)\b"
+)
 
 
 def _n(word: str) -> float:
@@ -254,6 +258,9 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
         a, b = _n(m.group(1)), _n(m.group(2))
         # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
         return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
+    if m := YEAR_SPAN.search(t):  # "from year two to year four", "the 2nd to 4th year": months 12-48
+        first, last = next(g for g in m.groups()[:3] if g), next(g for g in m.groups()[3:] if g)
+        return int(max(0, _n(first) - 1) * 12), int(_n(last) * 12)
     t = HEDGE.sub("", t)
     if m := re.search(
         rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+|those\s+|these\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",

@@ -766,6 +766,9 @@ def _base_env() -> dict[str, str]:
         ),  # the story's years are not asked
         ("and way later, 3 yrs plus?", (36, None)),
         ("5 years or more", (60, None)),
+        ("and from year two to year four?", (12, 48)),  # the second year's start to the fourth's end
+        ("what about the 2nd to 4th year", (12, 48)),
+        ("from the second year to the fourth", (12, 48)),
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:
