@@ -343,7 +343,8 @@ def asking_parts(text: str) -> tuple[list[str], str]:
     story = " ".join(p for p in parts if p not in asked)
     split: list[str] = []
     for question in asked:
-        split.extend(q.strip(" ,") for q in JOINED_QUESTION.split(question) if len(q.split()) >= 2)
+        # "..., and why?" asks a second question in a word.
+        split.extend(q.strip(" ,") for q in JOINED_QUESTION.split(question) if len(q.split()) >= 2 or WHY.search(q.lower()))
     return split or asked, story
 
 
@@ -554,6 +555,11 @@ class Reader:
         ]
         if len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind is None and not _says_more(asked[1]):
             plans[1] = _of_sibling(plans[0], plans[1])
+        elif (
+            len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind == "why" and not _says_more(asked[1])
+        ):
+            # "when do they burn out, and why?": one question, with its cause
+            plans = [replace(plans[0], kind=plans[0].kind or "why")]
         statement = not _asks(text)
         # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
         declined = not statement and all(p.intent == "offtopic" for p in plans)

@@ -265,6 +265,12 @@ def test_a_second_question_asking_why_is_not_taken_for_the_first_of_another_path
     assert has(turn, "messy", "cleaning data", "data wall"), turn.answer
 
 
+def test_and_why_joined_to_a_question_gets_its_cause_too(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("When do people on each of the two paths usually burn out, and why?")
+    assert has(turn, "8-14") and has(turn, "18-24"), turn.answer
+    assert has(turn, "messy", "cleaning data", "alone") and has(turn, "phone", "platform", "break at once"), turn.answer
+
+
 def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat(
         "I've been building Zapier flows for clients for almost two years and lately I'm wiped out. Is this the point where it usually gets bad?"
