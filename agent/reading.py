@@ -243,6 +243,9 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(r"\b(?:mos|mths?)\b", "months", t)
     t = re.sub(r"\b(?:a|one|the first|first) year and a half\b", "first 18 months", t)
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
+    t = re.sub(r"\b(?:a\s+)?couple\s+(?:of\s+)?", "two ", t)  # "the first couple of years"
+    if m := re.search(rf"(?<![\w.]){_NUM}\s+months?\s*(?:-|to|and|through|till|until)\s*{_NUM}\s+years?\b", t):
+        return int(_n(m.group(1))), int(_n(m.group(2)) * 12)  # "18 months to 3 years in"
     if m := re.search(rf"months?\s+{_NUM}\s*(?:-|to|and)\s*{_NUM}\b", t) or re.search(  # "months six to eighteen" too
         rf"(?<![\w.]){_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+months?\b", t
     ):
@@ -302,6 +305,8 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
 AFTERWARDS = re.compile(
     r"\b(after that|year after|next year|the next|afterwards|then what|what happened next|after this|uske baad|baad mein)\b"
 )
+# "and then what happened?" asks how the story the last answer told goes on, not of the next year.
+HAPPENED = re.compile(r"\bhappened\b")
 # "... after that project?" asks what happened next to something the last answer told of, not of the next year.
 AFTER_A_THING = re.compile(r"\bafter (?:that|this|the) (?:first |1st )?([a-z]+)")
 TIME_UNITS = frozenset(tokenize("month months year years yr yrs period phase stage point stretch time"))
@@ -652,7 +657,7 @@ class Reader:
         ):
             path = state.path  # "and when do they burn out?": the people the conversation was about
         # "I've savings for about 2 years. how long before ML pays?" asks when; the story's stretch is not the one asked of.
-        period = parse_period(q) or (parse_period(around, vague=False) if around and not DURATION.search(q) else None)
+        period = parse_period(q) or (_period_around(siblings, story) if around and not DURATION.search(q) else None)
         plan = Plan(
             text=question,
             intent="answer",
@@ -733,7 +738,7 @@ class Reader:
                 if not _says_more(q) or (_switches_path(plan.path, state) and (_same_subject(own, state.topic) or _parallel(q)))
                 else kind
             )
-        goes_on = _after_a_thing(q, last.answer)
+        goes_on = _after_a_thing(q, last.answer) or HAPPENED.search(q) is not None
         shifted = None if goes_on else shift_period(_timed_period(state), q)
         if shifted is not None:
             plan.period, kind = shifted, "period"
@@ -1070,6 +1075,16 @@ def _echoed(text: str, said: str) -> list[str]:
     words = set(tokenize(HEDGE.sub("", text.lower()))) - PATH_WORDS - POINTERS - META
     words = {t for t in words if not t.isdigit() and t not in NUMBER_WORDS}
     return sorted(words) if words and words <= set(tokenize(said)) else []
+
+
+def _period_around(siblings: str, story: str) -> Period | None:
+    """The stretch of time a question's siblings name, or its story where the story speaks of a path:
+    "I'm 2 years into automation, what pays?" asks of year two; "2 years of UPSC prep" is the writer's past."""
+    if siblings and (found := parse_period(siblings, vague=False)):
+        return found
+    # ("and after? like month 6 to 18": a sentence of nothing but a stretch of time says which one is asked.)
+    of_a_path = [s for s in sentences(story) if detect_path(s) is not None or not _says_more(s)]
+    return parse_period(" ".join(of_a_path), vague=False) if of_a_path else None
 
 
 def _after_a_thing(text: str, said: str) -> bool:

@@ -769,6 +769,8 @@ def _base_env() -> dict[str, str]:
         ("and from year two to year four?", (12, 48)),  # the second year's start to the fourth's end
         ("what about the 2nd to 4th year", (12, 48)),
         ("from the second year to the fourth", (12, 48)),
+        ("what do they earn in the first couple of years?", (0, 24)),
+        ("around 18 months to 3 years in?", (18, 36)),  # a range whose ends have units of their own
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:

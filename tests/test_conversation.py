@@ -717,6 +717,29 @@ def test_what_came_after_a_thing_the_answer_told_of_is_the_story_going_on(chat: 
     assert has(after, "refer"), after.answer
 
 
+def test_and_then_what_happened_after_a_story_is_the_story_going_on_not_the_next_months(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    first, after = chat(
+        "in the first six months, does a small agency really pay an automation freelancer around 15k for a project?",
+        "and then what happened?",
+    )
+    assert has(first, "15,000"), first.answer
+    assert has(after, "refer") and not has(after, "30-80k"), after.answer
+
+
+def test_years_of_another_job_in_a_story_are_not_the_stretch_asked_about(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("I've run a small web agency for twelve years. what do automation freelancers make?")
+    assert has(turn, "10-30k") and has(turn, "30-80k"), turn.answer  # every band, not the 36+ one alone
+
+
+def test_a_sentence_of_nothing_but_a_stretch_of_time_after_the_question_says_which_is_asked(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    _, later = chat("what do automation freelancers make at the very start?", "ok and after? like month 6 to 18")
+    assert has(later, "30-80k"), later.answer
+
+
 def test_asking_how_to_decide_gets_the_frameworks_questions(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how should I choose between these paths?")
     assert turn.fit is None
