@@ -407,6 +407,7 @@ class Vote:
     offtopic: float = 0.0  # off-topic examples' share of the vote without the conversation's prior
     classified_offtopic: float = 0.0  # the bank classifier's probability that the text is off-topic
     paths: dict[str, float] = field(default_factory=dict)  # a fit's vote by path, from fit examples
+    chooses: float = 0.0  # the bank classifier's probability that the text asks which path to choose
 
     @property
     def is_topic(self) -> bool:
@@ -477,6 +478,7 @@ def vote(
         back=back / total,
         offtopic=offtopic / plain_total if plain_total else 0.0,
         classified_offtopic=(classified or {}).get("offtopic", 0.0),
+        chooses=sum((classified or {}).get(label, 0.0) for label in ("fit", *CHOICE_TOPICS)),
         paths=paths,
     )
 
@@ -818,7 +820,9 @@ class Reader:
         (``read`` then attaches a question of fact asked beside it, to be answered first.)"""
         t = text.lower().replace("’", "'")
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
-        choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans)
+        # "He is patient ... Which path should he pick for those months?" reads as the 18 months by its
+        # examples, and as a choice by the classifier: beside a self-description, the classifier's word counts.
+        choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES for p in plans)
         bare = _bare(plans)
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
         another = FOR_ANOTHER.search(t) is not None or any(FOR_ANOTHER.search(e.user.lower()) for e in state.exchanges)
@@ -837,7 +841,7 @@ class Reader:
         )
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
-            or (self_described and any(p.topic in FIT_TOPICS or _asks_choice(p) for p in plans))
+            or (self_described and choosing)
             or described_before
             or (bare and _signal_count(own) >= BARE_SIGNALS)
         )
@@ -907,6 +911,7 @@ class Reader:
 
 FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
 FIT_AGREEMENT = 0.7
+CHOOSES = 0.4  # the classifier's probability of a choice (a fit, or which path) from which a question asks one
 CHOICE_TOPICS = ("suits", "choose")  # asking which path, which a fit answers once the person has described themselves
 TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses

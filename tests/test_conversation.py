@@ -552,6 +552,17 @@ def test_a_parent_s_story_then_which_path_should_he_take_gets_a_fit_for_him(chat
     assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
 
 
+def test_which_path_for_those_months_beside_a_description_is_a_choice_not_the_18_month_advice(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    _, turn = chat(
+        "My nephew is learning a little ML and a little automation to be safe. Is that sensible?",
+        "Arjun is very patient. He can sit with one puzzle for hours and loves mastering one thing deeply. "
+        "He does not need praise. Which path should he pick for those months?",
+    )
+    assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
+
+
 def test_a_description_of_a_daughter_is_read_as_she_would_say_it(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("my daughter gets bored easily and loves new gadgets every week. she wants money early. what would suit her?")
     assert turn.fit is not None and turn.fit.recommended == "automation", turn.answer
