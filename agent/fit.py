@@ -294,9 +294,13 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     ),
 ]
 _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "when_stuck"}
-# A phrase a few words after a negation says the opposite, or nothing: "not in a hurry for money".
-NEGATED = re.compile(r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|isn'?t|can'?t|won'?t|hardly)\b(?:\s+[\w']+){0,3}\s*$")
-NEGATION_REACH = 40  # characters before a phrase where its negation may be
+# A phrase a negation governs says the opposite, or nothing ("doesn't care about quick money", "not in it for
+# quick money"): the negation, then only words of wanting or caring ("don't like meetings and need money fast" wants it).
+NEGATED = re.compile(
+    r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|isn'?t|won'?t|hardly)"
+    r"(?:\s+(?:really|even|much|that|too|care|cares|about|want|wants|need|needs|in|it|for|into|after|chasing|looking|bothered|fussed|worried|interested|a|hurry))+\s*$"
+)
+NEGATION_REACH = 60  # characters: the longest run of such words
 # "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.
 RATHER_THAN = re.compile(r"(\brather\b[^.;!?]*?)\bthan\b[^.,;!?]*")
 
@@ -309,6 +313,7 @@ def _compiled() -> list[tuple[re.Pattern[str], str, str]]:
 def answers_from_text(text: str) -> FitAnswers:
     """Map a free-text self-description onto the framework's answers ("I'm patient and like depth")."""
     t = RATHER_THAN.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text.lower().replace("’", "'"))
+    said = t  # a negation is looked for in the words as said, before matched phrases are blanked
     found = FitAnswers()
     taken: set[str] = set()
     for rx, kind, key in _compiled():
@@ -317,7 +322,7 @@ def answers_from_text(text: str) -> FitAnswers:
             continue
         # A phrase is evidence for one signal only: "I don't like deep work" is not also "likes deep work".
         t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]
-        if kind == "none" or NEGATED.search(t[max(0, m.start() - NEGATION_REACH) : m.start()]):
+        if kind == "none" or NEGATED.search(said[max(0, m.start() - NEGATION_REACH) : m.start()]):
             continue  # "he doesn't care about quick money" wants no early income
         if kind in _KIND_FIELD:
             field = _KIND_FIELD[kind]

@@ -205,9 +205,14 @@ _NUM = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|
 _ORD = r"((?<![\d.])\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth)"
 
 Period = tuple[int, int | None]  # months [from, to); to None = open-ended
-YEAR_SPAN = re.compile(
-    rf"(?:year\s+{_NUM}|{_ORD}\s+year|the\s+{_ORD})\s*(?:-|to|and|through|till|until)\s*(?:the\s+)?"
-    rf"(?:year\s+{_NUM}|{_ORD}(?:\s+years?)?)\b"
+_ORDINAL = r"((?<![\d.])\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth)"  # an ordinal, never a bare number
+_UNTIL = r"\s*(?:-|to|and|through|till|until)\s*(?:the\s+)?"
+# Whole years named at both ends, a year word at one end at least: "year two to year four",
+# "the second year to the fourth", "the 2nd to 4th year" ("the 5 to 10 hours" is none).
+YEAR_SPANS = (
+    re.compile(rf"\byear\s+{_NUM}{_UNTIL}(?:year\s+)?{_NUM}\b(?!\s*months?)"),
+    re.compile(rf"\b{_ORDINAL}\s+year{_UNTIL}{_ORDINAL}\b"),
+    re.compile(rf"\b{_ORDINAL}{_UNTIL}{_ORDINAL}\s+years?\b"),
 )
 
 
@@ -244,7 +249,8 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(r"\b(?:a|one|the first|first) year and a half\b", "first 18 months", t)
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
     t = re.sub(r"\b(?:a\s+)?couple\s+(?:of\s+)?", "two ", t)  # "the first couple of years"
-    if m := re.search(rf"(?<![\w.]){_NUM}\s+months?\s*(?:-|to|and|through|till|until)\s*{_NUM}\s+years?\b", t):
+    m = re.search(rf"(?<![\w.]){_NUM}\s+months?\s*(?:-|to|and|through|till|until)\s*{_NUM}\s+years?\b", t)
+    if m and _n(m.group(2)) * 12 > _n(m.group(1)):
         return int(_n(m.group(1))), int(_n(m.group(2)) * 12)  # "18 months to 3 years in"
     if m := re.search(rf"months?\s+{_NUM}\s*(?:-|to|and)\s*{_NUM}\b", t) or re.search(  # "months six to eighteen" too
         rf"(?<![\w.]){_NUM}\s*(?:-|to|and|through)\s*{_NUM}\s+months?\b", t
@@ -261,9 +267,9 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
         a, b = _n(m.group(1)), _n(m.group(2))
         # "years 2-3" are months 12-36; "1.5-2 years" months 18-24
         return int((a - 1) * 12 if a == int(a) else a * 12) if a >= 1 else 0, int(b * 12)
-    if m := YEAR_SPAN.search(t):  # "from year two to year four", "the 2nd to 4th year": months 12-48
-        first, last = next(g for g in m.groups()[:3] if g), next(g for g in m.groups()[3:] if g)
-        return int(max(0, _n(first) - 1) * 12), int(_n(last) * 12)
+    for span in YEAR_SPANS:  # "from year two to year four": the second year's start to the fourth's end
+        if (m := span.search(t)) and _n(m.group(2)) > _n(m.group(1)):
+            return int(max(0, _n(m.group(1)) - 1) * 12), int(_n(m.group(2)) * 12)
     t = HEDGE.sub("", t)
     if m := re.search(
         rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+|those\s+|these\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
@@ -308,7 +314,7 @@ AFTERWARDS = re.compile(
 # "and then what happened?" asks how the story the last answer told goes on, not of the next year.
 HAPPENED = re.compile(r"\bhappened\b")
 # "... after that project?" asks what happened next to something the last answer told of, not of the next year.
-AFTER_A_THING = re.compile(r"\bafter (?:that|this|the) (?:first |1st )?([a-z]+)")
+AFTER_A_THING = re.compile(r"\bafter (?:that|this|the) (?:first |1st )?([a-z]+)((?: [a-z]+){0,2})")
 TIME_UNITS = frozenset(tokenize("month months year years yr yrs period phase stage point stretch time"))
 # A message opening like this goes on with the conversation: "and the automation crowd past year 3?".
 CONTINUES = re.compile(r"^(?:(?:ok|okay|hmm|so|right)\W+)?(?:and|what about|how about|n)\b")
@@ -535,7 +541,7 @@ class Reader:
         ):
             return Plan(text=text, intent="offtopic")
         questions, story = asking_parts(text)
-        if FOR_ANOTHER.search(t):  # "which path should he take?" asks what "which path should i take?" does, of him
+        if ASKS_FOR_ANOTHER.search(t):  # "which path should he take?" asks what "which path should i take?" does, of him
             questions = [_in_first_person(q) for q in questions]
         asked_text = " ".join(questions).lower().replace("’", "'")
         # "is data science better than both?" names neither path; "I'm a teacher. Which of these pays sooner?" is a story.
@@ -566,7 +572,7 @@ class Reader:
             len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind == "why" and not _says_more(asked[1])
         ):
             # "when do they burn out, and why?": one question, with its cause
-            plans = [replace(plans[0], kind=plans[0].kind or "why")]
+            plans = [replace(plans[0], kind="why" if plans[0].kind in (None, "more") else plans[0].kind)]
         statement = not _asks(text)
         # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
         declined = not statement and all(p.intent == "offtopic" for p in plans)
@@ -820,8 +826,7 @@ class Reader:
         (``read`` then attaches a question of fact asked beside it, to be answered first.)"""
         t = text.lower().replace("’", "'")
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
-        # "He is patient ... Which path should he pick for those months?" reads as the 18 months by its
-        # examples, and as a choice by the classifier: beside a self-description, the classifier's word counts.
+        # "He's patient ... Which path should he pick for those months?": a choice by the classifier, the 18 months by examples.
         choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES for p in plans)
         bare = _bare(plans)
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
@@ -964,32 +969,33 @@ OTHERS = re.compile(
 FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|can|does|do|will|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister))\b"
 )
+# Advice sought for someone else, not a question about what someone said ("why does he say ...?").
+ASKS_FOR_ANOTHER = re.compile(
+    r"\b(?:should|would|could|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister|nephew|niece))\b"
+)
 THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
 
 
-# Said of a son or daughter, a description is read as if they said it: the trait examples speak in
-# the first person, and "she wants money early" sits nearer "I can wait for money" than "I want money early".
+# A child described by a parent is read as they would say it: the trait examples are in the first person.
 KIN = r"my (?:son|daughter|boy|girl|kid|child|brother|sister|nephew|niece)"
 PERSONS = (
+    (re.compile(rf"\b(?:{KIN}|he|she)'s been\b"), "i've been"),
     (re.compile(rf"\b(?:{KIN}|he|she) (?:is|'s)\b|\b(?:he's|she's)\b"), "i'm"),
+    (re.compile(rf"\b(?:{KIN}|he|she) (?:isn't|is not)\b"), "i'm not"),
+    (re.compile(rf"\b(?:{KIN}|he|she) (?:doesn't|does not)\b"), "i don't"),
+    (re.compile(rf"\b(?:{KIN}|he|she) has\b"), "i have"),
     (re.compile(rf"\b(?:{KIN}|he|she)\b(?!')"), "i"),
-    (re.compile(r"\bhim\b|\bher\b(?=\s*(?:[.,;!?]|$|to|and|if|when))"), "me"),
+    (re.compile(r"\bhim\b|\bher\b(?=\s*(?:[.,;!?]|$|(?:to|and|if|when)\b))"), "me"),
     (re.compile(r"\b(?:his|her)\b"), "my"),
-    (re.compile(r"\bi (?:does|has|was)\b"), None),
-    (re.compile(r"\bi (?!(?:was|has|does|is)\b)(\w+?)(?:(?<=ch|sh|ss)es|(?<![su])s)\b"), r"i \1"),  # "i gets" -> "i get"
 )
-AGREEING = {"i does": "i do", "i has": "i have", "i was": "i was"}
 
 
 def _in_first_person(text: str) -> str:
-    """A description of someone else, as they would say it: "my son gets bored fast" -> "i get bored fast"."""
+    """A description of someone else, as they would say it: "my son is patient" -> "i'm patient"."""
     out = text.lower().replace("’", "'")
     for pattern, replacement in PERSONS:
-        if replacement is None:
-            out = pattern.sub(lambda m: AGREEING[m.group(0)], out)
-        else:
-            out = pattern.sub(replacement, out)
-    return out.replace("i doesn't", "i don't").replace("i isn't", "i'm not")
+        out = pattern.sub(replacement, out)
+    return out
 
 
 def _of_others(clause: str) -> bool:
@@ -1023,7 +1029,9 @@ def _trait(probabilities: dict[str, float]) -> str | None:
 
 def _bare(plans: list[Plan]) -> bool:
     """Whether a message asks nothing but "which?" ("... months of theory bore me. so which one")."""
-    return not any(_says_more(p.text) or WHY.search(p.text.lower()) or detect_path(p.text.lower()) for p in plans)
+    return not any(
+        _says_more(p.text) or WHY.search(p.text.lower()) or detect_path(p.text.lower()) or parse_period(p.text) for p in plans
+    )
 
 
 def _signal_count(answers: FitAnswers) -> int:
@@ -1095,8 +1103,10 @@ def _period_around(siblings: str, story: str) -> Period | None:
 def _after_a_thing(text: str, said: str) -> bool:
     """Whether "after that ..." names a thing the last answer told of ("after that project"), not a stretch of time."""
     m = AFTER_A_THING.search(text)
-    words = set(tokenize(m.group(1))) if m else set()
-    return bool(words) and not words & TIME_UNITS and words <= set(tokenize(said))
+    if m is None or set(tokenize(m.group(0))) & TIME_UNITS:  # "after the initial stretch" is a stretch of time
+        return False
+    words = set(tokenize(m.group(1)))
+    return bool(words) and words <= set(tokenize(said))
 
 
 def _says_more(text: str) -> bool:

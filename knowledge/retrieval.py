@@ -164,8 +164,8 @@ class _Index:
 
     def _row_links(self) -> dict[str, dict[str, str]]:
         """Each table row's paragraphs by column: the ones sharing its words (``restated_by``), else the
-        paragraph of that column's path the bank's questions cite beside the row most often, by a clear
-        margin ("Repetitive business workflows" and the meeting about copying data from Zoho)."""
+        paragraph of that column's path the bank's questions cite beside the row more often than any other
+        ("Repetitive business workflows" and the meeting about copying data from Zoho)."""
         rows = [p for p in self.passages if p.kind == "table_row"]
         # Which path a column is, from the paragraphs the rows' words already tie it to.
         columns: dict[str, str] = {}
@@ -186,7 +186,7 @@ class _Index:
                     continue
                 ranked = sorted((c for pid, c in cited.items() if self.paths.get(pid) == path), reverse=True)
                 best = [pid for pid, c in cited.items() if self.paths.get(pid) == path and c == ranked[0]] if ranked else []
-                if len(best) == 1 and ranked[0] >= CO_CITED_MIN and (len(ranked) == 1 or ranked[1] < ranked[0]):
+                if len(best) == 1 and ranked[0] >= CO_CITED_MIN:
                     found[column] = best[0]
             if found:
                 links[row.id] = found

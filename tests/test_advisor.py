@@ -771,6 +771,9 @@ def _base_env() -> dict[str, str]:
         ("from the second year to the fourth", (12, 48)),
         ("what do they earn in the first couple of years?", (0, 24)),
         ("around 18 months to 3 years in?", (18, 36)),  # a range whose ends have units of their own
+        ("what is the difference between the first and second question?", None),  # no year named
+        ("what do the 10 to 20 person agencies pay?", None),
+        ("what do they earn in the first year and 6 months?", (0, 12)),
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:

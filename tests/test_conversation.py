@@ -698,9 +698,17 @@ def test_a_fit_for_someone_who_likes_variety_and_quick_wins(chat: Callable[..., 
     assert turns[-1].fit is not None and turns[-1].fit.recommended == "automation", turns[-1].answer
 
 
+def test_a_bare_stretch_of_time_after_a_self_description_asks_the_pay_then_not_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    _, turn = chat(
+        "What do AI engineers earn in their second year?",
+        "I love going deep on one problem and I'm fine waiting years for money. and year 4?",
+    )
+    assert has(turn, "8-18L"), turn.answer
+
+
 @pytest.mark.parametrize("ask", ["so?", "so which one", "which path then"])
 def test_a_self_description_ending_in_a_bare_which_gets_a_fit_and_nothing_else(chat: Callable[..., list[Turn]], ask: str) -> None:
-    first, verdict = chat(
+    _, verdict = chat(
         "Which companies hire automation people?",
         "quick recap of me: new apps every week keep me buzzing, I want clients to see the result the same week. "
         f"a year of theory before anything ships would kill me. {ask}",
@@ -710,7 +718,7 @@ def test_a_self_description_ending_in_a_bare_which_gets_a_fit_and_nothing_else(c
 
 
 def test_a_bare_so_after_saying_one_thing_of_oneself_is_not_taken_for_a_fit(chat: Callable[..., list[Turn]]) -> None:
-    _, turn = chat("When do automation people burn out?", "I freelance on weekends. so?")
+    _, turn = chat("When do automation people burn out?", "I'm a patient person. so?")  # one thing the framework uses
     assert turn.fit is None, turn.answer
 
 
@@ -748,7 +756,7 @@ def test_a_sentence_of_nothing_but_a_stretch_of_time_after_the_question_says_whi
     chat: Callable[..., list[Turn]],
 ) -> None:
     _, later = chat("what do automation freelancers make at the very start?", "ok and after? like month 6 to 18")
-    assert has(later, "30-80k"), later.answer
+    assert has(later, "30-80k") and not has(later, "10-30k"), later.answer
 
 
 def test_asking_how_to_decide_gets_the_frameworks_questions(chat: Callable[..., list[Turn]]) -> None:

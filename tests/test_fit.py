@@ -250,8 +250,15 @@ def test_a_negation_is_not_also_read_as_its_opposite() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["he doesn't care about quick money", "I'm not in it for quick money", "never needed people to impress, honestly"],
+    ["he doesn't care about quick money", "I'm not in it for quick money", "honestly I'm not after quick money"],
 )
-def test_a_phrase_just_after_a_negation_is_no_evidence_for_it(text: str) -> None:
-    answers = answers_from_text(text)
-    assert "early_income" not in answers.preferences and "appear_smart" not in answers.red_flags, answers
+def test_a_phrase_a_negation_governs_is_no_evidence_for_it(text: str) -> None:
+    assert "early_income" not in answers_from_text(text).preferences
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I don't like meetings and need money fast", "not gonna lie I need money fast", "no doubt I need money fast"],
+)
+def test_a_negation_elsewhere_in_the_sentence_does_not_hide_a_phrase(text: str) -> None:
+    assert "early_income" in answers_from_text(text).preferences

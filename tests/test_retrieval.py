@@ -236,6 +236,7 @@ def test_a_row_whose_words_its_paragraphs_do_not_share_is_linked_by_the_question
         passage("work", "Work: Engineer: models; Automator: workflows", "table_row"),  # shares no words with the prose
         passage("eng-day", "A day spent tuning a classifier."),
         passage("auto-day", "A meeting about copying tickets by hand."),
+        passage("mood", "Mood: Engineer: calm; Automator: busy", "table_row"),
     ]
 
     def asked(path: str, *pids: str) -> list[Example]:
@@ -247,11 +248,15 @@ def test_a_row_whose_words_its_paragraphs_do_not_share_is_linked_by_the_question
         *asked("engineering", "work", "eng-day"),
         *asked("automation", "work", "auto-day"),
         *asked("automation", "work", "auto-pay")[:1],  # a paragraph cited beside it once does not decide
+        *asked("engineering", "mood", "eng-day"),  # two paragraphs cited as often: neither is its source
+        *asked("engineering", "mood", "eng-pay"),
+        *asked("automation", "mood", "auto-day")[:2],  # fewer than three citations: too few to tell
     ]
     vectors = np.random.default_rng(0).normal(size=(len(examples), 4))
     index = _Index(everything, BM25([[] for _ in everything]), examples, vectors)
     assert index.links["pay"] == {"Engineer": "eng-pay", "Automator": "auto-pay"}
     assert index.links["work"] == {"Engineer": "eng-day", "Automator": "auto-day"}
+    assert "mood" not in index.links
 
 
 def test_hinglish_is_glossed_only_where_a_message_is_hinglish() -> None:
