@@ -414,6 +414,7 @@ class Vote:
     classified_offtopic: float = 0.0  # the bank classifier's probability that the text is off-topic
     paths: dict[str, float] = field(default_factory=dict)  # a fit's vote by path, from fit examples
     chooses: float = 0.0  # the bank classifier's probability that the text asks which path to choose
+    classified: str | None = None  # the bank classifier's likeliest label, routes included
 
     @property
     def is_topic(self) -> bool:
@@ -485,6 +486,7 @@ def vote(
         offtopic=offtopic / plain_total if plain_total else 0.0,
         classified_offtopic=(classified or {}).get("offtopic", 0.0),
         chooses=sum((classified or {}).get(label, 0.0) for label in ("fit", *CHOICE_TOPICS)),
+        classified=max(classified, key=lambda k: classified[k]) if classified else None,
         paths=paths,
     )
 
@@ -706,6 +708,8 @@ class Reader:
             or own.topic_score < TOPIC_MIN
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
+            # "what gets engineers through it?": the classifier, trained on the follow-up bank too, reads it as one.
+            or (own.classified == "followup" and own.label not in ASKS_CHOICE)
             # "and the automation crowd past year 3?": the conversation goes on, of another path or stretch of time.
             or (CONTINUES.match(q) is not None and (_switches_path(path, state) or parse_period(q) is not None))
             or (_switches_path(path, state) and (_same_subject(own, prior) or _parallel(q)))
@@ -762,6 +766,7 @@ class Reader:
             or (plan.echoed and own.topic_score < CONFIDENT)  # "the early income one, how early?" asks of income
             or (kind == "more" and AFTERWARDS.search(q) is not None)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
+            or (own.classified == "followup" and own.label not in ASKS_CHOICE and own.share < DECISIVE)
             or (kind == "other_path" and (_same_subject(own, state.topic) or _parallel(q)))
             or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
         ):
@@ -915,6 +920,8 @@ class Reader:
 
 
 FIT_TOPICS = ("suits", "choose", "framework", "red_flags")
+# A message its examples read as one of these asks a subject of its own, however much it sounds like a follow-up.
+ASKS_CHOICE = ("fit", *FIT_TOPICS)
 FIT_AGREEMENT = 0.7
 CHOOSES = 0.4  # the classifier's probability of a choice (a fit, or which path) from which a question asks one
 CHOICE_TOPICS = ("suits", "choose")  # asking which path, which a fit answers once the person has described themselves

@@ -90,6 +90,13 @@ def test_a_stretch_of_time_after_the_pay_asks_the_pay_of_that_stretch(chat: Call
     assert has(later, "30-80k"), later.answer
 
 
+def test_a_follow_up_the_classifier_reads_as_one_stays_on_the_subject(chat: Callable[..., list[Turn]]) -> None:
+    first, later = chat("When does each path burn people out?", "how do engineers make it past that?")
+    assert has(first, "8-14"), first.answer
+    assert has(later, "data wall", "messy", "alone", "patience", "ambiguity"), later.answer
+    assert not has(later, "₹"), later.answer  # not the pay, which its nearest examples pointed to
+
+
 def test_is_that_normal_after_a_burnout_answer_stays_in_scope(chat: Callable[..., list[Turn]]) -> None:
     turns = chat("When do zapier people usually burn out?", "is that normal?")
     assert all(t.in_scope for t in turns), [t.answer for t in turns]
