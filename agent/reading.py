@@ -578,10 +578,11 @@ class Reader:
         statement = not _asks(text)
         # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
         declined = not statement and all(p.intent == "offtopic" for p in plans)
-        fit = None if declined else self._fit(text, state, plans, statement)
+        bare = _bare(plans)
+        fit = None if declined else self._fit(text, state, plans, statement, bare)
         if fit is not None:
             # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
-            fit.parts = [] if statement or _bare(plans) else [p for p in plans if _asks_a_fact(p)][:1]
+            fit.parts = [] if statement or bare else [p for p in plans if _asks_a_fact(p)][:1]
             if search:
                 for plan in fit.parts:
                     self._search(plan)
@@ -709,7 +710,7 @@ class Reader:
             or bool(OTHER_PATH.search(q))
             or (own.back >= 0.5 and own.topic == prior)
             # "what gets engineers through it?": the classifier, trained on the follow-up bank too, reads it as one.
-            or (own.classified == "followup" and own.label not in ASKS_CHOICE)
+            or _read_as_follow_up(own)
             # "and the automation crowd past year 3?": the conversation goes on, of another path or stretch of time.
             or (CONTINUES.match(q) is not None and (_switches_path(path, state) or parse_period(q) is not None))
             or (_switches_path(path, state) and (_same_subject(own, prior) or _parallel(q)))
@@ -766,7 +767,7 @@ class Reader:
             or (plan.echoed and own.topic_score < CONFIDENT)  # "the early income one, how early?" asks of income
             or (kind == "more" and AFTERWARDS.search(q) is not None)
             or (own.label == "followup" and own.topic_score < CONFIDENT)
-            or (own.classified == "followup" and own.label not in ASKS_CHOICE and own.share < DECISIVE)
+            or (_read_as_follow_up(own) and own.share < DECISIVE)
             or (kind == "other_path" and (_same_subject(own, state.topic) or _parallel(q)))
             or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
         ):
@@ -825,7 +826,7 @@ class Reader:
             leads.extend(p for p in e.passages[:2] if p not in leads)
         return leads
 
-    def _fit(self, text: str, state: SessionState, plans: list[Plan], statement: bool) -> Plan | None:
+    def _fit(self, text: str, state: SessionState, plans: list[Plan], statement: bool, bare: bool) -> Plan | None:
         """A recommendation when the person asks which path suits them, or describes themselves
         without asking anything; everything they said of themselves in the conversation counts.
         (``read`` then attaches a question of fact asked beside it, to be answered first.)"""
@@ -833,7 +834,6 @@ class Reader:
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         # "He's patient ... Which path should he pick for those months?": a choice by the classifier, the 18 months by examples.
         choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES for p in plans)
-        bare = _bare(plans)
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
         another = FOR_ANOTHER.search(t) is not None or any(FOR_ANOTHER.search(e.user.lower()) for e in state.exchanges)
 
@@ -1032,6 +1032,12 @@ def _trait(probabilities: dict[str, float]) -> str | None:
         return None
     label = max(probabilities, key=lambda k: probabilities[k])
     return label if probabilities[label] >= TRAIT_SHARE else None
+
+
+def _read_as_follow_up(own: Vote) -> bool:
+    """Whether the bank classifier, trained on the follow-up bank too, reads a message as a follow-up,
+    and its examples do not read it as a choice ("what gets engineers through it?", not "so which one am I?")."""
+    return own.classified == "followup" and own.label not in ASKS_CHOICE
 
 
 def _bare(plans: list[Plan]) -> bool:

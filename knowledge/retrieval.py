@@ -184,10 +184,9 @@ class _Index:
             for column, path in columns.items():
                 if column in found:
                     continue
-                ranked = sorted((c for pid, c in cited.items() if self.paths.get(pid) == path), reverse=True)
-                best = [pid for pid, c in cited.items() if self.paths.get(pid) == path and c == ranked[0]] if ranked else []
-                if len(best) == 1 and ranked[0] >= CO_CITED_MIN:
-                    found[column] = best[0]
+                ranked = sorted(((c, pid) for pid, c in cited.items() if self.paths.get(pid) == path), reverse=True)
+                if ranked and ranked[0][0] >= CO_CITED_MIN and (len(ranked) == 1 or ranked[1][0] < ranked[0][0]):
+                    found[column] = ranked[0][1]
             if found:
                 links[row.id] = found
         return links
