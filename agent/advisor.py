@@ -232,6 +232,9 @@ class _Quarantined:
     def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
         return self._kb.classify(vector, traits=traits)
 
+    def asks_fit(self, vector: Any) -> float:
+        return self._kb.asks_fit(vector)
+
     def adjacent(self, ids: list[str]) -> list[str]:
         return self._kb.adjacent(ids)
 

@@ -374,6 +374,10 @@ CONFIDENT = 0.62  # an example this close says what the message asks, on its own
 TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 FIT_SHARE = 0.5
+# A bare ask for a recommendation this close, and nearer by the margin than any other example, asks one:
+# "is that the sort of problem an automation specialist deals with?" is as near one as a question.
+ASK_MIN = 0.6
+ASK_MARGIN = 0.03
 TIMED_TOPICS = ("income", "burnout")  # subjects the article gives by stretch of time
 DECISIVE = 0.6  # a follow-up whose examples give this share of the vote to one subject asks about that subject
 UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
@@ -415,6 +419,7 @@ class Vote:
     paths: dict[str, float] = field(default_factory=dict)  # a fit's vote by path, from fit examples
     chooses: float = 0.0  # the bank classifier's probability that the text asks which path to choose
     classified: str | None = None  # the bank classifier's likeliest label, routes included
+    asks_fit: bool = False  # nearer a bare ask for a recommendation ("so where do I fit?") than any other example
 
     @property
     def is_topic(self) -> bool:
@@ -639,14 +644,23 @@ class Reader:
             views.append([(e, LEXICAL_SCALE * r) for e, r in lexical])
             weights.append(weight * min(1.0, strength / LEXICAL_FULL))
         classified = self.kb.classify(vector)
+        nearest = views[0][0][1] if views[0] else 0.0
+        # "so where do I fit?" is a request by its nearest example, not by a vote: a vote would let it pull
+        # "where can that take me later?" towards a fit.
+        asks_fit = self.kb.asks_fit(vector) >= max(nearest + ASK_MARGIN, ASK_MIN)
         if not search:
-            return vote(*views, prior=prior, classified=classified, weights=weights, dense=dense), vector, []
+            return (
+                replace(vote(*views, prior=prior, classified=classified, weights=weights, dense=dense), asks_fit=asks_fit),
+                vector,
+                [],
+            )
         hits = self.kb.search(searched, 6, vector=whole, reading=True)
         # What the passages found are about, as far as they are close to the message at all.
         closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
         reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))
         found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
-        return vote(*views, prior=prior, found=found, classified=classified, weights=weights, dense=dense), vector, hits
+        voted = vote(*views, prior=prior, found=found, classified=classified, weights=weights, dense=dense)
+        return replace(voted, asks_fit=asks_fit), vector, hits
 
     def _read_question(
         self, question: str, story: str, state: SessionState, prior: str | None, search: bool = True, siblings: str = ""
@@ -1193,7 +1207,7 @@ def _asks_choice(plan: Plan) -> bool:
     "And the automation people?" asks the last question of another path, whatever its own reading."""
     if plan.kind in ("other_path", "period") and not FIRST_PERSON.search(plan.text.lower()):
         return plan.topic in CHOICE_TOPICS
-    return plan.topic in CHOICE_TOPICS or plan.vote.label in (*CHOICE_TOPICS, "fit")
+    return plan.topic in CHOICE_TOPICS or plan.vote.label in (*CHOICE_TOPICS, "fit") or plan.vote.asks_fit
 
 
 def _asks_a_fact(plan: Plan) -> bool:

@@ -8,6 +8,10 @@ Two files of package data, one example a line:
   multi-vector "hypothetical questions" pattern) and the examples a message's topic is read from.
 - ``routes.jsonl``: messages that call for something other than a passage — off-topic asks,
   self-descriptions asking for a fit, follow-ups that only point back, greetings.
+- ``asks.jsonl``: closing asks for a recommendation that say nothing of the writer ("so where do
+  I fit?", "toh mere liye kaunsa?"): whether a message asks which path suits its writer, after
+  they described themselves before it. Kept out of the topic vote: they would pull "where can that
+  take me later?" towards a fit.
 - ``traits.jsonl``: clauses people describe themselves with, each labelled with the framework's
   signal it is evidence of ("I need long uninterrupted stretches" → ``hates_interruptions``).
 - ``sentence_questions.jsonl``: for the article's sentences that answer something, questions
@@ -32,8 +36,8 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, field_validator
 
 BANK_VERSION = "1"
-BANK_FILES = ("question_bank.jsonl", "routes.jsonl", "traits.jsonl")
-Route = Literal["question", "offtopic", "fit", "followup", "greeting", "trait"]
+BANK_FILES = ("question_bank.jsonl", "routes.jsonl", "asks.jsonl", "traits.jsonl")
+Route = Literal["question", "offtopic", "fit", "followup", "greeting", "ask", "trait"]
 
 
 class Example(BaseModel):

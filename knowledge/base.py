@@ -182,6 +182,9 @@ class KnowledgeBase:
     def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
         return self._read(lambda: self.retriever.classify(vector, traits=traits))
 
+    def asks_fit(self, vector: Any) -> float:
+        return self._read(lambda: self.retriever.asks_fit(vector))
+
     def embed_many(self, texts: list[str]) -> Any:
         return self.store.embedder.embed([t.encode("utf-8", "replace").decode("utf-8") for t in texts])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,10 +94,12 @@ class _Index:
     bank_words: frozenset[str] = field(init=False)
     message_rows: Any = field(init=False)
     trait_rows: Any = field(init=False)
+    ask_rows: Any = field(init=False)  # asks for a recommendation that say nothing of the writer
     keyed_rows: Any = field(init=False)  # the examples that point at passages
     # Each kind's rows of ``vectors``, copied once: a fancy-indexed copy per search costs every turn.
     message_vectors: Any = field(init=False)
     trait_vectors: Any = field(init=False)
+    ask_vectors: Any = field(init=False)
     keyed_vectors: Any = field(init=False)
     labels: list[str] = field(init=False)  # the messages' labels (topics and routes), the classifier's classes
     classifier: Any = field(init=False)  # ridge weights: [vector, 1] -> a score per label
@@ -130,16 +133,19 @@ class _Index:
                     paths[pid] = path
         object.__setattr__(self, "paths", paths)
         object.__setattr__(self, "links", self._row_links())
-        trait_rows = [n for n, e in enumerate(self.examples) if e.route == "trait"]
-        object.__setattr__(self, "trait_rows", np.asarray(trait_rows, dtype=np.int64))
-        object.__setattr__(
-            self, "message_rows", np.asarray([n for n, e in enumerate(self.examples) if e.route != "trait"], dtype=np.int64)
-        )
-        object.__setattr__(self, "keyed_rows", np.asarray([n for n, e in enumerate(self.examples) if e.passages], dtype=np.int64))
-        for name, rows in (("message", self.message_rows), ("trait", self.trait_rows), ("keyed", self.keyed_rows)):
+
+        def rows_of(keep: Callable[[Example], bool]) -> Any:
+            return np.asarray([n for n, e in enumerate(self.examples) if keep(e)], dtype=np.int64)
+
+        object.__setattr__(self, "trait_rows", rows_of(lambda e: e.route == "trait"))
+        object.__setattr__(self, "ask_rows", rows_of(lambda e: e.route == "ask"))
+        object.__setattr__(self, "message_rows", rows_of(lambda e: e.route not in ("trait", "ask")))
+        object.__setattr__(self, "keyed_rows", rows_of(lambda e: bool(e.passages)))
+        named = (("message", self.message_rows), ("trait", self.trait_rows), ("ask", self.ask_rows), ("keyed", self.keyed_rows))
+        for name, rows in named:
             matrix = self.vectors[rows] if self.vectors is not None and len(self.vectors) else np.zeros((0, 0), np.float32)
             object.__setattr__(self, f"{name}_vectors", np.ascontiguousarray(matrix))
-        messages = [e for e in self.examples if e.route != "trait"]
+        messages = [self.examples[row] for row in self.message_rows]
         object.__setattr__(self, "bank_messages", messages)
         labels = sorted({e.label for e in messages})
         object.__setattr__(self, "labels", labels)
@@ -159,7 +165,9 @@ class _Index:
         tokens = [tokenize(e.q) for e in messages]
         object.__setattr__(self, "bank_bm25", BM25(tokens) if messages else None)
         # The words people use of the article's world: its examples' words, the off-topic ones aside.
+        asks = [tokenize(self.examples[row].q) for row in self.ask_rows]
         words = frozenset(t for e, said in zip(messages, tokens, strict=True) if e.route != "offtopic" for t in said)
+        words |= {t for said in asks for t in said}
         object.__setattr__(self, "bank_words", words)
 
     def _row_links(self) -> dict[str, dict[str, str]]:
@@ -295,6 +303,13 @@ class HybridRetriever:
         sims = cosines(matrix, vector)
         top = np.argsort(-sims)[:k]
         return [(index.examples[rows[i]], float(sims[i])) for i in top]
+
+    def asks_fit(self, vector: Any) -> float:
+        """How close a message is to the nearest bare ask for a recommendation ("so where do I fit?")."""
+        index = self._index()
+        if index.vectors is None or not len(index.ask_rows):
+            return 0.0
+        return float(cosines(index.ask_vectors, vector).max())
 
     def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
         """What a linear classifier trained on the bank's messages (or with ``traits``, its trait

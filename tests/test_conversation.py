@@ -590,6 +590,29 @@ def test_choosing_between_the_named_paths_after_a_self_description_gets_a_fit(ch
     assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
 
 
+def test_a_bare_ask_closing_a_self_description_gets_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    """The ask says nothing of the writer and nothing its topic vote reads as a choice; its nearest
+    example is a request for a recommendation, and the sentences before it say who is asking."""
+    first, fit = chat(
+        "what does automation work look like when something breaks?",
+        "yeah that is not me. I need long uninterrupted stretches to concentrate. so where do I fit then?",
+    )
+    assert has(first, "phone", "client"), first.answer
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is that the kind of problem an automation specialist deals with?",
+        "what sort of person struggles on the automation side, so I can check myself?",
+    ],
+)
+def test_a_question_about_a_path_near_a_bare_ask_is_no_request_for_a_fit(chat: Callable[..., list[Turn]], question: str) -> None:
+    _, answer = chat("I love going deep on one problem and I don't mind waiting for results.", question)
+    assert answer.fit is None and answer.in_scope, answer.answer
+
+
 def test_asking_the_article_who_each_path_suits_after_a_self_description_is_a_fact(chat: Callable[..., list[Turn]]) -> None:
     _, each = chat(
         "I love going deep on one problem for weeks, and I'm happy to wait for the payoff.",

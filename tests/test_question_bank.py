@@ -63,6 +63,17 @@ def test_routes_and_traits_carry_what_the_reader_needs() -> None:
     assert routes["offtopic"] >= 50 and routes["fit"] >= 30 and routes["followup"] >= 50 and routes["trait"] >= 200
     assert all(e.path in ("engineering", "automation") for e in examples if e.route == "fit")
     assert {e.kind for e in examples if e.route == "trait"} == set(TRAIT_SIGNALS)
+    asks = [e for e in examples if e.route == "ask"]
+    # A bare ask says nothing of its writer: no path, no passage, nothing for the trait reader.
+    assert len(asks) >= 50 and all(e.path is None and not e.passages and e.topic is None for e in asks)
+
+
+def test_bare_asks_are_kept_out_of_the_topic_vote(kb) -> None:  # type: ignore[no-untyped-def]
+    """ "so where do I fit?" is a request by its nearest ask, not one more label in the vote."""
+    vector = kb.embed("ok, knowing all this, which of the two is the one for me?")
+    assert all(e.route != "ask" for e, _ in kb.neighbours(vector, 50))
+    assert "ask" not in kb.classify(vector)
+    assert kb.asks_fit(vector) > kb.neighbours(vector, 1)[0][1]
 
 
 def test_the_bank_digest_changes_with_any_example() -> None:
