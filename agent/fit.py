@@ -244,7 +244,7 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
         "useful_repeatedly",
     ),
     (
-        r"\b(?:depth|deep dives?|go(?:ing|es)? (?:\w+ )?deep|deeper|mastery|master one|specialis|specializ|one domain)|(?:weeks|months|days) on (?:a |one )?(?:single )?(?:hard |difficult )?problem|(?:weekend|week|day|days|weeks) on one (?:\w+ ){0,2}(?:bug|problem|issue)",
+        r"\b(?:depth|deep dives?|go(?:ing|es)? (?:\w+ )?deep|deeper|mastery|master one|speciali[sz](?:e|es|ed|ing|ation)\b|one domain)|(?:weeks|months|days) on (?:a |one )?(?:single )?(?:hard |difficult )?problem|(?:weekend|week|day|days|weeks) on one (?:\w+ ){0,2}(?:bug|problem|issue)",
         "q2",
         "depth",
     ),

@@ -146,6 +146,7 @@ ASKS_THE_ARTICLE = re.compile(
 DURATION = re.compile(r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen\b")
 YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
+POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|these|those|they|them|their|there)\b")
 COMPARING = re.compile(r"\bwhich of (?:them|those|the two)\b|\bthem both\b|\beither\b|\bcompare|\bvs\b|\bversus\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
 ASKING_ME = re.compile(r"\b(?:tell|show|give|help|let|explain to|remind|walk) me\b")  # "tell me more about ...": a request
@@ -156,16 +157,24 @@ ASKING_ME = re.compile(r"\b(?:tell|show|give|help|let|explain to|remind|walk) me
 # auxiliary only before its subject ("Would rather build one thing well" and "Can't stand calls" tell).
 QUESTION_OPENING = re.compile(
     r"^(?:(?:so|and|but|ok|okay|then|also|well|btw|haha|lol|ugh|hmm)\W+)*"
-    r"(?:(?:what|what's|whats|which|how|how's|hows|why|where|who)(?!\s+(?:i|i'm|im|my|we|things|something)\b)|"
+    r"(?:(?:what|what's|whats|wat|wats|which|how|how's|hows|why|where|who)(?!\s+(?:i|i'm|im|my|we|things|something)\b)|"
     r"when(?=\s+(?:do|does|did|is|are|will|would|can|should)\b)|"  # "when the client calls I lose it" tells
     rf"(?:is|are|am|do|does|did|can|could|should|would|will)(?!')\s+(?:{SUBJECT}|u|ur|a|an)\b|"
     r"kya|kaunsa|kaise|kitna|kab|kyun)\b"
 )
 
 
+# A question word then its auxiliary before the subject, anywhere in a sentence: "ok so if i go that route
+# what should i be learning" asks; "what I love is ..." does not invert.
+INVERTED = re.compile(
+    r"\b(?:what|wat|which|how|why|where|when|who)\b(?:\s+\w+)?\s+(?:should|shall|can|could|do|does|did|would|will)\s+"
+    r"(?:i|you|u|we|they|he|she|it|one|people|ppl)\b"
+)
+
+
 def _asks(text: str) -> bool:
-    """Whether a message asks anything: a sentence ending in "?" or opening like a question."""
-    return any(s.endswith("?") or QUESTION_OPENING.match(s.lower()) for s in sentences(text))
+    """Whether a message asks anything: a sentence ending in "?", opening like a question or with one inside."""
+    return any(s.endswith("?") or QUESTION_OPENING.match(s.lower()) or INVERTED.search(s.lower()) for s in sentences(text))
 
 
 def _of_self(text: str) -> bool:
@@ -375,9 +384,10 @@ TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its ow
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 FIT_SHARE = 0.5
 # A bare ask for a recommendation this close, and nearer by the margin than any other example, asks one:
-# "is that the sort of problem an automation specialist deals with?" is as near one as a question.
+# "is that the sort of problem an automation specialist deals with?" is as near one as a question, and
+# "so what careers does that thinking lead into?" only a little nearer.
 ASK_MIN = 0.6
-ASK_MARGIN = 0.03
+ASK_MARGIN = 0.08
 TIMED_TOPICS = ("income", "burnout")  # subjects the article gives by stretch of time
 DECISIVE = 0.6  # a follow-up whose examples give this share of the vote to one subject asks about that subject
 UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
@@ -672,7 +682,10 @@ class Reader:
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()
         named_path = detect_path(q)
-        path = named_path or (detect_path(around) if around else None)
+        # "How does automation compare over 18 months? What does it pay?": the path its sibling names holds
+        # where the question points at it; "what's the barbell thing? and is automation safer?" asks of its own.
+        context = f"{siblings} {story}" if POINTS_BACK.search(q) or not _says_more(q) else story
+        path = named_path or (detect_path(context) if context.strip() else None)
         if (
             path is None
             and last is not None
@@ -943,7 +956,7 @@ TRAIT_CACHE = 10_000
 TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothing the framework uses
 # A bare "so?" after this many things said of oneself asks which path: one could be small talk.
 BARE_SIGNALS = 2
-TRAIT_SHARE = 0.6  # the trait classifier is this sure, or the clause says nothing the framework uses
+TRAIT_SHARE = 0.55  # the trait classifier is this sure, or the clause says nothing the framework uses
 # Trait labels -> the framework's answers. The opposite of a red flag ("being wrong in public doesn't
 # bother me") is no evidence either way in the article's framework, so it scores nothing.
 TRAIT_SIGNALS: dict[str, tuple[str, str] | None] = {

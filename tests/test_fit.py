@@ -241,6 +241,13 @@ def test_an_analyst_is_not_someone_who_analyses() -> None:
     assert score_text("I work as a security analyst", FACTS) is None
 
 
+def test_a_career_s_name_is_not_a_wish_to_specialise() -> None:
+    """"Automation Specialist" names a path; "I want to specialise" says something of the writer."""
+    assert score_text("I've been reading about automation specialists lately", FACTS) is None
+    r = score_text("I want to specialise in one domain", FACTS)
+    assert r is not None and r.scores["engineering"] > 0
+
+
 def test_a_negation_is_not_also_read_as_its_opposite() -> None:
     r = score_text("I don't like deep work", FACTS)
     assert r is not None and r.scores["engineering"] == 0
