@@ -242,7 +242,7 @@ def test_an_analyst_is_not_someone_who_analyses() -> None:
 
 
 def test_a_career_s_name_is_not_a_wish_to_specialise() -> None:
-    """"Automation Specialist" names a path; "I want to specialise" says something of the writer."""
+    """A career's name ("Automation Specialist") is no wish of the writer's ("I want to specialise")."""
     assert score_text("I've been reading about automation specialists lately", FACTS) is None
     r = score_text("I want to specialise in one domain", FACTS)
     assert r is not None and r.scores["engineering"] > 0
