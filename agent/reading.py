@@ -104,6 +104,7 @@ BOTH = re.compile(
 SAME = re.compile(r"\b(?:the same|same (?:for|with|there|thing)|equivalent|counterpart)\b")
 ALSO = re.compile(r"\b(?:too|also|as well|similar(?:ly)?|likewise)\b")
 REFERS_BACK = re.compile(r"\b(?:that|this|it|those|theirs)\b")
+TOO = re.compile(r"\b(?:too|as well)\b")
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
 # "Is that normal, and what pays better?": a second question joined to the first. An auxiliary
 # opens one only before its subject: "and is that steady?" asks, "and do a bit of both?" does not.
@@ -146,6 +147,7 @@ ASKS_THE_ARTICLE = re.compile(
 DURATION = re.compile(r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen\b")
 YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
+THAT_PATH = re.compile(r"\b(?:that|this|the same) (?:route|path|side|track|career|road|direction)\b")
 POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|these|those|they|them|their|there)\b")
 COMPARING = re.compile(r"\bwhich of (?:them|those|the two)\b|\bthem both\b|\beither\b|\bcompare|\bvs\b|\bversus\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
@@ -352,14 +354,21 @@ def detect_path(text: str) -> str | None:
     return "engineering" if eng else "automation" if auto else None
 
 
+# A request asks as a question does: "Kindly tell me what is required to get in. Will that exclude her?" asks two.
+ASKED_FOR = re.compile(
+    r"^(?:(?:so|ok|okay|and|but|now|also|understood|alright)\W+)*(?:(?:please|pls|plz|kindly)\s+)?"
+    r"(?:(?:can|could|would) (?:you|u) (?:please |pls |kindly )?)?(?:tell|explain|describe|walk|show) me\b"
+)
+
+
 def asking_parts(text: str) -> tuple[list[str], str]:
     """The questions a message asks, and the story told before them.
 
-    Questions are the sentences that end with "?" (split again where a second question is joined
+    Questions are the sentences that end with "?" or ask for something ("tell me ...") (split again where a second question is joined
     to the first: "is that normal, and what pays better?"); without one, the last sentence.
     """
     parts = sentences(text)
-    asked = [p for p in parts if p.endswith("?")] or parts[-1:]
+    asked = [p for p in parts if p.endswith("?") or ASKED_FOR.match(p.lower())] or parts[-1:]
     story = " ".join(p for p in parts if p not in asked)
     split: list[str] = []
     for question in asked:
@@ -686,14 +695,18 @@ class Reader:
         # where the question points at it; "what's the barbell thing? and is automation safer?" asks of its own.
         context = f"{siblings} {story}" if POINTS_BACK.search(q) or not _says_more(q) else story
         path = named_path or (detect_path(context) if context.strip() else None)
+        # "and 4+ yrs in? automation ppl too": the figures of the other path beside the last one's
+        # ("do they get replaced as well?" asks the same question of the other path alone).
+        if named_path in ("engineering", "automation") and state.path == OTHER[named_path] and state.topic in TIMED_TOPICS:
+            path = "both" if TOO.search(q) else path
         if (
             path is None
             and last is not None
-            and THEY.search(q)
+            and (THEY.search(q) or THAT_PATH.search(q))
             and not COMPARING.search(q)  # "which of them pays more?" asks of both
             and state.path in ("engineering", "automation")
         ):
-            path = state.path  # "and when do they burn out?": the people the conversation was about
+            path = state.path  # "and when do they burn out?", "if I go that route": the path the conversation was about
         # "I've savings for about 2 years. how long before ML pays?" asks when; the story's stretch is not the one asked of.
         period = parse_period(q) or (_period_around(siblings, story) if around and not DURATION.search(q) else None)
         plan = Plan(

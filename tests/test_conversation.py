@@ -647,6 +647,23 @@ def test_also_without_pointing_back_asks_something_new_of_the_other_path(chat: C
     assert has(tools, "n8n", "zapier"), tools.answer
 
 
+def test_the_other_path_too_asks_of_both(chat: Callable[..., list[Turn]]) -> None:
+    *_, both = chat("how much does an ai engineer make in year one?", "what about past year four, for automation people too?")
+    assert has(both, "20-50L") and has(both, "variable consulting"), both.answer
+
+
+def test_a_request_beside_a_question_is_answered_too(chat: Callable[..., list[Turn]]) -> None:
+    """ "Please tell me ..." asks as a question does: both parts of the message get their answer."""
+    (turn,) = chat("Please tell me what the entry barrier is for automation work. Is the pay steady there?")
+    assert has(turn, "execution proof"), turn.answer
+    assert has(turn, "10-30k", "dry months"), turn.answer
+
+
+def test_that_route_is_the_path_the_conversation_is_on(chat: Callable[..., list[Turn]]) -> None:
+    _, learn = chat("is automation work steady income?", "ok if I still go down that road, what should I be learning first?")
+    assert has(learn, "n8n", "zapier") and not has(learn, "pytorch"), learn.answer
+
+
 def test_an_ordinal_inside_another_question_is_not_the_framework(chat: Callable[..., list[Turn]]) -> None:
     (pay,) = chat("quick question: what do AI engineers earn in the first year?")
     assert has(pay, "0-12") and not has(pay, "right once"), pay.answer
