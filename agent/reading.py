@@ -113,6 +113,8 @@ JOINED_QUESTION = re.compile(
     r",?\s+(?:and|also|plus|&)\s+"
     rf"(?=(?:what|what's|whats|how|when|which|why|who|where|kya|kaunsa|kitna)\b|"
     rf"(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)"
+    # "how do ppl get past it or is that just where they quit": a second question, the other way round
+    rf"|,?\s+or\s+(?=(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)"
 )
 WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
 PATH_WORDS = frozenset(

@@ -664,6 +664,12 @@ def test_that_route_is_the_path_the_conversation_is_on(chat: Callable[..., list[
     assert has(learn, "n8n", "zapier") and not has(learn, "pytorch"), learn.answer
 
 
+def test_a_question_and_its_alternative_joined_by_or_are_both_read(chat: Callable[..., list[Turn]]) -> None:
+    """ "how do they get past it, or is that where they give up?" asks how people get through first."""
+    _, past = chat("when do ML engineers tend to burn out?", "right, how do people get past it or is that where most give up")
+    assert has(past, "patience", "tolerance for ambiguity"), past.answer
+
+
 def test_an_ordinal_inside_another_question_is_not_the_framework(chat: Callable[..., list[Turn]]) -> None:
     (pay,) = chat("quick question: what do AI engineers earn in the first year?")
     assert has(pay, "0-12") and not has(pay, "right once"), pay.answer
