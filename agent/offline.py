@@ -109,6 +109,7 @@ ENDING = re.compile(
     r"|\b(?:article|story|piece|post)(?:'s|’s)? (?:ending|conclusion|final \w+)|\btl;?dr\b|\bbottom line\b"
 )
 BETTER = re.compile(r"\b(?:better|best)\b")
+RUPEES = re.compile(r"₹\s?(\d{1,3}(?:,\d{3})+|\d+)(?![\d.,]*\s?[kKL])")  # a plain sum: "₹15,000", not "₹3-6L"
 TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
 
 
@@ -462,7 +463,13 @@ class OfflineAnswerer:
                 tail = _sentences(passage[0].text.split("\n")[-1])[1:]
                 if tail:
                     text += " " + " ".join(tail)
-            parts.append((text, [chosen[0].passage_id]))
+            ids = [chosen[0].passage_id]
+            example = self._income_example(path, chosen) if len(self._paths(plan)) == 1 else None
+            if example is not None:  # "what does a first paid gig look like?": the article's own case of the figure
+                sentence, pid = example
+                text += f" In the article's example, {sentence[:1].lower()}{sentence[1:]}"
+                ids.append(pid)
+            parts.append((text, ids))
             shown.extend(b for b in chosen if b.low is not None)
         bases = sorted({b.basis for b in shown})
         if len(parts) > 1 and len(bases) > 1:  # like with like: a monthly figure is no yearly one
@@ -473,6 +480,23 @@ class OfflineAnswerer:
                 )
             )
         return parts
+
+    def _income_example(self, path: str, bands: list[IncomeBand]) -> tuple[str, str] | None:
+        """An article sentence outside the figures' own passages that pays a sum within one of the bands,
+        in a passage of that path: "They pay ₹15,000 for a project that saves them 6 hours a week." """
+        own = {b.passage_id for b in self.facts.income(path)}
+        for sentence, pid in self._article_sentences().items():
+            if pid in own or self.kb.passage_path(pid) != path:
+                continue
+            for amount in RUPEES.findall(sentence):
+                value = float(amount.replace(",", ""))
+                if any(b.low is not None and b.high is not None and b.low <= value <= b.high for b in bands):
+                    around = _sentences(self.kb.get([pid])[0].text)
+                    at = around.index(sentence) if sentence in around else 0
+                    if at and re.match(r"(?:they|it|this|that|he|she)\b", sentence, re.IGNORECASE):
+                        sentence = f"{around[at - 1]} {sentence}"  # "They pay ₹15,000" says who with the line before
+                    return sentence, pid
+        return None
 
     def _topic_burnout(self, plan: Plan) -> list[tuple[str, list[str]]]:
         parts = []

@@ -670,6 +670,14 @@ def test_a_question_and_its_alternative_joined_by_or_are_both_read(chat: Callabl
     assert has(past, "patience", "tolerance for ambiguity"), past.answer
 
 
+def test_a_first_paid_project_gets_the_article_s_own_case_beside_the_figures(chat: Callable[..., list[Turn]]) -> None:
+    """The band says ₹10-30k a project; the article's story of a first client says what that looks like."""
+    (turn,) = chat("I've just done a Make.com course - what would my first paying automation client look like?")
+    assert has(turn, "10-30k") and has(turn, "15,000"), turn.answer
+    (engineers,) = chat("what do ML engineers get paid in their first two years?")
+    assert not has(engineers, "In the article's example"), engineers.answer  # the article has no such case for them
+
+
 def test_an_ordinal_inside_another_question_is_not_the_framework(chat: Callable[..., list[Turn]]) -> None:
     (pay,) = chat("quick question: what do AI engineers earn in the first year?")
     assert has(pay, "0-12") and not has(pay, "right once"), pay.answer
