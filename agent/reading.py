@@ -49,7 +49,9 @@ REQUEST = r"(?:^|\b(?:can|could|would|will) (?:you|u) (?:please |pls |plz )?|\bh
 # A request to write or fix code: pathwise advises on careers, it is not a coding assistant.
 CODE_HELP = re.compile(
     REQUEST + r"(?:debug|fix|write|review|refactor|optimi[sz]e|correct)\b(?:\W+\w+){0,4}?\W+"
-    r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql)s?\b|"
+    r"(?:code|function|script|program|snippet|bug|error|exception|regex|query|class|method|loop|stack ?trace|sql|formula|macro)s?\b|"
+    # A spreadsheet formula or its error: "=VLOOKUP(A2,Sheet2!A:C,3,FALSE) shows #N/A".
+    r"=\s*[a-z]+\([^)]*[,:!][^)]*\)|#(?:n/a|value!|ref!|div/0!|name\?)|"
     r"\btraceback \(most recent|\b(?:typeerror|syntaxerror|nameerror|valueerror|keyerror|indexerror|attributeerror|"
     r"nullpointerexception|segmentation fault)\b"
 )
@@ -65,8 +67,8 @@ WRITING_HELP = re.compile(
 # conversation ("does an unrelated degree hurt?" says no such thing).
 ASIDE = re.compile(
     r"^\W*(?:\w+\W+){0,3}?"  # "haha sorry, unrelated -", "side question, totally unrelated:"
-    r"(?:unrelated|off[- ]?topic|random(?: question| q)?|side (?:question|note|q)|totally different(?: question| topic)?|"
-    r"different (?:topic|question)|change of (?:topic|subject)|chang(?:e|ing) (?:the )?(?:topic|subject))"
+    r"(?:(?:unrelated|off[- ]?topic|random|totally different)(?: (?:thing|question|q|note|query|topic|one))?|"
+    r"side (?:question|note|q|thing)|different (?:topic|question)|change of (?:topic|subject)|chang(?:e|ing) (?:the )?(?:topic|subject))"
     r"(?:\s*[,:;.!\-–—]|\s+but\b)"
 )
 # Which product to buy or use is not a career question, however much it mentions AI.

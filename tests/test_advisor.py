@@ -548,6 +548,8 @@ OFF_TOPIC = [
     "who won yesterday's cricket match?",
     "can you fix this python error: TypeError: 'NoneType' object is not subscriptable",
     "can you help me debug my javascript function",
+    'my sheet has =SUMIF(B:B,"paid",C:C) and it keeps showing #VALUE!, what\'s wrong with it?',
+    "could you fix my excel formula for the attendance register",
     "write me a SQL query that joins two tables",
     "should I become a doctor or a nurse?",
     "how much do doctors earn in India?",
