@@ -115,9 +115,11 @@ JOINED_QUESTION = re.compile(
     r",?\s+(?:and|also|plus|&)\s+"
     rf"(?=(?:what|what's|whats|how|when|which|why|who|where|kya|kaunsa|kitna)\b|"
     rf"(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)"
-    # "how do ppl get past it or is that just where they quit": a second question, the other way round
-    rf"|,?\s+or\s+(?=(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)"
 )
+# "how do ppl get past it or is that just where they quit": a second question, the other way round;
+# read as one only in a message that asks nothing else ("does it get easier or is it always this grind?
+# and what does automation build?" asks two).
+ALTERNATIVE = re.compile(rf",?\s+or\s+(?=(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)")
 WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
 PATH_WORDS = frozenset(
     tokenize(
@@ -378,6 +380,8 @@ def asking_parts(text: str) -> tuple[list[str], str]:
     for question in asked:
         # "..., and why?" asks a second question in a word.
         split.extend(q.strip(" ,") for q in JOINED_QUESTION.split(question) if len(q.split()) >= 2 or WHY.search(q.lower()))
+    if len(split) == 1:
+        split = [q.strip(" ,") for q in ALTERNATIVE.split(split[0]) if len(q.split()) >= 2]
     return split or asked, story
 
 

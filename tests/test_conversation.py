@@ -693,6 +693,11 @@ def test_an_aside_that_says_so_mid_conversation_is_declined(chat: Callable[..., 
     assert not declined.in_scope, declined.answer
 
 
+def test_an_alternative_does_not_crowd_out_a_second_question(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("do engineers hit a wall at some point or is it smooth all along? and when do automation folks burn out?")
+    assert has(turn, "8-14") and has(turn, "18-24"), turn.answer
+
+
 def test_an_ordinal_inside_another_question_is_not_the_framework(chat: Callable[..., list[Turn]]) -> None:
     (pay,) = chat("quick question: what do AI engineers earn in the first year?")
     assert has(pay, "0-12") and not has(pay, "right once"), pay.answer
