@@ -449,6 +449,9 @@ def test_an_aside_from_any_walk_of_life_is_declined_and_the_conversation_goes_on
         "so, off topic: our office wifi drops every afternoon, what should I check first?",
         "one random thing - is it worth repairing a 6 year old fridge or should I buy a new one?",
         "unrelated question: how do I get my landlord to return the security deposit?",
+        # The writer says so ("one unrelated thing", "side thing"); a spreadsheet formula is code help.
+        "One unrelated thing, my invoice sheet uses =VLOOKUP(C2,Clients!A:D,4,FALSE) and half the rows show #N/A. Why?",
+        "side thing, my team lead keeps scheduling calls at 9pm, how do I push back on that?",
     ],
 )
 def test_a_message_its_writer_calls_unrelated_is_taken_at_their_word(chat: Callable[..., list[Turn]], aside: str) -> None:
@@ -678,19 +681,6 @@ def test_a_first_paid_project_gets_the_article_s_own_case_beside_the_figures(cha
     assert has(turn, "10-30k") and has(turn, "15,000"), turn.answer
     (engineers,) = chat("what do ML engineers get paid in their first two years?")
     assert not has(engineers, "In the article's example"), engineers.answer  # the article has no such case for them
-
-
-@pytest.mark.parametrize(
-    "aside",
-    [
-        "One unrelated thing, my invoice sheet uses =VLOOKUP(C2,Clients!A:D,4,FALSE) and half the rows show #N/A. Why?",
-        "side thing, my team lead keeps scheduling calls at 9pm, how do I push back on that?",
-    ],
-)
-def test_an_aside_that_says_so_mid_conversation_is_declined(chat: Callable[..., list[Turn]], aside: str) -> None:
-    """ "unrelated thing", "side thing": the writer says it is an aside; a spreadsheet formula is code help."""
-    _, declined = chat("how fast do automation people deliver something working?", aside)
-    assert not declined.in_scope, declined.answer
 
 
 def test_an_alternative_does_not_crowd_out_a_second_question(chat: Callable[..., list[Turn]]) -> None:
