@@ -564,11 +564,18 @@ class FakeKB:
         words = _terms(str(vector))
         scored = []
         for e in bundled_examples():
-            if (e.route == "trait") == traits:
+            if e.route != "ask" and (e.route == "trait") == traits:  # as the store: bare asks are no neighbours
                 theirs = _terms(e.q)
                 scored.append((e, len(words & theirs) / (len(words | theirs) or 1)))
         scored.sort(key=lambda s: -s[1])
         return scored[:k]
+
+    def asks_fit(self, vector: Any) -> float:
+        from pathwise.knowledge.bank import bundled_examples
+
+        words = _terms(str(vector))
+        asks = [_terms(e.q) for e in bundled_examples() if e.route == "ask"]
+        return max((len(words & theirs) / (len(words | theirs) or 1) for theirs in asks), default=0.0)
 
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Any, float]], float]:
         return [], 0.0

@@ -131,11 +131,13 @@ def test_chat_sources_follow_up_feedback_export(page_at, shots: Path, advisor) -
     answer = ask(page, "How much do automation specialists earn?")
     expect(answer).to_contain_text("₹30-80k monthly")
     sources = answer.locator("details.pw-sources")
-    expect(sources.locator("summary")).to_have_text("Source")
-    expect(sources.locator(".pw-src-text")).to_be_hidden()
+    # The figures' passage, and the article's story of a first client paying ₹15,000.
+    expect(sources.locator("summary")).to_have_text("Sources (2)")
+    expect(sources.locator(".pw-src-text").first).to_be_hidden()
     sources.locator("summary").click()
-    expect(sources.locator(".pw-src-section")).to_have_text("What Actually Happens After You Learn")
-    expect(sources.locator(".pw-src-text")).to_contain_text("Earlier income, but dry months happen.")
+    expect(sources.locator(".pw-src-section").first).to_have_text("What Actually Happens After You Learn")
+    expect(sources.locator(".pw-src-text").first).to_contain_text("Earlier income, but dry months happen.")
+    expect(sources.locator(".pw-src-text").nth(1)).to_contain_text("₹15,000")
     expect(page.locator("#pw-followups button").first).to_be_visible()
     page.screenshot(path=str(shots / "chat.png"), full_page=True)
 
