@@ -750,6 +750,12 @@ class Reader:
             return plan
 
         echoed = _echoed(q, last.answer) if last is not None else []
+        told = self._told_of(story) if last is not None and story and not echoed else None
+        if told is not None and (own.topic != told or _read_as_follow_up(own)):
+            # "A colleague says I overbuild. Is that going to hurt me?": "that" is the story just told, not the last answer.
+            plan.topic = told
+            plan.query = f"{story} {question}"
+            return plan
         if last is not None and (
             not _says_more(q)
             or bool(echoed)
@@ -942,6 +948,11 @@ class Reader:
             red_flags=sorted(set(found.red_flags) | set(patterned.red_flags)),
             preferences=sorted(set(found.preferences) | set(patterned.preferences)),
         )
+
+    def _told_of(self, story: str) -> str | None:
+        """The article's subject a story before a question is about, when its nearest examples and the classifier agree on one."""
+        told = self._vote(story, search=False)[0]
+        return told.label if told.is_topic and told.classified == told.label and told.topic_score >= TOPIC_MIN else None
 
     def _on_a_subject(self, text: str) -> bool:
         """Whether the nearest examples of a message agree it asks about one of the article's subjects."""

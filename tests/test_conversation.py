@@ -286,6 +286,18 @@ def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: 
     assert has(turn, "18-24"), turn.answer
 
 
+def test_a_claim_told_mid_conversation_is_what_a_short_question_after_it_asks_about(chat: Callable[..., list[Turn]]) -> None:
+    """"that" points at the story just told, not at the last answer's subject."""
+    first, claim = chat(
+        "do you need a CS degree to get hired as an AI engineer?",
+        "People tell me I over-engineer everything to look clever. Is that a problem?",
+    )
+    assert has(first, "degree"), first.answer
+    assert claim.in_scope, claim.answer
+    assert has(claim, "appearing smart", "complexity", "over-engineer", "impressive"), claim.answer
+    assert not has(claim, "handicap"), claim.answer
+
+
 def test_a_self_description_with_a_question_of_fact_gets_the_fact_and_the_fit(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat(
         "I do hate being interrupted when I'm deep in something. Which traits does the article say make people fail at automation?"
