@@ -287,7 +287,7 @@ def test_a_story_before_the_question_gets_the_question_answered_not_a_fit(chat: 
 
 
 def test_a_claim_told_mid_conversation_is_what_a_short_question_after_it_asks_about(chat: Callable[..., list[Turn]]) -> None:
-    """"that" points at the story just told, not at the last answer's subject."""
+    """The "that" of a short question points at the story just told, not at the last answer's subject."""
     first, claim = chat(
         "do you need a CS degree to get hired as an AI engineer?",
         "People tell me I over-engineer everything to look clever. Is that a problem?",
