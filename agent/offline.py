@@ -116,7 +116,9 @@ TRANSFERS = re.compile(r"\btransfers (?:into|to|everywhere)\b")
 def _moved_to(plan: Plan, state: SessionState) -> SessionState:
     """``state`` after an answer to ``plan``: its topic, path and period carry over to follow-ups."""
     state.topic, state.path = plan.topic or state.topic, plan.path or state.path
-    state.period, state.period_end = plan.period if plan.period else (None, None)
+    # "in year 2? and in years 3-4?": "and after that?" goes on from the last stretch asked.
+    period = next((p.period for p in reversed(plan.parts) if p.period), None) if plan.intent == "compound" else plan.period
+    state.period, state.period_end = period if period else (None, None)
     return state
 
 

@@ -180,9 +180,16 @@ INVERTED = re.compile(
 )
 
 
+# Hinglish asks at a sentence's end ("4 saal ke baad kitna", "sahi hai kya"), glossed to English words by then.
+QUESTION_CLOSING = re.compile(r"\b(?:how much|how many|what|why)\W*$")
+
+
 def _asks(text: str) -> bool:
     """Whether a message asks anything: a sentence ending in "?", opening like a question or with one inside."""
-    return any(s.endswith("?") or QUESTION_OPENING.match(s.lower()) or INVERTED.search(s.lower()) for s in sentences(text))
+    return any(
+        s.endswith("?") or QUESTION_OPENING.match(s.lower()) or INVERTED.search(s.lower()) or QUESTION_CLOSING.search(s.lower())
+        for s in sentences(text)
+    )
 
 
 def _of_self(text: str) -> bool:
@@ -374,7 +381,8 @@ def asking_parts(text: str) -> tuple[list[str], str]:
     to the first: "is that normal, and what pays better?"); without one, the last sentence.
     """
     parts = sentences(text)
-    asked = [p for p in parts if p.endswith("?") or ASKED_FOR.match(p.lower())] or parts[-1:]
+    asked = [p for p in parts if p.endswith("?") or ASKED_FOR.match(p.lower()) or QUESTION_CLOSING.search(p.lower())]
+    asked = asked or parts[-1:]
     story = " ".join(p for p in parts if p not in asked)
     split: list[str] = []
     for question in asked:
@@ -422,6 +430,7 @@ LEADS = 3
 FOUND = 3  # the best passages a message's search found, whose topics vote
 FOUND_FLOOR = 0.3  # a passage this far from a message says nothing of its topic; twice as close, all it can
 LEXICAL_FULL = 12.0  # BM25 score (rarity-weighted shared words) at which the lexical view counts fully
+STORY_AGREES = 0.35  # share of a story's vote its subject needs before a short question after it asks of that
 STORY_WEIGHT = 0.5  # the story before a question, beside the question alone
 CLASSIFIER_WEIGHT = 1.0  # the bank classifier's reading, beside the nearest examples' (knowledge/retrieval.py)
 # A lexical match's share of the best one's, scaled to cosine-like spreads for the vote's softmax.
@@ -751,8 +760,9 @@ class Reader:
 
         echoed = _echoed(q, last.answer) if last is not None else []
         told = self._told_of(story) if last is not None and story and not echoed else None
-        if told is not None and (own.topic != told or _read_as_follow_up(own)):
-            # "A colleague says I overbuild. Is that going to hurt me?": "that" is the story just told, not the last answer.
+        if told is not None and (own.topic != told or _read_as_follow_up(own)) and self._told_of(question) is None:
+            # "A colleague says I overbuild. Is that going to hurt me?": "that" is the story just told, not the last
+            # answer ("Now the automation side. What does it bring in?" asks a subject of its own).
             plan.topic = told
             plan.query = f"{story} {question}"
             return plan
@@ -952,7 +962,8 @@ class Reader:
     def _told_of(self, story: str) -> str | None:
         """The article's subject a story before a question is about, when its nearest examples and the classifier agree on one."""
         told = self._vote(story, search=False)[0]
-        return told.label if told.is_topic and told.classified == told.label and told.topic_score >= TOPIC_MIN else None
+        agreed = told.is_topic and told.classified == told.label and told.share >= STORY_AGREES
+        return told.label if agreed and told.topic_score >= TOPIC_MIN else None
 
     def _on_a_subject(self, text: str) -> bool:
         """Whether the nearest examples of a message agree it asks about one of the article's subjects."""

@@ -139,6 +139,9 @@ HINGLISH: dict[str, str] = {
     "liye": "for",
     "sahi": "right",
     "pasand": "like",
+    "accha": "ok",
+    "acha": "ok",
+    "achha": "ok",
 }
 HINGLISH_MIN = 2
 ALSO_ENGLISH = frozenset({"mere", "ya", "log", "bhi"})  # "a mere 6 months in and ya": not evidence of Hinglish
@@ -156,7 +159,9 @@ def gloss(text: str) -> str:
         text,
     )
     text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:ke\s+)?baad\b", lambda m: f"after {m[1]} {m[2]}", text)
+    text = re.sub(r"(?i)\b(?:uske|iske|us ke|is ke)\s+baad\b", "after that", text)  # "aur uske baad?": "and after that?"
     text = re.sub(r"(?i)\b(\d+)\s+se\s+(\d+)(?:\s+tak)?\b", r"\1 to \2", text)  # "month 6 se 18 tak"
+    text = re.sub(r"(?i)\b(\d+ to \d+\s+(?:mahine|mahina|saal))\s+(?:mein|me)\b", r"\1", text)  # "1 se 2 saal mein"
     text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:mein|me)\b", lambda m: f"within {m[1]} {m[2]}", text)
     glossed = re.sub(r"[A-Za-z]+", lambda m: HINGLISH.get(m.group(0).lower(), m.group(0)), text)
     return " ".join(glossed.split())

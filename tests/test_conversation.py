@@ -389,6 +389,21 @@ def test_a_stretch_of_time_in_the_story_does_not_narrow_a_question_of_how_long(c
     assert has(when, "₹0") and has(when, "0-12"), when.answer
 
 
+def test_after_that_goes_on_from_the_last_of_two_stretches_asked(chat: Callable[..., list[Turn]]) -> None:
+    _, after = chat("what does an automation specialist earn in the first 6 months? and from month 6 to 18?", "and after that?")
+    assert has(after, "60k-1.5L") and not has(after, "30-80k"), after.answer
+
+
+def test_after_that_in_hinglish_moves_to_the_next_stretch(chat: Callable[..., list[Turn]]) -> None:
+    _, after = chat("ML engineer ko 1 se 2 saal mein kitna milta hai?", "accha, aur uske baad?")
+    assert has(after, "8-18L") and not has(after, "3-6L"), after.answer
+
+
+def test_a_hinglish_question_without_its_question_mark_is_still_asked(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("automation mein pehle 6 mahine mein kitna milta hai? aur 3 saal ke baad kitna")
+    assert has(turn, "10-30k") and has(turn, "variable consulting"), turn.answer
+
+
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how fast do ai engg folks see their work pay off?")
     assert has(turn, "Back-loaded") and not has(turn, "Front-loaded"), turn.answer
