@@ -37,6 +37,7 @@ EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs bes
 RARE_IDF = 2.5
 SPECIFIC_MIN_SCORE = 3.5
 FIT_ANSWER_PARTS = 1  # parts of the answer to a question asked beside a self-description, before the fit
+EXTRACTED = 4  # sentences a follow-up or a question no topic answers gets: four, not three, still a short answer
 OVERVIEW_WORDS = 60  # how much of a passage answers a question the comparison table does not
 
 SCOPE = (
@@ -266,7 +267,7 @@ class OfflineAnswerer:
             # ("and automation?" after both paths' answer, or "and the first months?", asks it again on purpose.)
             parts = self._beyond_last_answer(replace(plan, kind="more")) or parts
         if not parts:
-            parts = self._extract(plan, n=3)
+            parts = self._extract(plan, n=EXTRACTED)
         parts = self._with_specifics(plan, parts)
         if plan.kind == "other_path":
             parts = _joined(self._counterpart(plan), parts)
@@ -341,7 +342,7 @@ class OfflineAnswerer:
         if plan.vector is not None and plan.query != plan.text and plan.kind not in ASKS_ELSEWHERE:
             for sentence, cosine in self.kb.sentence_similarity(plan.query, fresh[:6], plan.vector).items():
                 bonus[sentence] = bonus.get(sentence, 0.0) + STANDALONE_WEIGHT * cosine
-        return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=3, pool=6, bonus=bonus)
+        return self._extract(replace(plan, hits=fresh, query=plan.text, vector=plan.own_vector), n=EXTRACTED, pool=6, bonus=bonus)
 
     def _known_followups(self, plan: Plan) -> dict[str, float]:
         """The sentences the follow-up bank says answer this follow-up after what was said, best

@@ -71,6 +71,12 @@ def test_how_the_article_ends_is_its_last_scene_and_lines(chat: Callable[..., li
     assert not has(day, "which type of hard"), day.answer
 
 
+def test_what_exactly_breaks_after_the_burnout_point_names_something_that_breaks(chat: Callable[..., list[Turn]]) -> None:
+    _, what = chat("when do automation specialists burn out?", "what exactly breaks then?")
+    assert what.in_scope, what.answer
+    assert has(what, "webhooks", "API pricing", "acquired"), what.answer
+
+
 def test_naming_only_the_other_path_keeps_the_subject(chat: Callable[..., list[Turn]]) -> None:
     _, other = chat("How much do automation specialists earn?", "and the ML folks?")
     assert has(other, "3-6L") and has(other, "20-50L"), other.answer
