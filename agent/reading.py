@@ -609,7 +609,13 @@ class Reader:
         plans = [
             self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q)) for q in asked
         ]
-        if len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind is None and not _says_more(asked[1]):
+        # "how much in year 1? and in year 2?": the second asks the first of another stretch, not the last answer of it.
+        if (
+            len(plans) == 2
+            and plans[0].intent in ("answer", "followup")
+            and plans[1].kind in (None, "period")
+            and not _says_more(asked[1])
+        ):
             plans[1] = _of_sibling(plans[0], plans[1])
         elif (
             len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind == "why" and not _says_more(asked[1])
@@ -1192,10 +1198,13 @@ def _after_a_thing(text: str, said: str) -> bool:
     return bool(words) and words <= set(tokenize(said))
 
 
+ORDINAL_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")  # "in the 2nd year?" names a stretch of time and nothing else
+
+
 def _says_more(text: str) -> bool:
     """Whether a message asks anything beyond a path or a stretch of time ("And AI engineers?" does not)."""
     words = tokenize(HEDGE.sub("", text.lower()))
-    return bool({t for t in words if not t.isdigit() and t not in NUMBER_WORDS} - PATH_WORDS - POINTERS)
+    return bool({t for t in words if not ORDINAL_NUMBER.fullmatch(t) and t not in NUMBER_WORDS} - PATH_WORDS - POINTERS)
 
 
 def _undecided(own: Vote, prior: str | None) -> bool:

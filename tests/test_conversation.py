@@ -410,6 +410,14 @@ def test_a_hinglish_question_without_its_question_mark_is_still_asked(chat: Call
     assert has(turn, "10-30k") and has(turn, "variable consulting"), turn.answer
 
 
+def test_a_second_stretch_asked_in_the_same_message_asks_the_first_question_of_it(chat: Callable[..., list[Turn]]) -> None:
+    _, pay = chat(
+        "how hard is it to break into ML jobs?", "ok. and what does an ML engineer make in year 1? and in the 2nd year?"
+    )
+    assert has(pay, "0-12") and has(pay, "3-6L"), pay.answer
+    assert not has(pay, "credentials"), pay.answer
+
+
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how fast do ai engg folks see their work pay off?")
     assert has(turn, "Back-loaded") and not has(turn, "Front-loaded"), turn.answer
