@@ -145,7 +145,9 @@ META = frozenset(
 QUOTED = re.compile(r"(?<![A-Za-z])['\"‘“]([^'\"’”]{3,60})['\"’”](?![A-Za-z])")  # not the ' of "don't"
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 # "after like a year", "like months 6 to 18": a hedge before a stretch of time says nothing of its own.
-HEDGE = re.compile(r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)")
+HEDGE = re.compile(
+    r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?|i mean|as in)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)"
+)
 # "who is each path best suited for according to that table?" asks the article, not for a fit.
 ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"
@@ -603,7 +605,7 @@ class Reader:
             if detect_path(rest) is None and (self._unheard_of(rest, ASIDE_UNKNOWN) or not self._on_a_subject(rest)):
                 return Plan(text=text, intent="offtopic")
         prior = state.topic if state.topic != "fit" else None
-        asked = questions[:2]
+        asked = _clarified(questions)[:2]
         # A path or stretch of time one question names holds for the others ("How does automation
         # compare over the first 18 months? What does it pay?"), before the conversation's.
         plans = [
@@ -1114,6 +1116,17 @@ def _read_as_follow_up(own: Vote) -> bool:
     """Whether the bank classifier, trained on the follow-up bank too, reads a message as a follow-up,
     and its examples do not read it as a choice ("what gets engineers through it?", not "so which one am I?")."""
     return own.classified == "followup" and own.label not in ASKS_CHOICE
+
+
+def _clarified(questions: list[str]) -> list[str]:
+    """The questions, each with the words that only clarify it ("and after that?, like 18-36 months, and ...")."""
+    out: list[str] = []
+    for q in questions:
+        if out and not q.endswith("?") and not _says_more(q):
+            out[-1] = f"{out[-1]} {q}"
+        else:
+            out.append(q)
+    return out
 
 
 def _bare(plans: list[Plan]) -> bool:

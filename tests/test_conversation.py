@@ -418,6 +418,13 @@ def test_a_second_stretch_asked_in_the_same_message_asks_the_first_question_of_i
     assert not has(pay, "credentials"), pay.answer
 
 
+def test_words_that_only_clarify_a_question_do_not_crowd_out_the_next_question(chat: Callable[..., list[Turn]]) -> None:
+    _, pay = chat(
+        "how much do ML engineers make in their first year?", "and then? i mean 12-24 months, and what about after 4 yrs?"
+    )
+    assert has(pay, "3-6L") and has(pay, "20-50L"), pay.answer
+
+
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how fast do ai engg folks see their work pay off?")
     assert has(turn, "Back-loaded") and not has(turn, "Front-loaded"), turn.answer
