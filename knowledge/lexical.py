@@ -37,6 +37,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "income": ("₹",),
     "rupee": ("income", "₹"),
     "lakh": ("income", "₹"),
+    "lpa": ("income", "₹"),
+    "ctc": ("income", "₹"),
     "compensation": ("income", "₹"),
     "quit": ("burnout", "wall", "break"),
     "exhaust": ("burnout", "drain"),
@@ -198,8 +200,11 @@ def stem(word: str) -> str:
     return word
 
 
+MONEY_GLUED = re.compile(r"(\d)(lpa|lakhs?|crores?|cr|ctc)\b")  # "30LPA" is 30 and a money unit
+
+
 def tokenize(text: str, *, expand: bool = False) -> list[str]:
-    text = text.lower().replace("’", "'")
+    text = MONEY_GLUED.sub(r"\1 \2", text.lower().replace("’", "'"))
     out: list[str] = []
     prev = ""
     for raw in map(_uncontract, _TOKEN.findall(text)):

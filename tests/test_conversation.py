@@ -425,6 +425,11 @@ def test_words_that_only_clarify_a_question_do_not_crowd_out_the_next_question(c
     assert has(pay, "3-6L") and has(pay, "20-50L"), pay.answer
 
 
+def test_a_figure_glued_to_its_money_unit_in_the_story_makes_the_question_one_of_pay(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("a senior told me ML engineers earn 20LPA in their first job. what's the first year really like?")
+    assert has(turn, "0-12"), turn.answer
+
+
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how fast do ai engg folks see their work pay off?")
     assert has(turn, "Back-loaded") and not has(turn, "Front-loaded"), turn.answer
