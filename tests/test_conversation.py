@@ -395,39 +395,50 @@ def test_a_stretch_of_time_in_the_story_does_not_narrow_a_question_of_how_long(c
     assert has(when, "₹0") and has(when, "0-12"), when.answer
 
 
-def test_after_that_goes_on_from_the_last_of_two_stretches_asked(chat: Callable[..., list[Turn]]) -> None:
-    _, after = chat("what does an automation specialist earn in the first 6 months? and from month 6 to 18?", "and after that?")
-    assert has(after, "60k-1.5L") and not has(after, "30-80k"), after.answer
-
-
-def test_after_that_in_hinglish_moves_to_the_next_stretch(chat: Callable[..., list[Turn]]) -> None:
-    _, after = chat("ML engineer ko 1 se 2 saal mein kitna milta hai?", "accha, aur uske baad?")
-    assert has(after, "8-18L") and not has(after, "3-6L"), after.answer
-
-
-def test_a_hinglish_question_without_its_question_mark_is_still_asked(chat: Callable[..., list[Turn]]) -> None:
-    (turn,) = chat("automation mein pehle 6 mahine mein kitna milta hai? aur 3 saal ke baad kitna")
-    assert has(turn, "10-30k") and has(turn, "variable consulting"), turn.answer
-
-
-def test_a_second_stretch_asked_in_the_same_message_asks_the_first_question_of_it(chat: Callable[..., list[Turn]]) -> None:
-    _, pay = chat(
-        "how hard is it to break into ML jobs?", "ok. and what does an ML engineer make in year 1? and in the 2nd year?"
-    )
-    assert has(pay, "0-12") and has(pay, "3-6L"), pay.answer
-    assert not has(pay, "credentials"), pay.answer
-
-
-def test_words_that_only_clarify_a_question_do_not_crowd_out_the_next_question(chat: Callable[..., list[Turn]]) -> None:
-    _, pay = chat(
-        "how much do ML engineers make in their first year?", "and then? i mean 12-24 months, and what about after 4 yrs?"
-    )
-    assert has(pay, "3-6L") and has(pay, "20-50L"), pay.answer
-
-
-def test_a_figure_glued_to_its_money_unit_in_the_story_makes_the_question_one_of_pay(chat: Callable[..., list[Turn]]) -> None:
-    (turn,) = chat("a senior told me ML engineers earn 20LPA in their first job. what's the first year really like?")
-    assert has(turn, "0-12"), turn.answer
+@pytest.mark.parametrize(
+    ("messages", "said", "unsaid"),
+    [
+        pytest.param(  # "and after that?" goes on from the later of two stretches asked
+            ["what does an automation specialist earn in the first 6 months? and from month 6 to 18?", "and after that?"],
+            ["60k-1.5L"],
+            ["30-80k"],
+            id="after-the-later-stretch",
+        ),
+        pytest.param(
+            ["ML engineer ko 1 se 2 saal mein kitna milta hai?", "accha, aur uske baad?"], ["8-18L"], ["3-6L"], id="uske-baad"
+        ),
+        pytest.param(  # a Hinglish question ends on its question word, with or without "?"
+            ["automation mein pehle 6 mahine mein kitna milta hai? aur 3 saal ke baad kitna"],
+            ["10-30k", "variable consulting"],
+            [],
+            id="hinglish-without-question-mark",
+        ),
+        pytest.param(  # the second question asks the first of another stretch, not the conversation's subject
+            ["how hard is it to break into ML jobs?", "ok. and what does an ML engineer make in year 1? and in the 2nd year?"],
+            ["0-12", "3-6L"],
+            ["credentials"],
+            id="second-stretch-in-one-message",
+        ),
+        pytest.param(  # words that only clarify a question do not crowd out the next one
+            ["how much do ML engineers make in their first year?", "and then? i mean 12-24 months, and what about after 4 yrs?"],
+            ["3-6L", "20-50L"],
+            [],
+            id="clarified-then-asked-again",
+        ),
+        pytest.param(  # a figure glued to its money unit in the story makes the question one of pay
+            ["a senior told me ML engineers earn 20LPA in their first job. what's the first year really like?"],
+            ["0-12"],
+            [],
+            id="glued-money-unit",
+        ),
+    ],
+)
+def test_the_stretches_of_time_a_conversation_asks_get_their_bands(
+    chat: Callable[..., list[Turn]], messages: list[str], said: list[str], unsaid: list[str]
+) -> None:
+    turn = chat(*messages)[-1]
+    assert all(has(turn, figure) for figure in said), turn.answer
+    assert not any(has(turn, figure) for figure in unsaid), turn.answer
 
 
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
