@@ -669,12 +669,17 @@ class Reader:
         return plan
 
     # -- steps ------------------------------------------------------------------------------
-    def _vote(self, text: str, prior: str | None = None, context: str = "", search: bool = True) -> tuple[Vote, Any, list[Hit]]:
+    def _vote(
+        self, text: str, prior: str | None = None, context: str = "", search: bool = True, vector: Any = None
+    ) -> tuple[Vote, Any, list[Hit]]:
         """The vote on ``text`` alone, with a ``context`` (the story before a question) on both, and
         (with ``search``) on the topics of the passages a search for them finds; also the vector
         and hits it used. Without ``search`` (a model reads the passages) the store is not searched."""
         searched = f"{context} {text}" if context else text
-        vector, whole = self.kb.embed_many([text, searched]) if context else [self.kb.embed(text)] * 2  # one model call
+        if context:
+            vector, whole = self.kb.embed_many([text, searched])  # one model call
+        else:
+            vector = whole = self.kb.embed(text) if vector is None else vector
         views = [self.kb.neighbours(vector, NEIGHBOURS)]
         weights = [1.0]
         if context:  # the story says of what, the question what is asked: it counts for more
@@ -768,7 +773,7 @@ class Reader:
 
         echoed = _echoed(q, last.answer) if last is not None else []
         told = self._told_of(story) if last is not None and story and not echoed else None
-        if told is not None and (own.topic != told or _read_as_follow_up(own)) and self._told_of(question) is None:
+        if told is not None and (own.topic != told or _read_as_follow_up(own)) and self._told_of(question, vector) is None:
             # "A colleague says I overbuild. Is that going to hurt me?": "that" is the story just told, not the last
             # answer ("Now the automation side. What does it bring in?" asks a subject of its own).
             plan.topic = told
@@ -967,9 +972,9 @@ class Reader:
             preferences=sorted(set(found.preferences) | set(patterned.preferences)),
         )
 
-    def _told_of(self, story: str) -> str | None:
+    def _told_of(self, story: str, vector: Any = None) -> str | None:
         """The article's subject a story before a question is about, when its nearest examples and the classifier agree on one."""
-        told = self._vote(story, search=False)[0]
+        told = self._vote(story, search=False, vector=vector)[0]
         agreed = told.is_topic and told.classified == told.label and told.share >= STORY_AGREES
         return told.label if agreed and told.topic_score >= TOPIC_MIN else None
 
