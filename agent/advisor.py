@@ -72,8 +72,10 @@ class Advisor:
         chat_model: Any | None = None,
         offline: bool = False,
         durable: bool = True,
+        snapshot: bool = False,
     ) -> Advisor:
-        """Open the knowledge base and, when a model is configured, the LLM agent."""
+        """Open the knowledge base (``snapshot``: see `KnowledgeBase.open`) and, when a model is
+        configured, the LLM agent."""
         from pathwise.config import get_settings
         from pathwise.knowledge.base import KnowledgeBase
 
@@ -83,7 +85,7 @@ class Advisor:
             from pathwise.database import connect
 
             db = connect(settings)
-        kb = KnowledgeBase.open(settings)
+        kb = KnowledgeBase.open(settings, snapshot=snapshot)
         sessions: SessionStore
         if db is not None:
             from pathwise.agent.sessions import PostgresSessionStore

@@ -137,6 +137,10 @@ def _cold(s: Sections) -> list[str]:
     ask = cold.get("ask", {})
     if ask.get("available"):
         lines.append(f"  `pathwise ask --offline`: p50 {_fmt(ask.get('p50_s'), ' s')} over {ask.get('runs', 0)} runs")
+        if ask.get("first_after_a_write_s") is not None:
+            lines.append(
+                f"  the first ask after a write (opens Chroma, leaves the store's copy): {_fmt(ask['first_after_a_write_s'], ' s')}"
+            )
         lines += [f"  failed run: {f}" for f in ask.get("failures", [])]
     else:
         lines.append(f"  `pathwise ask`: not measured ({ask.get('reason')})")

@@ -78,11 +78,17 @@ class KnowledgeBase:
         self._repairs = 0
 
     @classmethod
-    def open(cls, settings: Settings, *, ensure_bundled: bool = True) -> KnowledgeBase:
+    def open(cls, settings: Settings, *, ensure_bundled: bool = True, snapshot: bool = False) -> KnowledgeBase:
+        """Open the store; with ``snapshot`` (a one-shot command that only reads), from the store's
+        copy when it is current, and otherwise from Chroma, leaving a fresh copy for the next one."""
         from pathwise.knowledge.embeddings import load_embedder
         from pathwise.knowledge.retrieval import HybridRetriever
         from pathwise.knowledge.store import Store, import_chromadb
 
+        if snapshot:
+            kb = cls._from_snapshot(settings)
+            if kb is not None:
+                return kb
         # The model loads mostly outside the GIL: beside chromadb's import it costs a cold start little.
         with ThreadPoolExecutor(max_workers=1) as pool:
             embedder = pool.submit(load_embedder, Path(settings.cache_dir))
@@ -91,7 +97,30 @@ class KnowledgeBase:
         kb = cls(store, HybridRetriever(store), bundled_facts())
         if ensure_bundled:
             kb.ensure_bundled()
+        if snapshot:
+            from pathwise.knowledge import snapshot as copy
+
+            copy.save(store)
         return kb
+
+    @classmethod
+    def _from_snapshot(cls, settings: Settings) -> KnowledgeBase | None:
+        from pathwise.knowledge import snapshot as copy
+        from pathwise.knowledge.embeddings import load_embedder
+        from pathwise.knowledge.retrieval import HybridRetriever
+
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the model loads while the copy is read
+            embedder = pool.submit(load_embedder, Path(settings.cache_dir))
+            store = copy.load(settings)
+            if store is None:
+                return None
+            store.embedder = embedder.result()
+        if not (
+            store.source_is_current(ARTICLE_NAME, bundled_article().passages)
+            and store.questions_are_current(ARTICLE_NAME, bundled_digest())
+        ):  # an upgrade's article or bank: Chroma rebuilds them
+            return None
+        return cls(store, HybridRetriever(store), bundled_facts())  # type: ignore[arg-type]
 
     def ensure_bundled(self) -> bool:
         """(Re)build the bundled article's passages and question bank when missing or out of date; True if it did."""

@@ -309,6 +309,28 @@ class Store:
         )
         return examples, matrix
 
+    def export(self) -> tuple[str, list[StoredPassage], Any, list[Example], Any, dict[str, Any]] | None:
+        """Everything a reader needs, as of one generation: (generation, passages, their vectors,
+        examples, theirs, the collections' metadata); None when another process wrote since this
+        one opened the store (its view may be stale)."""
+        import numpy as np
+
+        with self._writer_lock() as lock:
+            if lock is None or _read_generation(lock) != self._generation:
+                return None
+            if not self._generation:  # no writer has stamped this store yet (copied in, say): a copy needs a stamp to check
+                self._generation = _write_generation(lock)
+            passages = self.all_passages()
+            try:
+                got = self.collection.get(ids=[p.id for p in passages], include=["embeddings"]) if passages else None
+            except Exception as exc:
+                raise StoreError(f"cannot read the passage store: {_one_line(exc)}") from exc
+            vectors = {pid: v for pid, v in zip(got["ids"], got["embeddings"])} if got else {}
+            matrix = np.asarray([vectors[p.id] for p in passages], dtype=np.float32).reshape(len(passages), -1)
+            examples, example_vectors = self.all_questions()
+            metadata = {"passages": dict(self.collection.metadata or {}), "questions": dict(self.questions.metadata or {})}
+            return self._generation, passages, matrix, examples, example_vectors, metadata
+
     # -- reading -------------------------------------------------------------------------
     def count(self) -> int:
         try:

@@ -47,19 +47,20 @@ def _settings() -> Any:
     return get_settings()
 
 
-def _kb() -> Any:
+def _kb(*, snapshot: bool = False) -> Any:
     from pathwise.knowledge.base import KnowledgeBase
 
-    return KnowledgeBase.open(_settings())
+    return KnowledgeBase.open(_settings(), snapshot=snapshot)
 
 
-def _advisor(offline: bool, *, serving: bool = False, durable: bool = True) -> Any:
+def _advisor(offline: bool, *, serving: bool = False, durable: bool = True, snapshot: bool = False) -> Any:
     """The advisor; ``serving`` for a command that answers turn after turn, not one question;
-    not ``durable`` for one whose sessions must not outlive it."""
+    not ``durable`` for one whose sessions must not outlive it; ``snapshot`` for one that only
+    reads the store (from its copy, when current)."""
     from pathwise import process
     from pathwise.agent.advisor import Advisor
 
-    advisor = Advisor.create(_settings(), offline=offline, durable=durable)
+    advisor = Advisor.create(_settings(), offline=offline, durable=durable, snapshot=snapshot)
     if serving:
         process.ready()
     return advisor
@@ -88,6 +89,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"({row['added']} added, {row.get('updated', 0)} updated, {row['removed']} removed, {row['unchanged']} unchanged){keys}"
         )
     print(f"store: {kb.store.count()} passages")
+    from pathwise.knowledge import snapshot
+
+    snapshot.save(kb.store)  # the next `ask` reads this store without opening Chroma
     return 0
 
 
@@ -107,7 +111,7 @@ def _hit_rows(hits: Iterable[Any]) -> list[dict[str, Any]]:
 
 def cmd_search(args: argparse.Namespace) -> int:
     if args.jsonl:
-        kb = _kb()
+        kb = _kb(snapshot=True)
         for n, line in _stdin_lines():
             if line is None:
                 _print_json({"error": f"line {n} is not UTF-8 text"})
@@ -127,7 +131,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     if not args.query:
         raise InputError('give a query, e.g. pathwise search "when do AI engineers burn out" (or --jsonl)')
-    kb = _kb()
+    kb = _kb(snapshot=True)
     hits = kb.search(" ".join(args.query), args.k)
     if args.json:
         _print_json(_hit_rows(hits), indent=2)
@@ -164,7 +168,7 @@ def _print_turn(turn: Any) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     if not args.turns:
         raise InputError('give at least one message, e.g. pathwise ask "When do AI engineers burn out?"')
-    advisor = _advisor(args.offline)
+    advisor = _advisor(args.offline, snapshot=True)
     session = f"cli-{time.time_ns()}"
     turns = [advisor.reply(session, message) for message in args.turns]
     if args.json:

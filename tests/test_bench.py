@@ -283,6 +283,8 @@ def test_quick_bench_on_a_tiny_plan_writes_json_plots_and_one_json_line(
     assert not [name for name, v in sections.items() if isinstance(v, dict) and "error" in v]
     assert sections["concurrency"]["50"]["turns"] == 100
     assert sections["ingest"]["reingest"]["idempotent"] is True
+    ask = sections["cold"]["ask"]  # one ask that opens Chroma and leaves the store's copy, then the plan's runs
+    assert ask["runs"] == TINY.cold_reps and _finite_positive(ask["first_after_a_write_s"])
     split = sections["cold"]["first_run_empty_store"]
     assert all(_finite_positive(split[k]) for k in ("imports_ms", "model_load_ms", "store_open_ms", "first_answer_ms"))
     names = sorted(Path(p).name.split("-", 3)[-1] for p in result["files"]["plots"])
