@@ -272,7 +272,15 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = text.lower().replace("–", "-").replace("—", "-")
     t = re.sub(r"(?<=\d)\s*(?:yrs?|yr|saal)\b|\byrs?\b", " years", t)  # "4+ yrs in"
     t = re.sub(r"\b(?:mos|mths?)\b", "months", t)
-    t = re.sub(r"\b(?:a|one|the first|first) year and a half\b", "first 18 months", t)
+    t = re.sub(r"\bfirst year and a half\b", "first 18 months", t)
+    t = re.sub(  # "a year and a half", "two and a half years", "half a year": months
+        rf"(?<![\w.]){_NUM}\s+(?:years?\s+and\s+a\s+half|and\s+a\s+half\s+years?)\b",
+        lambda m: f"{int((_n(m[1]) + 0.5) * 12)} months",
+        t,
+    )
+    t = re.sub(r"\bhalf\s+a\s+year\b", "6 months", t)
+    # "6 months to 18 months": one unit for the range
+    t = re.sub(r"(?<![\w.])(\d+)\s+months?(?=\s*(?:-|to|and|through|till|until)\s*\d+\s+months?\b)", r"\1", t)
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
     t = re.sub(r"\b(?:a\s+)?couple\s+(?:of\s+)?", "two ", t)  # "the first couple of years"
     m = re.search(rf"(?<![\w.]){_NUM}\s+months?\s*(?:-|to|and|through|till|until)\s*{_NUM}\s+years?\b", t)

@@ -156,11 +156,11 @@ def gloss(text: str) -> str:
         return text
     # Postpositions come after the stretch of time: "6 mahine mein" is "in 6 months", "2 saal baad" "after 2 years".
     text = re.sub(
-        r"(?i)\b(?:shuru (?:ke|ki|mein|me)|pehle) (\d+)\s+(mahine|mahina|saal)(?:\s+(?:mein|me))?\b",
+        r"(?i)\b(?:shuru (?:ke|ki|mein|me)|pehle) (\d+)\s+(mahine|mahina|saal|months?|years?)(?:\s+(?:mein|me))?\b",
         lambda m: f"the first {m[1]} {m[2]}",
         text,
     )
-    text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:ke\s+)?baad\b", lambda m: f"after {m[1]} {m[2]}", text)
+    text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal|months?|years?)\s+(?:ke\s+)?baad\b", lambda m: f"after {m[1]} {m[2]}", text)
     text = re.sub(r"(?i)\b(?:uske|iske|us ke|is ke)\s+baad\b", "after that", text)  # "aur uske baad?": "and after that?"
     text = re.sub(r"(?i)\b(\d+)\s+se\s+(\d+)(?:\s+tak)?\b", r"\1 to \2", text)  # "month 6 se 18 tak"
     text = re.sub(r"(?i)\b(\d+ to \d+\s+(?:mahine|mahina|saal))\s+(?:mein|me)\b", r"\1", text)  # "1 se 2 saal mein"

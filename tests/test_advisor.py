@@ -776,6 +776,10 @@ def _base_env() -> dict[str, str]:
         ("what is the difference between the first and second question?", None),  # no year named
         ("what do the 10 to 20 person agencies pay?", None),
         ("what do they earn in the first year and 6 months?", (0, 12)),
+        ("from 6 months to a year and a half in", (6, 18)),  # "a year and a half" is 18 months at either end
+        ("two and a half years in", (30, None)),
+        ("half a year in", (6, None)),
+        ("between 6 months and 18 months", (6, 18)),  # a unit on both ends of the range
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:

@@ -431,6 +431,15 @@ def test_a_stretch_of_time_in_the_story_does_not_narrow_a_question_of_how_long(c
             [],
             id="glued-money-unit",
         ),
+        pytest.param(  # Hinglish postpositions after an English unit: "shuru ke 3 months mein" is the first 3 months
+            ["automation wale shuru ke 3 months mein kitna kama lete hai?"], ["10-30k"], ["30-80k"], id="shuru-ke-months"
+        ),
+        pytest.param(  # a stretch that ends "a year and a half" in
+            ["ML engineers ka pay kaisa hai?", "and for automation people, from 6 months to a year and a half in?"],
+            ["30-80k"],
+            ["60k-1.5L", "AI Engineers"],
+            id="to-a-year-and-a-half",
+        ),
     ],
 )
 def test_the_stretches_of_time_a_conversation_asks_get_their_bands(
