@@ -393,7 +393,9 @@ def asking_parts(text: str) -> tuple[list[str], str]:
     parts = sentences(text)
     asked = [p for p in parts if p.endswith("?") or ASKED_FOR.match(p.lower()) or QUESTION_CLOSING.search(p.lower())]
     asked = asked or parts[-1:]
-    story = " ".join(p for p in parts if p not in asked)
+    story = " ".join(p for p in parts if p not in asked and not _puts_a_figure_on(p, parts, asked))
+    # "and after that? like 2-3 yrs in, what's normal": a sentence after a question that only puts a figure on it is part of it
+    asked = [" ".join([q, *(p for p in parts[parts.index(q) + 1 :] if _puts_a_figure_on(p, parts, asked))]) for q in asked]
     split: list[str] = []
     for question in asked:
         # "..., and why?" asks a second question in a word.
@@ -401,6 +403,12 @@ def asking_parts(text: str) -> tuple[list[str], str]:
     if len(split) == 1:
         split = [q.strip(" ,") for q in ALTERNATIVE.split(split[0]) if len(q.split()) >= 2]
     return split or asked, story
+
+
+def _puts_a_figure_on(part: str, parts: list[str], asked: list[str]) -> bool:
+    """Whether ``part`` follows a question with nothing between and opens on a hedged figure ("like 2-3 yrs in")."""
+    at = parts.index(part)
+    return part not in asked and at > 0 and parts[at - 1] in asked and HEDGE.match(part.lower()) is not None
 
 
 # -- reading by example -----------------------------------------------------------------------
@@ -838,6 +846,8 @@ class Reader:
             )
         goes_on = _after_a_thing(q, last.answer) or HAPPENED.search(q) is not None
         shifted = None if goes_on else shift_period(_timed_period(state), q)
+        if shifted is not None and plan.period is not None and plan.period[0] >= shifted[0]:
+            shifted = None  # "and after that? like 2-3 yrs in": the stretch it names is the one asked
         if shifted is not None:
             plan.period, kind = shifted, "period"
         elif AFTERWARDS.search(q) and plan.period is None and (state.topic not in TIMED_TOPICS or goes_on):

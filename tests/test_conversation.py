@@ -252,6 +252,28 @@ def test_two_questions_in_one_message_both_get_answered(chat: Callable[..., list
     assert len(turn.answer.split()) <= 120
 
 
+@pytest.mark.parametrize(
+    ("message", "questions", "story"),
+    [
+        ("and later? about 3 yrs in, what's usual", ["and later? about 3 yrs in, what's usual"], ""),
+        (
+            "what pays more? roughly 2 years in. asking for my sister.",
+            ["what pays more? roughly 2 years in."],
+            "asking for my sister.",
+        ),
+        (
+            "my uncle says 5 lakh. is that true?",
+            ["is that true?"],
+            "my uncle says 5 lakh.",
+        ),  # a story before, not a figure put on it
+    ],
+)
+def test_words_after_a_question_that_put_a_figure_on_it_are_part_of_it(message: str, questions: list[str], story: str) -> None:
+    from pathwise.agent.reading import asking_parts
+
+    assert asking_parts(message) == (questions, story)
+
+
 def test_a_question_that_leans_on_its_story_stands_alone_with_it(advisor: Advisor) -> None:
     story = "Back in 2023 everybody said machine learning jobs would explode."
     plan, _ = advisor.offline.understand(f"{story} Why didn't that happen?", SessionState())
@@ -439,6 +461,12 @@ def test_a_stretch_of_time_in_the_story_does_not_narrow_a_question_of_how_long(c
             ["30-80k"],
             ["60k-1.5L", "AI Engineers"],
             id="to-a-year-and-a-half",
+        ),
+        pytest.param(  # "after that", then the stretch named: the named one is asked, not the next after the last
+            ["how much does an automation freelancer make at the start?", "and after that? say 2-3 yrs in. is it stable"],
+            ["60k-1.5L"],
+            [],
+            id="after-that-then-named",
         ),
     ],
 )
