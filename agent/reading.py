@@ -631,7 +631,7 @@ class Reader:
         if (
             len(plans) == 2
             and plans[0].intent in ("answer", "followup")
-            and plans[1].kind in (None, "period")
+            and plans[1].kind in (None, "period", "other_path")
             and not _says_more(asked[1])
         ):
             plans[1] = _of_sibling(plans[0], plans[1])

@@ -252,6 +252,17 @@ def test_two_questions_in_one_message_both_get_answered(chat: Callable[..., list
     assert len(turn.answer.split()) <= 120
 
 
+def test_a_second_question_naming_only_the_other_path_mid_conversation_asks_the_first_of_it(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    _, both = chat(
+        "i'm an accountant thinking about the long game. which path compounds better?",
+        "right. what skill carries over from the ML side? and from automation?",
+    )
+    assert has(both, "Systems thinking") and has(both, "workflow translation"), both.answer
+    assert not has(both, "diversification bet"), both.answer  # not the conversation's subject, of automation
+
+
 @pytest.mark.parametrize(
     ("message", "questions", "story"),
     [
