@@ -809,6 +809,7 @@ class Reader:
             or (_switches_path(path, state) and (_same_subject(own, prior) or _parallel(q)))
             or shift_period(_timed_period(state), q) is not None
             or AFTERWARDS.search(q) is not None
+            or _points_at_said(q, last.answer)
         ):
             plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
@@ -1213,6 +1214,19 @@ def _echoed(text: str, said: str) -> list[str]:
     words = set(tokenize(HEDGE.sub("", text.lower()))) - PATH_WORDS - POINTERS - META
     words = {t for t in words if not t.isdigit() and t not in NUMBER_WORDS}
     return sorted(words) if words and words <= set(tokenize(said)) else []
+
+
+# "that wall", "those clients": a demonstrative before a word the last answer used points at what it said.
+DEMONSTRATIVE = re.compile(r"\b(?:this|that|these|those)\s+([a-z][a-z'-]+)")
+# "is it true that clients ...", "he said that ...": "that" opening a clause points at nothing.
+THAT_CLAUSE = re.compile(r"\b(?:true|said|says|say|think|thinks|heard|hear|mean|means|know|feel|sure|so)\s+that\b")
+
+
+def _points_at_said(text: str, said: str) -> bool:
+    """Whether a message names something the last answer said, by "that ...", "those ...": "what actually happens in that wall?"."""
+    t = THAT_CLAUSE.sub(" ", text.lower())
+    words = set(tokenize(said)) - PATH_WORDS - POINTERS - META
+    return any(set(tokenize(m[1])) & words for m in DEMONSTRATIVE.finditer(t))
 
 
 def _period_around(siblings: str, story: str) -> Period | None:

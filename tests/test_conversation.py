@@ -263,6 +263,29 @@ def test_a_second_question_naming_only_the_other_path_mid_conversation_asks_the_
     assert not has(both, "diversification bet"), both.answer  # not the conversation's subject, of automation
 
 
+def test_that_and_a_word_of_the_last_answer_point_back_at_it(chat: Callable[..., list[Turn]]) -> None:
+    first, more = chat("when do automation specialists burn out?", "how long does that maintenance overload last?")
+    assert has(first, "18-24")
+    assert not has(more, "8-14"), more.answer  # the automation burnout said, not both paths' again
+    assert more.citations and all("automation" in c.text.lower() for c in more.citations[:1]), more.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "said", "points"),
+    [
+        ("what happens inside that wall?", "AI Engineers hit the wall at months 8-14.", True),
+        ("are those clients always in a hurry?", "A client workflow stops.", True),
+        ("is it true that clients pay late?", "A client workflow stops.", False),  # "that" opens a clause
+        ("what about that?", "A client workflow stops.", False),
+        ("how long does that take for engineers?", "A client workflow stops.", False),  # no word of the answer
+    ],
+)
+def test_a_demonstrative_points_back_only_at_a_word_the_last_answer_said(message: str, said: str, points: bool) -> None:
+    from pathwise.agent.reading import _points_at_said
+
+    assert _points_at_said(message, said) is points
+
+
 @pytest.mark.parametrize(
     ("message", "questions", "story"),
     [
