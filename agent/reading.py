@@ -754,7 +754,9 @@ class Reader:
         ):
             path = state.path  # "and when do they burn out?", "if I go that route": the path the conversation was about
         # "I've savings for about 2 years. how long before ML pays?" asks when; the story's stretch is not the one asked of.
-        period = parse_period(q) or (_period_around(siblings, story) if around and not DURATION.search(q) else None)
+        # "when does it start paying?" asks when: "start" names no stretch of time there.
+        asks_when = DURATION.search(q) is not None
+        period = parse_period(q, vague=not asks_when) or (_period_around(siblings, story) if around and not asks_when else None)
         plan = Plan(
             text=question,
             intent="answer",

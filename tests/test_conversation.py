@@ -512,6 +512,23 @@ def test_the_stretches_of_time_a_conversation_asks_get_their_bands(
     assert not any(has(turn, figure) for figure in unsaid), turn.answer
 
 
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("when do automation freelancers start making proper money?", ["10-30k", "30-80k", "60k-1.5L"]),
+        (
+            "if I take the ML engineering route, what do I make in year one? and when does the money start getting good?",
+            ["0-12", "3-6L"],
+        ),
+    ],
+)
+def test_when_pay_starts_being_good_is_answered_with_the_bands_not_the_first_one(
+    chat: Callable[..., list[Turn]], message: str, said: list[str]
+) -> None:
+    (turn,) = chat(message)  # "start" in a question of when names no stretch of time
+    assert all(has(turn, band) for band in said), turn.answer
+
+
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how fast do ai engg folks see their work pay off?")
     assert has(turn, "Back-loaded") and not has(turn, "Front-loaded"), turn.answer
