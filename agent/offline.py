@@ -82,7 +82,7 @@ COUNTERPART_MIN = 0.65  # the other path's sentence this close to the last answe
 COUNTERPART_SENTENCES = 3  # the last answer's first sentences that are looked up on the other path
 COUNTERPARTS = 2  # the counterparts said at most
 ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  # words of asking, not of a subject
-ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|one)\b")
+ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|ques|qn|q|one)\b")
 # "3rd?", "and the second?": an ordinal alone, after a list, points into it.
 BARE_ORDINAL = re.compile(r"\W*(?:and |what about |how about )?(?:the )?(first|1st|second|2nd|third|3rd|last|final)\W*")
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
@@ -645,7 +645,13 @@ class OfflineAnswerer:
         m = ORDINAL.search(t) or BARE_ORDINAL.fullmatch(t)
         qs = self.facts.questions
         # "The last one" points into a list of them the last answer gave; "the second question" says so itself.
-        if m is None or not qs or not (m.group(m.lastindex or 1) == "question" or any(q.question in plan.said for q in qs)):
+        if m is None or not qs:
+            return None
+        # "the second q" names the framework's; "ok last q, ..." is the writer's own, unless the list was just given.
+        if not (
+            any(q.question in plan.said for q in qs)
+            or (m.group(m.lastindex or 1) != "one" and m.group(1) not in ("last", "final"))
+        ):
             return None
         at = ORDINALS[m.group(1)]
         return qs[at] if at < len(qs) else None

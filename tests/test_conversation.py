@@ -529,6 +529,16 @@ def test_when_pay_starts_being_good_is_answered_with_the_bands_not_the_first_one
     assert all(has(turn, band) for band in said), turn.answer
 
 
+def test_the_nth_q_of_the_framework_is_that_question(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("what is the 2nd q of the framework about?")
+    assert has(turn, "depth or breadth") and not has(turn, "think harder"), turn.answer
+
+
+def test_my_last_question_is_not_the_frameworks_last_question(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("ok last question, which skill from automation carries over to other jobs?")
+    assert has(turn, "workflow translation") and not has(turn, "think harder or try faster"), turn.answer
+
+
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how fast do ai engg folks see their work pay off?")
     assert has(turn, "Back-loaded") and not has(turn, "Front-loaded"), turn.answer
