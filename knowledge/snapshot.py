@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pathwise.errors import StoreError
 from pathwise.knowledge.bank import Example
 from pathwise.knowledge.store import Store, StoredPassage, _example_metadata, _example_of, source_hash
 
@@ -30,6 +31,9 @@ log = logging.getLogger("pathwise.snapshot")
 
 FORMAT = "1"
 FILE = "store-snapshot.npz"
+# A copy is a second store on disk and in memory: worth it for a small store's cold start. A larger
+# one is read from Chroma, whose own index answers without loading every vector.
+MAX_PASSAGES = 20_000
 
 
 def snapshot_path(settings: Settings) -> Path:
@@ -38,9 +42,17 @@ def snapshot_path(settings: Settings) -> Path:
 
 def save(store: Store) -> bool:
     """Write the copy of ``store`` (embedded only); False when it cannot be taken or kept now."""
+    path = snapshot_path(store.settings)
     if store.settings.chroma_url:  # a server's store changes under every replica: no copy could be trusted
         return False
-    exported = store.export()
+    try:
+        if store.count() > MAX_PASSAGES:
+            path.unlink(missing_ok=True)  # a copy from when the store was smaller would only be found stale
+            return False
+        exported = store.export()
+    except (StoreError, OSError) as exc:  # the answer does not need the copy: the next `ask` tries again
+        log.info("could not copy the store: %s", exc)
+        return False
     if exported is None:
         return False
     generation, passages, passage_vectors, examples, example_vectors, metadata = exported
@@ -52,7 +64,6 @@ def save(store: Store) -> bool:
         "passages": [p.__dict__ for p in passages],
         "examples": [{"q": e.q, **_example_metadata(e, e.source)} for e in examples],
     }
-    path = snapshot_path(store.settings)
     partial = path.with_name(f".{FILE}.{os.getpid()}.tmp.npz")
     try:
         with partial.open("wb") as fh:

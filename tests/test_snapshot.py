@@ -124,6 +124,34 @@ def test_ingest_leaves_a_current_copy(home: Path, tmp_path: Path, capsys: pytest
     assert copy is not None and copy.count() == ARTICLE_PASSAGES + 1
 
 
+def test_a_store_too_large_for_a_copy_is_read_from_chroma(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ask(capsys, BURNOUT)
+    assert (home / snapshot.FILE).is_file()
+    monkeypatch.setattr(snapshot, "MAX_PASSAGES", ARTICLE_PASSAGES)  # as if the article filled the limit
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\n\nOur reading group meets on Thursdays to review automation case studies.\n")
+    assert main(["ingest", str(notes)]) == 0
+    capsys.readouterr()
+    assert not (home / snapshot.FILE).exists()  # no copy of the store as it was before
+    assert "8-14" in str(ask(capsys, BURNOUT)["answer"])
+    assert not (home / snapshot.FILE).exists()
+
+
+def test_a_copy_that_cannot_be_taken_costs_the_answer_nothing(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathwise.errors import StoreError
+
+    def fails(self: Store) -> None:
+        raise StoreError("cannot read the passage store: disk I/O error")
+
+    monkeypatch.setattr(Store, "export", fails)
+    assert "8-14" in str(ask(capsys, BURNOUT)["answer"])
+    assert not (home / snapshot.FILE).exists()
+
+
 def test_a_deleted_store_is_rebuilt_not_answered_from_its_copy(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ask(capsys, BURNOUT)
     shutil.rmtree(home / "chroma")
