@@ -395,7 +395,10 @@ def asking_parts(text: str) -> tuple[list[str], str]:
     asked = asked or parts[-1:]
     story = " ".join(p for p in parts if p not in asked and not _puts_a_figure_on(p, parts, asked))
     # "and after that? like 2-3 yrs in, what's normal": a sentence after a question that only puts a figure on it is part of it
-    asked = [" ".join([q, *(p for p in parts[parts.index(q) + 1 :] if _puts_a_figure_on(p, parts, asked))]) for q in asked]
+    asked = [
+        f"{q} {parts[at + 1]}" if at + 1 < len(parts) and _puts_a_figure_on(parts[at + 1], parts, asked) else q
+        for q, at in ((q, parts.index(q)) for q in asked)
+    ]
     split: list[str] = []
     for question in asked:
         # "..., and why?" asks a second question in a word.

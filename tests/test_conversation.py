@@ -300,6 +300,11 @@ def test_a_demonstrative_points_back_only_at_a_word_the_last_answer_said(message
             ["is that true?"],
             "my uncle says 5 lakh.",
         ),  # a story before, not a figure put on it
+        (  # each question keeps its own figure
+            "what do they make early on? like 6 months in. and later? about 4 yrs in",
+            ["what do they make early on? like 6 months in.", "and later? about 4 yrs in"],
+            "",
+        ),
     ],
 )
 def test_words_after_a_question_that_put_a_figure_on_it_are_part_of_it(message: str, questions: list[str], story: str) -> None:
