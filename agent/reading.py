@@ -153,6 +153,10 @@ ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"
 )
 DURATION = re.compile(r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen\b")
+# A question of when, not "when" opening a clause of time ("what do I make when I start?").
+ASKS_WHEN = re.compile(
+    r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen (?:do|does|did|will|would|can|could|is|are|should)\b"
+)
 YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
 THAT_PATH = re.compile(r"\b(?:that|this|the same) (?:route|path|side|track|career|road|direction)\b")
@@ -757,8 +761,8 @@ class Reader:
         ):
             path = state.path  # "and when do they burn out?", "if I go that route": the path the conversation was about
         # "I've savings for about 2 years. how long before ML pays?" asks when; the story's stretch is not the one asked of.
-        # "when does it start paying?" asks when: "start" names no stretch of time there.
-        asks_when = DURATION.search(q) is not None
+        # "when does it start paying?" asks when: "start" names no stretch of time there ("paid when starting out" does).
+        asks_when = ASKS_WHEN.search(q) is not None
         period = parse_period(q, vague=not asks_when) or (_period_around(siblings, story) if around and not asks_when else None)
         plan = Plan(
             text=question,
