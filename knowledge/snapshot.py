@@ -97,7 +97,7 @@ def load(settings: Settings) -> SnapshotStore | None:
             ) or not generation:
                 return None
             return SnapshotStore(settings, header, data["passage_vectors"], data["example_vectors"])
-    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:  # none yet, or not one we wrote
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:  # none, or not ours
         log.debug("no usable store copy: %s", exc)
         return None
 

@@ -160,7 +160,7 @@ def test_a_deleted_store_is_rebuilt_not_answered_from_its_copy(home: Path, capsy
     assert KnowledgeBase.open(settings_of(home)).store.count() == ARTICLE_PASSAGES
 
 
-@pytest.mark.parametrize("damage", ["garbage", "empty", "other-collection"])
+@pytest.mark.parametrize("damage", ["garbage", "empty", "other-collection", "header-not-an-object"])
 def test_a_damaged_or_foreign_copy_is_ignored_and_replaced(home: Path, capsys: pytest.CaptureFixture[str], damage: str) -> None:
     ask(capsys, BURNOUT)
     path = home / snapshot.FILE
@@ -173,7 +173,7 @@ def test_a_damaged_or_foreign_copy_is_ignored_and_replaced(home: Path, capsys: p
             header = json.loads(str(data["header"]))
             arrays = {k: data[k] for k in ("passage_vectors", "example_vectors")}
         header["collection"] = "someone-else"
-        np.savez(path, header=np.array(json.dumps(header)), **arrays)
+        np.savez(path, header=np.array(json.dumps(header if damage == "other-collection" else [header])), **arrays)
     assert snapshot.load(settings_of(home)) is None
 
     assert "8-14" in str(ask(capsys, BURNOUT)["answer"])
