@@ -152,11 +152,10 @@ HEDGE = re.compile(
 ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"
 )
-DURATION = re.compile(r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen\b")
+_HOW_LONG = r"\bhow (?:long|soon|quickly|many (?:months|years))\b"
+DURATION = re.compile(rf"{_HOW_LONG}|\bwhen\b")
 # A question of when, not "when" opening a clause of time ("what do I make when I start?").
-ASKS_WHEN = re.compile(
-    r"\bhow (?:long|soon|quickly|many (?:months|years))\b|\bwhen (?:do|does|did|will|would|can|could|is|are|should)\b"
-)
+ASKS_WHEN = re.compile(rf"{_HOW_LONG}|\bwhen (?:do|does|did|will|would|can|could|is|are|should)\b")
 YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
 THAT_PATH = re.compile(r"\b(?:that|this|the same) (?:route|path|side|track|career|road|direction)\b")
