@@ -8,13 +8,16 @@ most questions (``pathwise eval --retrieval``: MRR 0.82 with RRF, see the README
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import threading
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -74,6 +77,12 @@ def check_query(query: object, k: object) -> tuple[str, int]:
     return " ".join(query.split())[:MAX_QUERY_CHARS], k
 
 
+class _Trained(NamedTuple):
+    classifier: Any  # ridge weights: [vector, 1] -> a score per label
+    trait_classifier: Any
+    tokens: list[list[str]]  # each bank message's words
+
+
 @dataclass(frozen=True)
 class _Index:
     """The stored passages and bank examples as one search sees them; a refresh swaps in a whole new one."""
@@ -83,6 +92,7 @@ class _Index:
     examples: list[Example] = field(default_factory=list)
     vectors: Any = None  # one row per example, unit length
     followup_vectors: Any = None  # the follow-up bank's questions, unit length: the classifier's "followup" examples
+    trained: _Trained | None = None  # what an earlier build of the same bank learned, read back from the cache
     by_id: dict[str, StoredPassage] = field(init=False)
     position: dict[str, int] = field(init=False)
     keys: dict[str, list[tuple[int, float]]] = field(init=False)  # passage -> (example row, weight)
@@ -149,26 +159,36 @@ class _Index:
         object.__setattr__(self, "bank_messages", messages)
         labels = sorted({e.label for e in messages})
         object.__setattr__(self, "labels", labels)
-        classes = [labels.index(e.label) for e in messages]
-        trained = self.message_vectors
-        if self.followup_vectors is not None and len(self.followup_vectors) and "followup" in labels:
-            # "lol ok what else trips people up there" is said after an answer, not to make small talk.
-            trained = np.vstack([trained, self.followup_vectors])
-            classes += [labels.index("followup")] * len(self.followup_vectors)
-        object.__setattr__(self, "classifier", _ridge(trained, classes, len(labels)))
         traits = [self.examples[row] for row in self.trait_rows]
         kinds = sorted({e.kind or "" for e in traits})
         object.__setattr__(self, "trait_labels", kinds)
-        object.__setattr__(
-            self, "trait_classifier", _ridge(self.trait_vectors, [kinds.index(e.kind or "") for e in traits], len(kinds))
-        )
-        tokens = [tokenize(e.q) for e in messages]
+        learned = self.trained
+        if learned is None or len(learned.tokens) != len(messages):
+            learned = self._train(messages, labels, traits, kinds)
+        object.__setattr__(self, "trained", learned)
+        object.__setattr__(self, "classifier", learned.classifier)
+        object.__setattr__(self, "trait_classifier", learned.trait_classifier)
+        tokens = learned.tokens
         object.__setattr__(self, "bank_bm25", BM25(tokens) if messages else None)
         # The words people use of the article's world: its examples' words, the off-topic ones aside.
         asks = [tokenize(self.examples[row].q) for row in self.ask_rows]
         words = frozenset(t for e, said in zip(messages, tokens, strict=True) if e.route != "offtopic" for t in said)
         words |= {t for said in asks for t in said}
         object.__setattr__(self, "bank_words", words)
+
+    def _train(self, messages: list[Example], labels: list[str], traits: list[Example], kinds: list[str]) -> _Trained:
+        """The classifiers and the messages' words: the slow part of a build, kept between processes."""
+        classes = [labels.index(e.label) for e in messages]
+        trained = self.message_vectors
+        if self.followup_vectors is not None and len(self.followup_vectors) and "followup" in labels:
+            # "lol ok what else trips people up there" is said after an answer, not to make small talk.
+            trained = np.vstack([trained, self.followup_vectors])
+            classes += [labels.index("followup")] * len(self.followup_vectors)
+        return _Trained(
+            _ridge(trained, classes, len(labels)),
+            _ridge(self.trait_vectors, [kinds.index(e.kind or "") for e in traits], len(kinds)),
+            [tokenize(e.q) for e in messages],
+        )
 
     def _row_links(self) -> dict[str, dict[str, str]]:
         """Each table row's paragraphs by column: the ones sharing its words (``restated_by``), else the
@@ -233,9 +253,12 @@ class HybridRetriever:
         examples, vectors = self._stored_bank()
         if len(examples):
             vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        index = _Index(
-            passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]), examples, vectors, self._followup_vectors()
-        )
+        asked = self._followup_vectors()
+        cache = _trained_cache(self.store, examples, followup_questions() if asked is not None else [])
+        learned = _load_trained(cache)
+        index = _Index(passages, BM25([tokenize(f"{p.context}\n{p.text}") for p in passages]), examples, vectors, asked, learned)
+        if learned is None or index.trained is not learned:
+            _save_trained(cache, index.trained)
         with self._lock:
             self._current = index
             self._recent.clear()
@@ -527,6 +550,43 @@ def _sentence_cache(store: Store) -> Path:
     from pathwise.knowledge.embeddings import WEIGHTS_SHA256
 
     return Path(store.settings.cache_dir) / f"sentences-{WEIGHTS_SHA256[:12]}.npz"
+
+
+def _trained_cache(store: Store, examples: list[Example], followups: list[str]) -> Path:
+    """Where a build's classifiers are kept, named by everything they are learned from: the examples,
+    the follow-up questions, the model and the code that reads words."""
+    from pathwise.knowledge import lexical
+    from pathwise.knowledge.embeddings import WEIGHTS_SHA256
+
+    taught = json.dumps([[e.q, e.label, e.kind, e.route] for e in examples] + [followups, RIDGE, WEIGHTS_SHA256])
+    digest = hashlib.sha256(taught.encode() + Path(lexical.__file__).read_bytes()).hexdigest()[:16]
+    return Path(store.settings.cache_dir) / f"trained-{digest}.npz"
+
+
+def _load_trained(path: Path) -> _Trained | None:
+    try:
+        with np.load(path) as data:
+            tokens = json.loads(str(data["tokens"]))
+            return _Trained(data["classifier"], data["trait_classifier"], tokens) if isinstance(tokens, list) else None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # none yet, or a file another version or process left
+        return None
+
+
+def _save_trained(path: Path, trained: _Trained | None) -> None:
+    if trained is None or trained.classifier is None or trained.trait_classifier is None:
+        return
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            partial,
+            classifier=trained.classifier,
+            trait_classifier=trained.trait_classifier,
+            tokens=np.asarray(json.dumps(trained.tokens)),
+        )
+        partial.replace(path)
+    except OSError as exc:  # a read-only cache costs the next process its training, nothing more
+        log.info("could not keep the trained classifiers in %s: %s", path, exc)
 
 
 def _load_vectors(path: Path) -> dict[str, Any]:

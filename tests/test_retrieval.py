@@ -321,3 +321,33 @@ def test_the_sentence_bank_is_searched_by_its_questions_words(kb) -> None:  # ty
     scores = kb.sentence_key_lexical("my senior says everyone on the ML route hits a rough patch, how many months in?")
     assert max(scores, key=lambda s: scores[s]) == "AI Engineers hit the wall at months 8-14."
     assert kb.sentence_key_lexical("biryani recipe with saffron") == {}
+
+
+def test_a_new_process_reads_the_classifiers_an_earlier_build_learned(kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Training the bank's classifiers is most of a cold start's first search: it happens once per
+    bank, model and tokenizer, and a damaged copy is retrained and replaced, not trusted."""
+    import pathwise.knowledge.retrieval as retrieval
+    from pathwise.knowledge.bank import Example
+
+    query = kb.embed("how much do automation people make in year one")
+    retriever = kb.retriever
+    retriever.refresh()
+    index = retriever._index()
+    path = retrieval._trained_cache(retriever.store, index.examples, retrieval.followup_questions())
+    assert path.exists()
+    learned = retriever.classify(query)
+
+    path.write_bytes(b"not a zip file")
+    retriever.refresh()
+    assert retriever.classify(query) == pytest.approx(learned)
+    assert retrieval._load_trained(path) is not None
+
+    def no_training(*args: object) -> None:
+        raise AssertionError("retrained although the cache holds this bank's classifiers")
+
+    monkeypatch.setattr(retrieval, "_ridge", no_training)
+    retriever.refresh()
+    assert retriever.classify(query) == pytest.approx(learned)
+
+    other = [*index.examples, Example(q="what is a platform update", topic="burnout", passages=[index.passages[0].id])]
+    assert retrieval._trained_cache(retriever.store, other, retrieval.followup_questions()) != path
