@@ -467,6 +467,10 @@ class OfflineAnswerer:
                 if tail:
                     text += " " + " ".join(tail)
             ids = [chosen[0].passage_id]
+            reason = self._reason_for(plan, passage[0].text, path) if passage and plan.asks_why else None
+            if reason is not None:  # "why nothing the first year?": what the article gives as the cause, from the bank
+                text += f" {reason[0]}"
+                ids.append(reason[1])
             example = self._income_example(path, chosen) if len(self._paths(plan)) == 1 else None
             if example is not None:  # "what does a first paid gig look like?": the article's own case of the figure
                 sentence, pid = example
@@ -483,6 +487,18 @@ class OfflineAnswerer:
                 )
             )
         return parts
+
+    def _reason_for(self, plan: Plan, said: str, path: str) -> tuple[str, str] | None:
+        """The article's line the follow-up bank says answers this "why" after ``said``, of ``path``."""
+        vector = plan.own_vector if plan.own_vector is not None else plan.vector
+        if vector is None:
+            return None
+        owner = self._article_sentences()
+        found = self.kb.followup_answers(said, vector)
+        for sentence in sorted(found, key=lambda s: -found[s]):
+            if found[sentence] > FOLLOWUP_FLOOR and sentence in owner and self.kb.passage_path(owner[sentence]) != OTHER[path]:
+                return (sentence, owner[sentence]) if sentence not in said else None
+        return None
 
     def _income_example(self, path: str, bands: list[IncomeBand]) -> tuple[str, str] | None:
         """An article sentence outside the figures' own passages that pays a sum within one of the bands,
@@ -996,9 +1012,10 @@ def _says_new(sentence: str, said: set[str]) -> bool:
 
 
 def _adds_to(sentence: str, said: set[str], cited: bool) -> bool:
-    """Whether a sentence says more than an answer does. Figures of a passage the answer cites were
-    chosen from it already (the asked stretch of time's pay), so another line of them is not more."""
-    return _says_new(sentence, said) and not (cited and re.search(r"\d", sentence))
+    """Whether a sentence says more than an answer does. Where the answer gives figures of a passage it
+    cites, they were chosen from it (the asked stretch of time's pay), so another line of them is not more."""
+    figures = cited and re.search(r"\d", sentence) and any(c.isdigit() for word in said for c in word)
+    return _says_new(sentence, said) and not figures
 
 
 def _swapped(sentence: str, path: str) -> str:

@@ -148,6 +148,19 @@ MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 HEDGE = re.compile(
     r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?|i mean|as in)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)"
 )
+# "say i push through the burnout, what does the money look like after 3 yrs?": the clause before the
+# question supposes, the question asks. Grammar, not subject: any supposition before any question word.
+SUPPOSING = re.compile(
+    r"^((?:(?:ok|okay|so|and|but)\W+)*(?:say|suppose|supposing|assuming|let'?s say)\b[^,?]{3,100}),\s*"
+    r"(?=(?:so\s+|then\s+)?(?:what|how|when|which|who|why|where|is|are|do|does|will|would|can|could|should)\b)",
+    re.IGNORECASE,
+)
+# A question that only asks whether what was just said holds ("true?", "is that right?", "sach me?").
+_FILLER = r"(?:so|and|but|ok|okay|is|it|that|this|thats|that's|its|it's|kya|hai|ye|yeh|ah|na|or|not|no|me|mein|bro|yaar|tbh|aano)"
+CONFIRMING = re.compile(
+    rf"^(?:{_FILLER}\b[\s,.!?]*)*(?:true|right|correct|really|real|accurate|legit|sach|sahi|fact|myth)\b"
+    rf"[\s,.!?]*(?:{_FILLER}\b[\s,.!?]*)*$"
+)
 # "who is each path best suited for according to that table?" asks the article, not for a fit.
 ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"
@@ -396,6 +409,12 @@ def asking_parts(text: str) -> tuple[list[str], str]:
     parts = sentences(text)
     asked = [p for p in parts if p.endswith("?") or ASKED_FOR.match(p.lower()) or QUESTION_CLOSING.search(p.lower())]
     asked = asked or parts[-1:]
+    # "a senior told me automation people crash around year 2. true?": a bare "true?" asks about the claim before it.
+    if len(asked) == 1 and CONFIRMING.match(asked[0].lower()) and parts.index(asked[0]) > 0:
+        at = parts.index(asked[0])
+        claim = parts[at - 1]
+        parts = [*parts[: at - 1], f"{claim} {asked[0]}", *parts[at + 1 :]]
+        asked = [parts[at - 1]]
     story = " ".join(p for p in parts if p not in asked and not _puts_a_figure_on(p, parts, asked))
     # "and after that? like 2-3 yrs in, what's normal": a sentence after a question that only puts a figure on it is part of it
     asked = [
@@ -738,7 +757,9 @@ class Reader:
     ) -> Plan:
         """One question of the message: read on its own (with the conversation's topic as a prior),
         then, when it says little by itself, with the story told before it or the last turn."""
-        own, vector, hits = self._vote(question, prior, story, search)
+        supposed = SUPPOSING.match(question)
+        asked, said = (question[supposed.end() :], f"{story} {supposed.group(1)}".strip()) if supposed else (question, story)
+        own, vector, hits = self._vote(asked, prior, said, search)
         last = state.last_answered() if prior else None
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()

@@ -296,10 +296,15 @@ def test_a_demonstrative_points_back_only_at_a_word_the_last_answer_said(message
             "asking for my sister.",
         ),
         (
-            "my uncle says 5 lakh. is that true?",
-            ["is that true?"],
+            "my uncle says 5 lakh. what do they make?",
+            ["what do they make?"],
             "my uncle says 5 lakh.",
         ),  # a story before, not a figure put on it
+        (
+            "my uncle says 5 lakh. is that true?",
+            ["my uncle says 5 lakh. is that true?"],
+            "",
+        ),  # a bare "true?" asks about the claim before it
         (  # each question keeps its own figure
             "what do they make early on? like 6 months in. and later? about 4 yrs in",
             ["what do they make early on? like 6 months in.", "and later? about 4 yrs in"],
@@ -1056,3 +1061,43 @@ def test_which_path_is_me_mid_conversation_gets_a_fit(chat: Callable[..., list[T
         "i read papers for fun and i'm happy to spend a month on one hard problem. so which path is mine?",
     )
     assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+
+
+# -- causes, suppositions and the point of a scene ---------------------------------------------
+@pytest.mark.parametrize(
+    ("messages", "cause"),
+    [
+        (("what explains the pay of AI engineers arriving so late?",), "back-loaded"),
+        (("why do automation folks see money so soon after starting out?",), "front-loaded"),
+    ],
+)
+def test_why_the_pay_comes_when_it_does_is_answered_with_the_articles_cause(
+    chat: Callable[..., list[Turn]], messages: tuple[str, ...], cause: str
+) -> None:
+    """The figures alone do not say why; the follow-up bank knows which line of the article does."""
+    *_, why = chat(*messages)
+    assert has(why, cause), why.answer
+
+
+def test_a_supposition_before_the_question_does_not_become_its_subject(chat: Callable[..., list[Turn]]) -> None:
+    """ "say i get through the burnout, what do I earn..." asks about pay; the burnout is only supposed."""
+    _, pay = chat("when do automation people burn out?", "ok say i get through the burnout, what do i earn after 3 years?")
+    assert has(pay, "variable consulting", "20-50L"), pay.answer
+
+
+def test_the_experience_job_postings_demand_is_said_beside_the_entry_barrier(chat: Callable[..., list[Turn]]) -> None:
+    """The entry-barrier answer cites the scene of the course graduate; its figure is the point of it."""
+    (turn,) = chat(
+        "I teach at a polytechnic. my students finish ML courses and then apply. what do the AI engineer job ads ask them for?"
+    )
+    assert has(turn, "2+ years"), turn.answer
+
+
+@pytest.mark.parametrize("confirm", ["right?", "true?", "sach me?"])
+def test_a_bare_true_asks_about_the_claim_just_before_it(chat: Callable[..., list[Turn]], confirm: str) -> None:
+    """A story, then a claim heard somewhere, then "true?": the claim is what is asked about, not the story."""
+    (turn,) = chat(
+        "I build Make flows for gyms and salons, been a year now, going well. "
+        f"but my friend says automation people crash around year two. {confirm}"
+    )
+    assert has(turn, "18-24"), turn.answer
