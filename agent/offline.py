@@ -19,6 +19,7 @@ from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.agent.reading import ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, detect_path, search_query
 from pathwise.agent.sessions import SessionState
+from pathwise.knowledge.bank import sentences_answering
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
 from pathwise.knowledge.lexical import sentences as _sentences
 from pathwise.knowledge.lexical import tokenize
@@ -65,12 +66,14 @@ FIGURE_BONUS = 2.0
 # ("why haven't AI engineer roles grown?" then "They learn some ML ..."). 0.4 to 0.5 keep every
 # gold set's facts and citations; 0.6 loses some.
 RELATIVE = 0.4
+FRAGMENT_WORDS = 12  # an answer of fewer words than this says too little to stand alone
 # A sentence's MiniLM cosine to the question, above what unrelated sentences of the article score,
 # counts this many rarity-weighted words.
 SEMANTIC_WEIGHT = 12.0
 SEMANTIC_FLOOR = 0.15
 CONTINUATION = 0.2  # what the article says right after the last answer, as a cosine bonus
 ASKS_ELSEWHERE = ("how_past", "normal", "who")  # follow-ups whose answer need not come next in the article
+WHO_BONUS = 0.2  # cosine units: a line the banks say tells who, for a follow-up asking who
 LEAD_BONUS = 0.1  # a sentence of a passage the bank's nearest questions on the subject point at
 # A question this close to one a sentence answers (bank.sentence_keys) lifts the sentence, by this
 # much per unit of cosine above the floor (question-to-question cosines run high).
@@ -321,6 +324,9 @@ class OfflineAnswerer:
         }
         for sentence in following:
             bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION
+        if plan.kind == "who":  # "who quits?": the lines the banks give as saying who, such as "If you hate ..."
+            for sentence in sentences_answering("who"):
+                bonus[sentence] = bonus.get(sentence, 0.0) + WHO_BONUS
         one = _one_path(plan)
         if one:  # judged on whole passages: the sentences left may no longer name whose they are
             pool = self._of_path(pool, one) or pool
@@ -1131,7 +1137,8 @@ def _best_sentences(
     out: list[tuple[str, str]] = []
     used: set[str] = set()  # a short sentence read with the next may overlap another choice by one sentence
     for score, text, pid, parts in scored:
-        if out and score < RELATIVE * scored[0][0]:
+        # Far behind the best, a line is left out, unless the answer so far is a bare fragment ("This is where people quit.").
+        if out and score < RELATIVE * scored[0][0] and sum(len(t.split()) for t, _ in out) >= FRAGMENT_WORDS:
             break
         fresh = [p for p in parts if p not in used]
         text = " ".join(fresh) if len(fresh) < len(parts) else text

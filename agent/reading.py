@@ -170,8 +170,17 @@ DURATION = re.compile(rf"{_HOW_LONG}|\bwhen\b")
 # A question of when, not "when" opening a clause of time ("what do I make when I start?").
 ASKS_WHEN = re.compile(rf"{_HOW_LONG}|\bwhen (?:do|does|did|will|would|can|could|is|are|should)\b")
 YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
+# A question of who: "who quits?", "what kind of person does that drain the most?", "kis type ke bande ko?"
+ASKS_WHO = re.compile(
+    r"^(?:(?:so|and|but|ok|okay|then|nice|hmm|also)\W+)*(?:who\b|whom\b)"
+    r"|\b(?:what|which) (?:kind|sort|type|types|kinds) of (?:person|people|folks?|guys?|bande|log)\b"
+    r"|\bkis (?:type|tarah|kism) ke (?:bande|log|logo)\b"
+)
 THEY = re.compile(r"\b(?:they|them|their|theirs)\b")
-THAT_PATH = re.compile(r"\b(?:that|this|the same) (?:route|path|side|track|career|road|direction)\b")
+THAT_PATH = re.compile(
+    r"\b(?:that|this|the same|uss?) (?:route|path|side|track|career|road|direction|line)\b"
+    r"|\b(?:go|going|goes|take|taking|pick|picking|choose|choosing|head|heading)\s+(?:down\s+)?(?:that|this) way\b"
+)
 POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|these|those|they|them|their|there)\b")
 COMPARING = re.compile(r"\bwhich of (?:them|those|the two)\b|\bthem both\b|\beither\b|\bcompare|\bvs\b|\bversus\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
@@ -901,7 +910,8 @@ class Reader:
             # "and the burnout points from the same table?": no example is close, but nearly all of them say burnout.
             plan.topic = own.topic if own.is_topic and (own.topic_score >= TOPIC_MIN or own.share >= DECISIVE) else state.topic
         if plan.kind is None:
-            plan.kind = kind or ("why" if WHY.search(q) else self._follow_up_kind(vector) or "more")
+            asked = "why" if WHY.search(q) else "who" if ASKS_WHO.search(q) else None
+            plan.kind = kind or asked or self._follow_up_kind(vector) or "more"
         if plan.kind in ("other_path", "period") or plan.topic != state.topic:
             plan.intent = "answer"  # the same kind of answer, of another path, stretch of time or subject
         plan.path = plan.path or state.path

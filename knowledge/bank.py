@@ -119,6 +119,18 @@ def sentence_keys() -> dict[str, tuple[str, ...]]:
     return {s: tuple(dict.fromkeys(qs)) for s, qs in keys.items()}
 
 
+@lru_cache(maxsize=8)
+def sentences_answering(kind: str) -> frozenset[str]:
+    """The article sentences the sentence-level and follow-up banks give as answers to questions of
+    ``kind`` ("who": "If you hate context-switching ..., this will drain you.")."""
+    found = set()
+    for line in _read("sentence_questions.jsonl").splitlines():
+        if line.strip() and (entry := json.loads(line))["kind"] == kind:
+            found.add(" ".join(entry["sentence"].split()))
+    found |= {f.answer for f in followup_keys() if f.kind == kind}
+    return frozenset(found)
+
+
 class FollowUp(NamedTuple):
     """A follow-up people send after the advisor said ``said``, and the article sentence answering it."""
 

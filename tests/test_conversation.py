@@ -1101,3 +1101,22 @@ def test_a_bare_true_asks_about_the_claim_just_before_it(chat: Callable[..., lis
         f"but my friend says automation people crash around year two. {confirm}"
     )
     assert has(turn, "18-24"), turn.answer
+
+
+def test_going_that_way_is_the_path_the_conversation_was_about(chat: Callable[..., list[Turn]]) -> None:
+    """ "if i still go that way" points at the path just talked about, as "that route" does."""
+    _, learn = chat("how is the job market for ML engineers this year?", "ok. if i still go that way, what should i be learning?")
+    assert has(learn, "deployment", "evaluation frameworks"), learn.answer
+
+
+def test_who_gives_up_is_answered_first_by_the_line_that_says_who(chat: Callable[..., list[Turn]]) -> None:
+    """The banks label which lines say who ("This takes patience ...", "If you hate ..."): a "who" leads with one."""
+    _, who = chat("when do ML engineers usually hit the wall?", "and who tends to give up at that point?")
+    opening = who.answer.split(". ")[0]
+    assert has(Turn(answer=opening), "patience", "If you hate"), who.answer
+
+
+def test_an_answer_is_never_a_bare_fragment_when_the_article_says_more(chat: Callable[..., list[Turn]]) -> None:
+    _, who = chat("the 8-14 month wall for ML people, what is it?", "so who quits?")
+    assert len(who.answer.split()) >= 12, who.answer
+    assert has(who, "patience", "not knowing"), who.answer
