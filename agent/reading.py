@@ -170,6 +170,7 @@ DURATION = re.compile(rf"{_HOW_LONG}|\bwhen\b")
 # A question of when, not "when" opening a clause of time ("what do I make when I start?").
 ASKS_WHEN = re.compile(rf"{_HOW_LONG}|\bwhen (?:do|does|did|will|would|can|could|is|are|should)\b")
 YES_NO = re.compile(r"^(?:(?:so|and|but|ok|okay|then|also|well)\W+)*(?:is|are|does|do|did|will|would|can|could|has|have)\b")
+BARE_RANGE = re.compile(r"\b(\d{1,2})\s*(?:-|–|/|to)\s*(\d{1,2})\b")  # "at 18-24", "the 8/14 thing"
 # A question of who: "who quits?", "what kind of person does that drain the most?", "kis type ke bande ko?"
 ASKS_WHO = re.compile(
     r"^(?:(?:so|and|but|ok|okay|then|nice|hmm|also)\W+)*(?:who\b|whom\b)"
@@ -661,6 +662,12 @@ class Reader:
         plans = [
             self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q)) for q in asked
         ]
+        for plan in plans:
+            # "the 8-14 month wall, what causes it?": the article gives that stretch as one path's burnout point
+            if plan.topic == "burnout" and plan.path is None:
+                spans = {plan.period} | {(int(a), int(b)) for a, b in BARE_RANGE.findall(plan.text)}
+                named = [b.path for b in self.kb.facts.burnout if (b.months_from, b.months_to) in spans]
+                plan.path = named[0] if len(named) == 1 else None
         # "how much in year 1? and in year 2?": the second asks the first of another stretch, not the last answer of it.
         if (
             len(plans) == 2

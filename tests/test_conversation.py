@@ -1120,3 +1120,18 @@ def test_an_answer_is_never_a_bare_fragment_when_the_article_says_more(chat: Cal
     _, who = chat("the 8-14 month wall for ML people, what is it?", "so who quits?")
     assert len(who.answer.split()) >= 12, who.answer
     assert has(who, "patience", "not knowing"), who.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "own", "other"),
+    [
+        ("the 8-14 month wall, what's behind it?", "messy", "18-24"),
+        ("that 18-24 thing, what breaks then?", "on the phone", "8-14"),
+    ],
+)
+def test_a_burnout_point_the_article_gives_one_path_names_that_path(
+    chat: Callable[..., list[Turn]], message: str, own: str, other: str
+) -> None:
+    (turn,) = chat(message)
+    assert has(turn, own), turn.answer
+    assert not has(turn, other), turn.answer
