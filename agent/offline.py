@@ -371,6 +371,11 @@ class OfflineAnswerer:
         # The sentence a bank question this close in meaning asks for; then the one whose questions
         # share the most rare words with the message, when it is among the closest in meaning too.
         candidates = [s for s in ranked[:1] if keyed[s] >= KNOWN_ANSWER]
+        if plan.own_vector is not None and plan.own_vector is not plan.vector:
+            # Read with its story or the last question, a question may move away from the bank question
+            # it is, as asked, nearly word for word ("and for automation how do beginners get in?").
+            own = {s: c for s, c in self.kb.sentence_key_cosines(plan.own_vector).items() if s in owner}
+            candidates += [s for s in sorted(own, key=lambda s: -own[s])[:1] if own[s] >= KNOWN_ANSWER]
         words = self.kb.sentence_key_lexical(plan.query or plan.text)
         lexical = max(words, key=lambda s: words[s], default=None)
         if lexical is not None and lexical in ranked[:KNOWN_AGREE_TOP] and keyed[lexical] >= KNOWN_AGREE:

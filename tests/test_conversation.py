@@ -1135,3 +1135,12 @@ def test_a_burnout_point_the_article_gives_one_path_names_that_path(
     (turn,) = chat(message)
     assert has(turn, own), turn.answer
     assert not has(turn, other), turn.answer
+
+
+def test_a_story_does_not_hide_the_line_the_bank_says_answers_the_question_itself(chat: Callable[..., list[Turn]]) -> None:
+    """Read with its story, the message is far from every bank question; the question alone is near one."""
+    (turn,) = chat(
+        "I'm a CA, 8 years of audits, and I'm tired of the same spreadsheets. "
+        "what's the real question behind choosing between these two?"
+    )
+    assert has(turn, "valuable quickly"), turn.answer
