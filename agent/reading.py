@@ -155,12 +155,17 @@ SUPPOSING = re.compile(
     r"(?=(?:so\s+|then\s+)?(?:what|how|when|which|who|why|where|is|are|do|does|will|would|can|could|should)\b)",
     re.IGNORECASE,
 )
-# A question that only asks whether what was just said holds ("true?", "is that right?", "sach me?").
-_FILLER = r"(?:so|and|but|ok|okay|is|it|that|this|thats|that's|its|it's|kya|hai|ye|yeh|ah|na|or|not|no|me|mein|bro|yaar|tbh|aano)"
-CONFIRMING = re.compile(
-    rf"^(?:{_FILLER}\b[\s,.!?]*)*(?:true|right|correct|really|real|accurate|legit|sach|sahi|fact|myth)\b"
-    rf"[\s,.!?]*(?:{_FILLER}\b[\s,.!?]*)*$"
+# A question that only asks whether what was just said holds, or is wise ("true?", "is that right?",
+# "sach me?", "good strategy?", "is it worth it?"): it asks about the sentence before it.
+_FILLER = (
+    r"(?:so|and|but|ok|okay|is|it|that|this|thats|that's|its|it's|a|an|the|kya|hai|ye|yeh|ah|na|or|not|no|me|mein|"
+    r"bro|yaar|tbh|aano|he|she|his|her|my)"
 )
+_VERDICT = (
+    r"(?:true|right|correct|really|real|accurate|legit|sach|sahi|fact|myth|good|bad|smart|wise|fine|worth|strategy|"
+    r"plan|idea|move|galat|theek|thik|sensible)"
+)
+CONFIRMING = re.compile(rf"^(?:{_FILLER}\b[\s,.!?]*)*{_VERDICT}\b[\s,.!?]*(?:(?:{_FILLER}|{_VERDICT})\b[\s,.!?]*)*$")
 # "who is each path best suited for according to that table?" asks the article, not for a fit.
 ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"

@@ -1144,3 +1144,17 @@ def test_a_story_does_not_hide_the_line_the_bank_says_answers_the_question_itsel
         "what's the real question behind choosing between these two?"
     )
     assert has(turn, "valuable quickly"), turn.answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "main thoda ML seekh raha hu aur thoda make.com pe kaam bhi kar raha hu, dono saath mein. sahi strategy hai?",
+        "my cousin learns ML at night and sells zapier setups by day, keeping both going. good plan?",
+    ],
+)
+def test_a_bare_is_that_wise_asks_about_what_was_just_said(chat: Callable[..., list[Turn]], message: str) -> None:
+    """ "good plan?" after doing both at once asks about doing both: the article's warning, never a refusal."""
+    (turn,) = chat(message)
+    assert turn.in_scope, turn.answer
+    assert has(turn, "shallow in both", "straddle", "18 months"), turn.answer
