@@ -165,7 +165,11 @@ _VERDICT = (
     r"(?:true|right|correct|really|real|accurate|legit|sach|sahi|fact|myth|good|bad|smart|wise|fine|worth|strategy|"
     r"plan|idea|move|galat|theek|thik|sensible)"
 )
-CONFIRMING = re.compile(rf"^(?:{_FILLER}\b[\s,.!?]*)*{_VERDICT}\b[\s,.!?]*(?:(?:{_FILLER}|{_VERDICT})\b[\s,.!?]*)*$")
+# "a friend said the market is a 'barbell' now. what does that even mean": the meaning of what was just said.
+_MEANING = r"(?:what does (?:that|this|it) (?:even |actually |really |exactly )?mean|what do you mean|meaning|matlab|means what)"
+CONFIRMING = re.compile(
+    rf"^(?:{_FILLER}\b[\s,.!?]*)*(?:{_VERDICT}|{_MEANING})\b[\s,.!?]*(?:(?:{_FILLER}|{_VERDICT})\b[\s,.!?]*)*$"
+)
 # "who is each path best suited for according to that table?" asks the article, not for a fit.
 ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"

@@ -305,6 +305,11 @@ def test_a_demonstrative_points_back_only_at_a_word_the_last_answer_said(message
             ["my uncle says 5 lakh. is that true?"],
             "",
         ),  # a bare "true?" asks about the claim before it
+        (
+            "hmm. my manager says the market is a 'barbell' now. what does that even mean",
+            ["my manager says the market is a 'barbell' now. what does that even mean"],
+            "hmm.",
+        ),  # and "what does that mean" about the words before it
         (  # each question keeps its own figure
             "what do they make early on? like 6 months in. and later? about 4 yrs in",
             ["what do they make early on? like 6 months in.", "and later? about 4 yrs in"],
