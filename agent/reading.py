@@ -96,7 +96,7 @@ ENGINEERING = re.compile(
     r"\bai engineer|\bml engineer|machine learning engineer|\bengineer(?:s|ing)?\b|\bengg\b|\b(?:ai|ml) eng\b|\bml\b|machine learning|model builder"
 )
 ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
-AUTOMATION = re.compile(r"automat|no[- ]code|zapier|n8n|workflow (?:builder|person|people)|make\.com")
+AUTOMATION = re.compile(r"automat|no[- ]code|zapier|\bzaps?\b|n8n|workflow (?:builder|person|people)|make\.com")
 BOTH = re.compile(
     r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either|which (?:one |path )?(?:pays|earns|is)|"
     r"\b(?:easier|harder|better|worse|more|less|faster|slower|safer)\b[^.?!]{0,40}\bthan\b"

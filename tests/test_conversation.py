@@ -1163,3 +1163,8 @@ def test_a_bare_is_that_wise_asks_about_what_was_just_said(chat: Callable[..., l
     (turn,) = chat(message)
     assert turn.in_scope, turn.answer
     assert has(turn, "shallow in both", "straddle", "18 months"), turn.answer
+
+
+def test_zaps_are_automation_work(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("I've got 40 zaps running for clients. when do people doing this burn out?")
+    assert has(turn, "18-24") and not has(turn, "8-14"), turn.answer
