@@ -101,6 +101,8 @@ REPEATED = 0.4  # a sentence with less than this share of words the last answer 
 WINDOW_WORDS = 60  # an answer shorter than this also says what the article says after its first sentence:
 WINDOW_MIN = 16  # at least this many words of it...
 WINDOW_MAX = 3  # ...in at most this many sentences
+SCENE_MAX = 5  # unless a figure comes within this many lines...
+SCENE_WORDS = 32  # ...and words: then up to it
 # A follow-up this close to one the bank has after what was said lifts its answer, by this much
 # per unit of cosine above the floor; the answer's passage joins the pool (the best few).
 FOLLOWUP_WEIGHT = 1.0
@@ -218,7 +220,13 @@ class OfflineAnswerer:
             run = self._run_from(owner[last])
             after: list[str] = []
             # A line or two, whole: "You know PyTorch." says little alone; "Why?" asks what comes next.
-            for sentence in run[run.index(last) + 1 :] if last in run else []:
+            rest = run[run.index(last) + 1 :] if last in run else []
+            # A scene goes on to its point: "You know PyTorch. ... Now you apply for jobs. The posting says
+            # "2+ years production ML experience."" A figure a few short lines on is what the scene was for.
+            point = next((n for n, one in enumerate(rest[:SCENE_MAX]) if re.search(r"\d", one)), None)
+            if point is not None and len(" ".join(rest[: point + 1]).split()) <= SCENE_WORDS:
+                after = rest[: point + 1]
+            for sentence in rest if not after else []:
                 after.append(sentence)
                 if not sentence.endswith(":") and (len(" ".join(after).split()) >= WINDOW_MIN or len(after) >= WINDOW_MAX):
                     break

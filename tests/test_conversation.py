@@ -1168,3 +1168,9 @@ def test_a_bare_is_that_wise_asks_about_what_was_just_said(chat: Callable[..., l
 def test_zaps_are_automation_work(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("I've got 40 zaps running for clients. when do people doing this burn out?")
     assert has(turn, "18-24") and not has(turn, "8-14"), turn.answer
+
+
+def test_a_scene_is_told_up_to_its_point(chat: Callable[..., list[Turn]]) -> None:
+    """The article's course-graduate scene sets the stage in short lines; the figure a few lines on is its point."""
+    (turn,) = chat("my brother just finished an ML course and knows pytorch well. what happens when he applies for jobs?")
+    assert has(turn, "2+ years"), turn.answer
