@@ -221,10 +221,23 @@ INVERTED = re.compile(
 QUESTION_CLOSING = re.compile(r"\b(?:how much|how many|what|why)\W*$")
 
 
+# A question inside a run-on message, after a clause ("i teach tuition since 8 yrs, if i take the AI engineer
+# route tbh how long before i earn anything"): a question phrase right after a comma or a connecting word.
+ASKS_INSIDE = re.compile(
+    r"(?:,|\b(?:tbh|so|like|but|then|and|or))\s+(?:how (?:long|much|many|soon|fast|hard|bad)|"
+    r"which (?:type|kind|one|path|side|company|companies)|who (?:is|are)|when (?:do|does|will|is|are)|"
+    r"(?:do|does|is|are|will|can) (?:they|it|u|you|we|these|those|ppl|people)\b)"
+)
+
+
 def _asks(text: str) -> bool:
     """Whether a message asks anything: a sentence ending in "?", opening like a question or with one inside."""
     return any(
-        s.endswith("?") or QUESTION_OPENING.match(s.lower()) or INVERTED.search(s.lower()) or QUESTION_CLOSING.search(s.lower())
+        s.endswith("?")
+        or QUESTION_OPENING.match(s.lower())
+        or INVERTED.search(s.lower())
+        or QUESTION_CLOSING.search(s.lower())
+        or ASKS_INSIDE.search(s.lower())
         for s in sentences(text)
     )
 
@@ -314,6 +327,8 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
         t,
     )
     t = re.sub(r"\bhalf\s+a\s+year\b", "6 months", t)
+    # "i teach tuition since 8 years", "for the past 3 years": how long the writer has done something else
+    t = re.sub(rf"\b(?:since|for the (?:past|last))\s+{_NUM}\s+(?:years?|months?)\b", " ", t)
     # "6 months to 18 months": one unit for the range
     t = re.sub(r"(?<![\w.])(\d+)\s+months?(?=\s*(?:-|to|and|through|till|until)\s*\d+\s+months?\b)", r"\1", t)
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"

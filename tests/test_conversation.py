@@ -1174,3 +1174,36 @@ def test_a_scene_is_told_up_to_its_point(chat: Callable[..., list[Turn]]) -> Non
     """The article's course-graduate scene sets the stage in short lines; the figure a few lines on is its point."""
     (turn,) = chat("my brother just finished an ML course and knows pytorch well. what happens when he applies for jobs?")
     assert has(turn, "2+ years"), turn.answer
+
+
+def test_a_run_on_question_without_a_question_mark_is_answered_not_taken_for_a_fit(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    """Voice notes typed out: a story, a trait, then the question after a comma, no "?" anywhere."""
+    (turn,) = chat("i run a tailoring shop in pune and i like quick results, so which type of company hires automation people")
+    assert turn.fit is None, turn.answer
+    assert has(turn, "15-person team", "company size"), turn.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("i run a tailoring shop in pune, so which type of company hires automation people", True),
+        ("i fix bikes, like how much i can earn doing it", True),
+        ("i love quick wins, and i get bored fast", False),
+        ("i teach kids, which is why i like explaining things", False),
+    ],
+)
+def test_a_question_after_a_clause_asks(message: str, asks: bool) -> None:
+    from pathwise.agent.reading import _asks
+
+    assert _asks(message) is asks
+
+
+def test_how_long_the_writer_has_done_something_else_is_not_the_stretch_asked_about(
+    chat: Callable[..., list[Turn]],
+) -> None:
+    (turn,) = chat(
+        "i drive an auto in pune since 6 yrs, ok if i go the AI engineer way tbh how long before i earn anything from it"
+    )
+    assert has(turn, "0-12"), turn.answer
