@@ -226,10 +226,11 @@ class OfflineAnswerer:
             point = next((n for n, one in enumerate(rest[:SCENE_MAX]) if re.search(r"\d", one)), None)
             if point is not None and len(" ".join(rest[: point + 1]).split()) <= SCENE_WORDS:
                 after = rest[: point + 1]
-            for sentence in rest if not after else []:
-                after.append(sentence)
-                if not sentence.endswith(":") and (len(" ".join(after).split()) >= WINDOW_MIN or len(after) >= WINDOW_MAX):
-                    break
+            else:
+                for sentence in rest:
+                    after.append(sentence)
+                    if not sentence.endswith(":") and (len(" ".join(after).split()) >= WINDOW_MIN or len(after) >= WINDOW_MAX):
+                        break
             new = [s for s in after if s not in said]
             if not new or not _says_new(new[-1], set(tokenize(said))):
                 return parts

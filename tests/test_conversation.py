@@ -1159,7 +1159,7 @@ def test_a_story_does_not_hide_the_line_the_bank_says_answers_the_question_itsel
     ],
 )
 def test_a_bare_is_that_wise_asks_about_what_was_just_said(chat: Callable[..., list[Turn]], message: str) -> None:
-    """ "good plan?" after doing both at once asks about doing both: the article's warning, never a refusal."""
+    """After doing both at once, "good plan?" asks about doing both: the article's warning, never a refusal."""
     (turn,) = chat(message)
     assert turn.in_scope, turn.answer
     assert has(turn, "shallow in both", "straddle", "18 months"), turn.answer
