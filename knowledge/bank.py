@@ -108,14 +108,23 @@ def bank_digest(examples: tuple[Example, ...] | list[Example]) -> str:
 
 
 @lru_cache(maxsize=1)
+def _sentence_entries() -> tuple[tuple[str, str, str], ...]:
+    """The sentence-level bank's lines: (sentence, question, kind), whitespace made single."""
+    out = []
+    for line in _read("sentence_questions.jsonl").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            out.append((" ".join(entry["sentence"].split()), " ".join(entry["q"].split()), entry["kind"]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
 def sentence_keys() -> dict[str, tuple[str, ...]]:
     """Each keyed sentence of the bundled article (as ``lexical.sentences`` splits it) and the
     questions it answers."""
     keys: dict[str, list[str]] = {}
-    for line in _read("sentence_questions.jsonl").splitlines():
-        if line.strip():
-            entry = json.loads(line)
-            keys.setdefault(" ".join(entry["sentence"].split()), []).append(" ".join(entry["q"].split()))
+    for sentence, q, _ in _sentence_entries():
+        keys.setdefault(sentence, []).append(q)
     return {s: tuple(dict.fromkeys(qs)) for s, qs in keys.items()}
 
 
@@ -123,12 +132,8 @@ def sentence_keys() -> dict[str, tuple[str, ...]]:
 def sentences_answering(kind: str) -> frozenset[str]:
     """The article sentences the sentence-level and follow-up banks give as answers to questions of
     ``kind`` ("who": "If you hate context-switching ..., this will drain you.")."""
-    found = set()
-    for line in _read("sentence_questions.jsonl").splitlines():
-        if line.strip() and (entry := json.loads(line))["kind"] == kind:
-            found.add(" ".join(entry["sentence"].split()))
-    found |= {f.answer for f in followup_keys() if f.kind == kind}
-    return frozenset(found)
+    found = {sentence for sentence, _, asked in _sentence_entries() if asked == kind}
+    return frozenset(found | {f.answer for f in followup_keys() if f.kind == kind})
 
 
 class FollowUp(NamedTuple):

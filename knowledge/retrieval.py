@@ -575,18 +575,14 @@ def _load_trained(path: Path) -> _Trained | None:
 def _save_trained(path: Path, trained: _Trained | None) -> None:
     if trained is None or trained.classifier is None or trained.trait_classifier is None:
         return
-    partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            partial,
-            classifier=trained.classifier,
-            trait_classifier=trained.trait_classifier,
-            tokens=np.asarray(json.dumps(trained.tokens)),
-        )
-        partial.replace(path)
-    except OSError as exc:  # a read-only cache costs the next process its training, nothing more
-        log.info("could not keep the trained classifiers in %s: %s", path, exc)
+    # A read-only cache costs the next process its training, nothing more.
+    _write_npz(
+        path,
+        "the trained classifiers",
+        classifier=trained.classifier,
+        trait_classifier=trained.trait_classifier,
+        tokens=np.asarray(json.dumps(trained.tokens)),
+    )
 
 
 def _load_vectors(path: Path) -> dict[str, Any]:
@@ -598,13 +594,19 @@ def _load_vectors(path: Path) -> dict[str, Any]:
 
 
 def _save_vectors(path: Path, vectors: dict[str, Any]) -> None:
+    # A read-only cache costs a new process its embedding time, nothing more.
+    _write_npz(path, "sentence vectors", texts=np.asarray(list(vectors), dtype=str), vectors=np.stack(list(vectors.values())))
+
+
+def _write_npz(path: Path, what: str, **arrays: Any) -> None:
+    """Arrays into ``path`` whole or not at all (another process may be reading it); a failure is logged."""
     partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(partial, texts=np.asarray(list(vectors), dtype=str), vectors=np.stack(list(vectors.values())))
+        np.savez(partial, **arrays)
         partial.replace(path)
-    except OSError as exc:  # a read-only cache costs a new process its embedding time, nothing more
-        log.info("could not keep sentence vectors in %s: %s", path, exc)
+    except OSError as exc:
+        log.info("could not keep %s in %s: %s", what, path, exc)
 
 
 @dataclass(frozen=True)
