@@ -234,6 +234,9 @@ class _Quarantined:
     def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
         return self._kb.classify(vector, traits=traits)
 
+    def asks(self, text: str) -> float:
+        return self._kb.asks(text)
+
     def asks_fit(self, vector: Any) -> float:
         return self._kb.asks_fit(vector)
 

@@ -211,6 +211,9 @@ class KnowledgeBase:
     def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
         return self._read(lambda: self.retriever.classify(vector, traits=traits))
 
+    def asks(self, text: str) -> float:
+        return self._read(lambda: self.retriever.asks(text))
+
     def asks_fit(self, vector: Any) -> float:
         return self._read(lambda: self.retriever.asks_fit(vector))
 

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from pathwise.errors import InputError
+from pathwise.knowledge import forms
 from pathwise.knowledge.bank import Example, bundled_digest, bundled_examples, followup_keys, sentence_keys
 from pathwise.knowledge.corpus import ARTICLE_NAME
+from pathwise.knowledge.forms import bundled_forms
 from pathwise.knowledge.lexical import BM25, tokenize
 from pathwise.knowledge.lexical import sentences as sentences_of
 from pathwise.knowledge.types import Hit
@@ -81,6 +83,7 @@ class _Trained(NamedTuple):
     classifier: Any  # ridge weights: [vector, 1] -> a score per label
     trait_classifier: Any
     tokens: list[list[str]]  # each bank message's words
+    form: Any  # ridge weights on a clause's hashed words: whether it asks (knowledge/forms.py)
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ class _Index:
             _ridge(trained, classes, len(labels)),
             _ridge(self.trait_vectors, [kinds.index(e.kind or "") for e in traits], len(kinds)),
             [tokenize(e.q) for e in messages],
+            forms.train(bundled_forms()),
         )
 
     def _row_links(self) -> dict[str, dict[str, str]]:
@@ -346,6 +350,11 @@ class HybridRetriever:
         odds = np.exp((scores - scores.max()) / CLASSIFIER_TEMPERATURE)
         odds /= odds.sum()
         return {label: float(w) for label, w in zip(labels, odds) if w >= 1e-3}
+
+    def asks(self, text: str) -> float:
+        """How strongly a clause asks rather than tells (above 0 it asks), by the examples of both."""
+        trained = self._index().trained
+        return forms.asks(trained.form if trained else None, text)
 
     def followup_cosines(self, vector: Any) -> dict[str, float]:
         """Each of the follow-up bank's questions and its cosine to ``vector``."""
@@ -558,8 +567,11 @@ def _trained_cache(store: Store, examples: list[Example], followups: list[str]) 
     from pathwise.knowledge import lexical
     from pathwise.knowledge.embeddings import WEIGHTS_SHA256
 
-    taught = json.dumps([[e.q, e.label, e.kind, e.route] for e in examples] + [followups, RIDGE, WEIGHTS_SHA256])
-    digest = hashlib.sha256(taught.encode() + Path(lexical.__file__).read_bytes()).hexdigest()[:16]
+    taught = json.dumps(
+        [[e.q, e.label, e.kind, e.route, e.ask] for e in examples] + [followups, bundled_forms(), RIDGE, WEIGHTS_SHA256]
+    )
+    code = Path(lexical.__file__).read_bytes() + Path(forms.__file__).read_bytes()
+    digest = hashlib.sha256(taught.encode() + code).hexdigest()[:16]
     return Path(store.settings.cache_dir) / f"trained-{digest}.npz"
 
 
@@ -567,13 +579,15 @@ def _load_trained(path: Path) -> _Trained | None:
     try:
         with np.load(path) as data:
             tokens = json.loads(str(data["tokens"]))
-            return _Trained(data["classifier"], data["trait_classifier"], tokens) if isinstance(tokens, list) else None
+            if not isinstance(tokens, list):
+                return None
+            return _Trained(data["classifier"], data["trait_classifier"], tokens, data["form"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # none yet, or a file another version or process left
         return None
 
 
 def _save_trained(path: Path, trained: _Trained | None) -> None:
-    if trained is None or trained.classifier is None or trained.trait_classifier is None:
+    if trained is None or trained.classifier is None or trained.trait_classifier is None or trained.form is None:
         return
     # A read-only cache costs the next process its training, nothing more.
     _write_npz(
@@ -582,6 +596,7 @@ def _save_trained(path: Path, trained: _Trained | None) -> None:
         classifier=trained.classifier,
         trait_classifier=trained.trait_classifier,
         tokens=np.asarray(json.dumps(trained.tokens)),
+        form=trained.form,
     )
 
 

@@ -336,6 +336,7 @@ def test_a_new_process_reads_the_classifiers_an_earlier_build_learned(kb, monkey
     path = retrieval._trained_cache(retriever.store, index.examples, retrieval.followup_questions())
     assert path.exists()
     learned = retriever.classify(query)
+    asking = retriever.asks("so the automation money comes monthly or not")
 
     path.write_bytes(b"not a zip file")
     retriever.refresh()
@@ -346,8 +347,10 @@ def test_a_new_process_reads_the_classifiers_an_earlier_build_learned(kb, monkey
         raise AssertionError("retrained although the cache holds this bank's classifiers")
 
     monkeypatch.setattr(retrieval, "_ridge", no_training)
+    monkeypatch.setattr(retrieval.forms, "train", no_training)
     retriever.refresh()
     assert retriever.classify(query) == pytest.approx(learned)
+    assert retriever.asks("so the automation money comes monthly or not") == pytest.approx(asking) > 0
 
     other = [*index.examples, Example(q="what is a platform update", topic="burnout", passages=[index.passages[0].id])]
     assert retrieval._trained_cache(retriever.store, other, retrieval.followup_questions()) != path

@@ -1,0 +1,44 @@
+"""The form model: whether a clause asks or tells, learned from labelled clauses (knowledge/forms.py)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+
+from pathwise.knowledge import forms
+
+HELD_OUT = 0.85  # each form, read right on clauses the model never saw
+
+
+def test_every_labelled_clause_has_text_and_a_form_and_is_there_once() -> None:
+    text = resources.files("pathwise.knowledge").joinpath("data", forms.FORMS_FILE).read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert all(set(row) == {"q", "form"} and row["form"] in ("ask", "tell") and row["q"].strip() for row in rows)
+    texts = [" ".join(row["q"].lower().split()) for row in rows]
+    assert len(set(texts)) == len(texts)
+    # Most asks carry no "?": the model would otherwise learn the punctuation the reader already trusts.
+    asks = [row["q"] for row in rows if row["form"] == "ask"]
+    assert sum("?" not in q for q in asks) >= 0.75 * len(asks)
+    assert min(len(asks), len(rows) - len(asks)) >= 500
+
+
+def test_the_form_of_clauses_it_never_saw_is_read_right() -> None:
+    """Trained on half the labelled clauses, it reads the other half, each form at 0.85 or better."""
+    labelled = list(forms.bundled_forms())
+    order = np.random.default_rng(0).permutation(len(labelled))
+    seen = [labelled[i] for i in order[::2]]
+    unseen = [labelled[i] for i in order[1::2]]
+    weights = forms.train(seen)
+    for form in (True, False):
+        clauses = [text for text, asks in unseen if asks is form]
+        right = sum((forms.asks(weights, text) > 0) is form for text in clauses)
+        assert right / len(clauses) >= HELD_OUT, (form, right, len(clauses))
+
+
+def test_a_question_mark_teaches_nothing_and_nothing_asks_nothing() -> None:
+    weights = forms.train([("how long before the first salary", True), ("i get bored fast", False)])
+    assert forms.features("how long before the first salary?") == forms.features("how long before the first salary")
+    assert forms.asks(weights, "?!") == 0.0
+    assert forms.train([("only asks", True)]) is None
