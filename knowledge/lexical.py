@@ -20,7 +20,8 @@ STOPWORDS = frozenset(
     "a an and are as at be been being but by can could did do does doing for from had has have how i if in into "
     "is it its it's me my of on or our so than that the their them then there these they this those to was we "
     "were what when where which who whom why will with would you your yours about also just more most some such "
-    "very really actually just even quite".split()
+    "very really actually just even quite "
+    "u ur urs r".split()  # chat spellings of "you", "your", "are": "can u help" shares nothing with "where does that take u"
 )
 _SUFFIXES = ("ations", "ation", "ating", "ated", "ates", "ate", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly")
 
