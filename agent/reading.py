@@ -192,6 +192,9 @@ THAT_PATH = re.compile(
     r"\b(?:that|this|the same|uss?) (?:route|path|side|track|career|road|direction|line)\b"
     r"|\b(?:go|going|goes|take|taking|pick|picking|choose|choosing|head|heading)\s+(?:down\s+)?(?:that|this) way\b"
 )
+COMPARES_BACK = re.compile(
+    r"\b(?:that|this|it)\b[^.?!]*\b(?:better|worse|safer|easier|harder)\s+than\b|\b(?:that|this|it)\s+(?:vs|versus)\b"
+)
 POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|these|those|they|them|their|there)\b")
 COMPARING = re.compile(r"\bwhich of (?:them|those|the two)\b|\bthem both\b|\beither\b|\bcompare|\bvs\b|\bversus\b")
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i am|i've|ive|me|my|myself)\b")
@@ -271,7 +274,7 @@ def _n(word: str) -> float:
 
 # Where a message asks of a second stretch of time: "between 18 and 36 months, and after 3 years?"
 SECOND_PERIOD = re.compile(
-    r"\s*[,;]\s*|\s+(?:and|or|&)\s+(?=(?:then\s+|also\s+)?(?:after|before|beyond|past|in|by|during|from|over|the|year|month|yr))"
+    r"\s*[,;]\s*|\s+(?:and|or|&)\s+(?=(?:then\s+|also\s+|(?:what|how much)\s+(?:about\s+)?)?(?:after|before|beyond|past|in|by|during|from|over|the|year|month|yr))"
 )
 
 
@@ -680,6 +683,9 @@ class Reader:
         asked_text = " ".join(questions).lower().replace("’", "'")
         # "is data science better than both?" names neither path; "I'm a teacher. Which of these pays sooner?" is a story.
         # "why does the article bring up surgeons?" asks the article about its own comparison.
+        # "thinking of data analyst as a third option. is that better than both?": "that" is the career just told of.
+        if COMPARES_BACK.search(asked_text) and not (ENGINEERING.search(asked_text) or AUTOMATION.search(asked_text)):
+            asked_text = f"{story.lower()} {asked_text}"
         if (
             OTHER_CAREERS.search(asked_text)
             and detect_path(t) not in ("engineering", "automation")
@@ -1149,6 +1155,10 @@ CLAUSE_BREAK = re.compile(
 )
 
 
+# "i like a bit of everything not going deep in one thing": after a statement, what they do not do is no trait of theirs.
+CONTRAST = re.compile(r"^((?:\S+\s+){3,}?)(?:and\s+|but\s+)?(?:not|instead of)\s+.*")
+
+
 # A clause about someone else: "my ml team keeps saying nobody notices", "my teammate does that".
 OTHERS = re.compile(
     r"^(?:(?:and|but|so|because|since|though|while|whereas|what about|how about)\s+)?"
@@ -1208,7 +1218,7 @@ def clauses(text: str) -> list[str]:
     out: list[str] = []
     for sentence in sentences(text):
         plain = RATHER_THAN.sub(r"\1", sentence.lower().replace("’", "'"))  # what they would not do is no trait of theirs
-        out.extend(c.strip(" .!?") for c in CLAUSE_BREAK.split(plain))
+        out.extend(CONTRAST.sub(r"\1", c).strip(" .!?") for c in CLAUSE_BREAK.split(plain))
     return [c for c in out if len(c.split()) >= 3]
 
 
@@ -1231,7 +1241,7 @@ def _clarified(questions: list[str]) -> list[str]:
     out: list[str] = []
     for q in questions:
         if out and not q.endswith("?") and not _says_more(q):
-            out[-1] = f"{out[-1]} {q}"
+            out[-1] = f"{out[-1].rstrip(' ,')}, {q}"  # "in the first year, what in year 2": two stretches, as asked
         else:
             out.append(q)
     return out

@@ -1247,3 +1247,36 @@ def test_how_long_the_writer_has_done_something_else_is_not_the_stretch_asked_ab
         "i drive an auto in pune since 6 yrs, ok if i go the AI engineer way tbh how long before i earn anything from it"
     )
     assert has(turn, "0-12"), turn.answer
+
+
+def test_chat_spellings_of_you_are_small_words_not_a_subject(chat: Callable[..., list[Turn]]) -> None:
+    """ "u" shares nothing with "can u help with my hw": a follow-up written with it is still a follow-up."""
+    _, turn = chat("which skill from AI engineering still counts once the tools change", "where does that lead u")
+    assert turn.in_scope, turn.answer
+    assert has(turn, "architecture roles"), turn.answer
+
+
+def test_a_second_stretch_asked_with_what_in_joins_the_first(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("how much would i make with automation in the first year and what in year 3")
+    assert has(turn, "10-30k") and has(turn, "60k-1.5L"), turn.answer
+
+
+@pytest.mark.parametrize(
+    ("story", "question", "declined"),
+    [
+        ("my sister suggested becoming a data analyst instead.", "would that be safer than both?", True),
+        ("I coach cricket at a school.", "is it true that automation is easier to break into than engineering?", False),
+    ],
+    ids=["another-career-compared", "a-story-about-the-writer"],
+)
+def test_a_career_told_of_then_set_against_both_paths_is_another_career(
+    chat: Callable[..., list[Turn]], story: str, question: str, declined: bool
+) -> None:
+    (turn,) = chat(f"{story} {question}")
+    assert turn.in_scope is not declined, turn.answer
+
+
+def test_a_trait_said_beside_what_they_do_not_do_is_read_as_said(advisor: Advisor) -> None:
+    """ "a bit of everything not going super deep": the clause is breadth, whatever MiniLM makes of "deep"."""
+    answers = advisor.offline.reader.profile(["i enjoy learning a little of everything not going super deep in one area"])
+    assert answers.energy_from == "breadth"

@@ -269,3 +269,11 @@ def test_a_phrase_a_negation_governs_is_no_evidence_for_it(text: str) -> None:
 )
 def test_a_negation_elsewhere_in_the_sentence_does_not_hide_a_phrase(text: str) -> None:
     assert "early_income" in answers_from_text(text).preferences
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i like trying a bit of everything, not going deep into one thing", "i pick up a little of every topic not going too deep"],
+)
+def test_what_someone_says_they_do_not_do_is_no_trait_of_theirs(text: str) -> None:
+    assert answers_from_text(text).energy_from != "depth"
