@@ -213,6 +213,10 @@ QUESTION_OPENING = re.compile(
 )
 
 
+# Hinglish asks at a sentence's end ("4 saal ke baad kitna", "sahi hai kya"), glossed to English words by then.
+QUESTION_CLOSING = re.compile(r"\b(?:how much|how many|what|why)\W*$")
+
+
 def _asks(text: str) -> bool:
     """Whether a message asks by its punctuation or its opening words (for the exact readings of
     periods; ``asking_parts`` reads the form of every clause by example)."""
@@ -423,6 +427,11 @@ FORM_MIN = 0.2  # a clause the form model scores above this asks (cross-validate
 LEAD_WORDS = 3  # clauses told before a sentence's question this long are its story
 
 
+def _marked(sentence: str) -> bool:
+    """Whether a sentence is marked as asking: a "?", a request ("tell me ..."), a Hindi question word last."""
+    return sentence.endswith("?") or bool(ASKED_FOR.match(sentence.lower()) or QUESTION_CLOSING.search(sentence.lower()))
+
+
 def asking_start(sentence: str, form: Callable[[str], float]) -> int | None:
     """Where a sentence's question starts: at its first clause the form model reads as asking."""
     edges = list(CLAUSE_EDGE.finditer(sentence))
@@ -434,21 +443,18 @@ def asking_start(sentence: str, form: Callable[[str], float]) -> int | None:
 def asking_parts(text: str, form: Callable[[str], float] | None = None) -> Asked:
     """The questions a message asks, and the story told before them.
 
-    A sentence asks when it ends with "?" or asks for something ("tell me ..."); in a message
-    without a "?", also when ``form`` reads one of its clauses as asking, and the clauses told
-    before that one are story. Questions are split again
-    where a second question is joined to the first ("is that normal, and what pays better?").
-    Without one, the last sentence stands for the question.
+    A sentence asks when it is marked as asking (``_marked``); in a message with no marked
+    sentence, when ``form`` reads one of its clauses as asking, and the clauses told before that
+    one are story. Questions are split again where a second question is joined to the first
+    ("is that normal, and what pays better?"). Without one, the last sentence stands for the question.
     """
     parts: list[str] = []
     asked: list[str] = []
     every = sentences(text)
-    # Someone who puts "?" after their questions (or asks "tell me ...") does so for each: their other sentences tell.
-    punctuated = any(s.endswith("?") or ASKED_FOR.match(s.lower()) for s in every)
-    for sentence in every:
-        start = asking_start(sentence, form) if form and not punctuated else None
-        if start is None and (sentence.endswith("?") or ASKED_FOR.match(sentence.lower())):
-            start = 0
+    # Someone who marks one question ("?", "tell me ...", a Hindi question word last) marks each: the rest tells.
+    marked = [_marked(s) for s in every]
+    for sentence, is_marked in zip(every, marked, strict=True):
+        start = asking_start(sentence, form) if form and not any(marked) else 0 if is_marked else None
         if start is None:
             parts.append(sentence)
             continue

@@ -115,9 +115,7 @@ class _Index:
     ask_vectors: Any = field(init=False)
     keyed_vectors: Any = field(init=False)
     labels: list[str] = field(init=False)  # the messages' labels (topics and routes), the classifier's classes
-    classifier: Any = field(init=False)  # ridge weights: [vector, 1] -> a score per label
     trait_labels: list[str] = field(init=False)  # the trait clauses' kinds, the trait classifier's classes
-    trait_classifier: Any = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {p.id: p for p in self.passages})
@@ -169,8 +167,6 @@ class _Index:
         if learned is None or len(learned.tokens) != len(messages):
             learned = self._train(messages, labels, traits, kinds)
         object.__setattr__(self, "trained", learned)
-        object.__setattr__(self, "classifier", learned.classifier)
-        object.__setattr__(self, "trait_classifier", learned.trait_classifier)
         tokens = learned.tokens
         object.__setattr__(self, "bank_bm25", BM25(tokens) if messages else None)
         # The words people use of the article's world: its examples' words, the off-topic ones aside.
@@ -343,7 +339,10 @@ class HybridRetriever:
         clauses) makes of a vector: each label's probability (a softmax over its ridge scores). It
         generalises where the nearest examples scatter; cross-validated on the bank in docs/evaluation.md."""
         index = self._index()
-        weights, labels = (index.trait_classifier, index.trait_labels) if traits else (index.classifier, index.labels)
+        trained = index.trained
+        if trained is None:
+            return {}
+        weights, labels = (trained.trait_classifier, index.trait_labels) if traits else (trained.classifier, index.labels)
         if weights is None:
             return {}
         scores = np.einsum("i,ij->j", np.append(np.asarray(vector, dtype=np.float64), 1.0), weights)  # not BLAS: see cosines
