@@ -298,7 +298,8 @@ _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "whe
 # quick money"): the negation, then only words of wanting or caring ("don't like meetings and need money fast" wants it).
 NEGATED = re.compile(
     r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|isn'?t|won'?t|hardly)"
-    r"(?:\s+(?:really|even|much|that|too|care|cares|about|want|wants|need|needs|in|it|for|into|after|chasing|looking|bothered|fussed|worried|interested|a|hurry))*\s*$"
+    r"(?:\s+(?:really|even|much|that|too|care|cares|about|want|wants|need|needs|in|it|for|into|after|chasing|looking|bothered|fussed|worried|interested|a|hurry))+\s*$"
+    r"|\b(?:not|never)\s*$"  # "... not going super deep": the bare word too ("isn't elegant still bothers me" is a flag)
 )
 NEGATION_REACH = 60  # characters: the longest run of such words
 # "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.

@@ -1,7 +1,7 @@
 """Whether a piece of a message asks or tells, learned from labelled examples.
 
-People ask without a question mark ("so automation money comes every month or not", "engineer
-salary after 3 yrs kitna") and tell with question words ("what I like is fixing things fast").
+People ask without a question mark ("so automation money comes every month or not", "the wall
+comes at which month") and tell with question words ("what I like is fixing things fast").
 ``forms.jsonl`` (package data) labels clauses as they are typed, ``ask`` or ``tell``, on the
 paths and on anything else, so that form and not subject tells them apart (the bank's questions,
 all about the paths, taught "say I do a year of ML engineering" to ask). A linear model on words,
@@ -29,7 +29,7 @@ FEATURES = 1 << 14  # hashed features: collisions among a few thousand words and
 FORM_RIDGE = 1.0
 SOLVED = 1e-10  # conjugate gradients stop when the residual is this small a share of the target's
 MAX_STEPS = 500
-WORDS = re.compile(r"[a-z0-9']+")
+WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # any script: Devanagari is words too
 
 
 def features(text: str) -> list[int]:
@@ -83,6 +83,8 @@ def train(labelled: Iterable[tuple[str, bool]]) -> Any:
     residual = b.copy()
     step = residual.copy()
     size = residual @ residual
+    if size == 0:  # nothing to learn from: no example has a word
+        return None
     for _ in range(MAX_STEPS):
         moved = normal(step)
         alpha = size / (step @ moved)

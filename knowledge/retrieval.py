@@ -351,7 +351,8 @@ class HybridRetriever:
         return {label: float(w) for label, w in zip(labels, odds) if w >= 1e-3}
 
     def asks(self, text: str) -> float:
-        """How strongly a clause asks rather than tells (above 0 it asks), by the examples of both."""
+        """How strongly a clause asks rather than tells, by the examples of both: above 0 it leans to
+        asking (the reader wants 0.2, ``agent/reading.py`` FORM_MIN)."""
         trained = self._index().trained
         return forms.asks(trained.form if trained else None, text)
 
@@ -562,7 +563,7 @@ def _sentence_cache(store: Store) -> Path:
 
 def _trained_cache(store: Store, examples: list[Example], followups: list[str]) -> Path:
     """Where a build's classifiers are kept, named by everything they are learned from: the examples,
-    the follow-up questions, the model and the code that reads words."""
+    the follow-up questions, the labelled clauses of forms.jsonl, the model and the code that reads words."""
     from pathwise.knowledge import lexical
     from pathwise.knowledge.embeddings import WEIGHTS_SHA256
 

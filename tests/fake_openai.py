@@ -558,6 +558,9 @@ class FakeKB:
     def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
         return {}  # the nearest examples alone read a message here; no clause reads as a trait
 
+    def asks(self, text: str) -> float:
+        return 0.0  # no clause reads as asking by its form: punctuation alone says
+
     def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[tuple[Any, float]]:
         from pathwise.knowledge.bank import bundled_examples
 

@@ -1265,9 +1265,9 @@ def test_a_second_stretch_asked_with_what_in_joins_the_first(chat: Callable[...,
     ("story", "question", "declined"),
     [
         ("my sister suggested becoming a data analyst instead.", "would that be safer than both?", True),
-        ("I coach cricket at a school.", "is it true that automation is easier to break into than engineering?", False),
+        ("I work as a nurse.", "would it be harder than my current job?", False),
     ],
-    ids=["another-career-compared", "a-story-about-the-writer"],
+    ids=["another-career-compared", "the-writers-own-job"],
 )
 def test_a_career_told_of_then_set_against_both_paths_is_another_career(
     chat: Callable[..., list[Turn]], story: str, question: str, declined: bool

@@ -9,7 +9,7 @@ import numpy as np
 
 from pathwise.knowledge import forms
 
-HELD_OUT = 0.85  # each form, read right on clauses the model never saw
+HELD_OUT = {True: 0.75, False: 0.9}  # each form, read right at the reader's threshold on clauses the model never saw
 
 
 def test_every_labelled_clause_has_text_and_a_form_and_is_there_once() -> None:
@@ -25,7 +25,10 @@ def test_every_labelled_clause_has_text_and_a_form_and_is_there_once() -> None:
 
 
 def test_the_form_of_clauses_it_never_saw_is_read_right() -> None:
-    """Trained on half the labelled clauses, it reads the other half, each form at 0.85 or better."""
+    """Trained on half the labelled clauses, it reads the other half at the reader's threshold: a
+    telling clause read as asking costs a self-description its fit, so telling is held higher."""
+    from pathwise.agent.reading import FORM_MIN
+
     labelled = list(forms.bundled_forms())
     order = np.random.default_rng(0).permutation(len(labelled))
     seen = [labelled[i] for i in order[::2]]
@@ -33,12 +36,12 @@ def test_the_form_of_clauses_it_never_saw_is_read_right() -> None:
     weights = forms.train(seen)
     for form in (True, False):
         clauses = [text for text, asks in unseen if asks is form]
-        right = sum((forms.asks(weights, text) > 0) is form for text in clauses)
-        assert right / len(clauses) >= HELD_OUT, (form, right, len(clauses))
+        right = sum((forms.asks(weights, text) > FORM_MIN) is form for text in clauses)
+        assert right / len(clauses) >= HELD_OUT[form], (form, right, len(clauses))
 
 
-def test_a_question_mark_teaches_nothing_and_nothing_asks_nothing() -> None:
-    weights = forms.train([("how long before the first salary", True), ("i get bored fast", False)])
+def test_a_question_mark_teaches_nothing_and_any_script_has_words() -> None:
     assert forms.features("how long before the first salary?") == forms.features("how long before the first salary")
-    assert forms.asks(weights, "?!") == 0.0
+    assert forms.features("इंजीनियर की सैलरी कितनी है")
     assert forms.train([("only asks", True)]) is None
+    assert forms.train([("?!", True), ("...", False)]) is None  # no words to learn from
