@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
-from pathwise.agent.reading import ENGINEERING, TOPIC_WORDS, Period, Plan, Reader, detect_path, search_query
+from pathwise.agent.reading import ENGINEERING, POINT, POINT_NUMBERS, TOPIC_WORDS, Period, Plan, Reader, detect_path, search_query
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.bank import sentences_answering
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
@@ -89,6 +89,7 @@ ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|q
 # "3rd?", "and the second?": an ordinal alone, after a list, points into it.
 BARE_ORDINAL = re.compile(r"\W*(?:and |what about |how about )?(?:the )?(first|1st|second|2nd|third|3rd|last|final)\W*")
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
+ITEM_WORDS = 70  # an item's paragraph is given whole up to this many words; a longer one, its best sentences
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
 STANDALONE_WEIGHT = 0.5  # a follow-up sentence's cosine to the question as it stands with the last one, beside its own
@@ -264,6 +265,9 @@ class OfflineAnswerer:
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
+        item = self._referred_item(plan) if plan.followup else None
+        if item is not None:  # "the appearing smart one, what does that mean?": that item's own paragraph
+            return self._item_answer(plan, item)
         one = self._framework_question(plan) if plan.followup and plan.topic == "framework" else None
         if one is not None:  # "tell me more about the depth one" after the framework's questions
             return self._one_question(plan, one)
@@ -674,6 +678,57 @@ class OfflineAnswerer:
             self.kb.get([pid for _, _, pid in picks]), asked, 1, idf=self.kb.idf, min_score=IN_PASSAGE_MIN_SCORE
         )
         return [(" ".join([text, *(s for s, _ in more)]), [pid for _, _, pid in picks])]
+
+    def _items(self, plan: Plan) -> list[tuple[str, str]]:
+        """The last answer's items, in the order it gave them: each passage it cited whose opening
+        sentence (after a lead-in such as "You'll struggle with AI Engineering if:") it said."""
+        found: list[tuple[int, str, str]] = []
+        rows = self._table_rows()
+        for h in self.kb.get(plan.carried):
+            if h.id in rows:
+                continue
+            lead = next((s for s in _sentences(h.text) if not s.endswith(":")), "")
+            at = plan.said.find(lead) if lead else -1
+            if at >= 0:
+                found.append((at, h.id, lead))
+        return [(pid, lead) for _, pid, lead in sorted(found)]
+
+    def _referred_item(self, plan: Plan) -> tuple[str, str] | None:
+        """The one item of the last answer's list a follow-up points at, by its place ("your second
+        point") or by words only that item's opening uses ("why is validation a problem there?")."""
+        items = self._items(plan)
+        if len(items) < 2:
+            return None
+        t = plan.text.lower()
+        m = POINT.search(t)
+        if m is not None:
+            at = ORDINALS[m.group(1)] if m.group(1) else POINT_NUMBERS[m.group(2)]
+            return items[at] if at < len(items) else None
+        asked = self._rare_words(plan.text) - ASKING_WORDS
+        named = [(pid, lead) for pid, lead in items if asked & set(tokenize(lead))]
+        if len(named) != 1:
+            return None
+        others = {w for pid, lead in items if pid != named[0][0] for w in tokenize(lead)}
+        return named[0] if asked & set(tokenize(named[0][1])) - others else None
+
+    def _item_answer(self, plan: Plan, item: tuple[str, str]) -> list[tuple[str, list[str]]]:
+        """An item's paragraph from its opening on, in the article's order; a long one, cut to the
+        sentences closest to the follow-up."""
+        pid, lead = item
+        hit = self.kb.get([pid])
+        if not hit:
+            return []
+        run = _sentences(hit[0].text)
+        run = run[run.index(lead) :] if lead in run else run
+        if len(" ".join(run).split()) > ITEM_WORDS and plan.own_vector is not None:
+            cosines = self.kb.sentence_similarity(plan.text, [hit[0]], plan.own_vector)
+            keep: set[str] = {lead}
+            for sentence in sorted(run[1:], key=lambda s: -cosines.get(s, 0.0)):
+                if len(" ".join([*keep, sentence]).split()) > ITEM_WORDS:
+                    break
+                keep.add(sentence)
+            run = [s for s in run if s in keep]
+        return [(" ".join(run), [pid])]
 
     def _nth_question(self, plan: Plan) -> FrameworkQuestion | None:
         """ "What's the second question?", "and the last one?" after the framework's questions: that one."""

@@ -914,6 +914,7 @@ class Reader:
             or shift_period(_timed_period(state), q) is not None
             or AFTERWARDS.search(q) is not None
             or _points_at_said(q, last.answer)
+            or POINT.search(q) is not None
         ):
             plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
@@ -1327,6 +1328,12 @@ def _echoed(text: str, said: str) -> list[str]:
     return sorted(words) if words and words <= set(tokenize(said)) else []
 
 
+# "regarding your second point", "point 2": an ordinal into the last answer's items.
+POINT = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|last|final) (?:point|item|flag|trait|reason)\b"
+    r"|\bpoint (?:no\.? ?|number )?(1|2|3|one|two|three)\b"
+)
+POINT_NUMBERS = {"1": 0, "one": 0, "2": 1, "two": 1, "3": 2, "three": 2}
 # "that wall", "those clients": a demonstrative before a word the last answer used points at what it said.
 DEMONSTRATIVE = re.compile(r"\b(?:this|that|these|those)\s+([a-z][a-z'-]+)")
 # "is it true that clients ...", "he said that ...": "that" opening a clause points at nothing.
