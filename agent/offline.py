@@ -696,7 +696,13 @@ class OfflineAnswerer:
     def _referred_item(self, plan: Plan) -> tuple[str, str] | None:
         """The one item of the last answer's list a follow-up points at, by its place ("your second
         point") or by words only that item's opening uses ("why is validation a problem there?")."""
-        items = self._items(plan)
+        named_path = detect_path(plan.text.lower())
+        # "and what does the engineering course person know?" after the automation course: the other path's.
+        items = [
+            (pid, lead)
+            for pid, lead in self._items(plan)
+            if named_path not in OTHER or self.kb.passage_path(pid) != OTHER[named_path] and not _mentions(lead, OTHER[named_path])
+        ]
         if len(items) < 2:
             return None
         t = plan.text.lower()

@@ -104,7 +104,7 @@ BOTH = re.compile(
 )
 # "and the automation route, does that stack up too?", "what's the equivalent for them?": the last
 # question, asked of the other path. "Too" and "also" point back only beside a word that refers back.
-SAME = re.compile(r"\b(?:the same|same (?:for|with|there|thing)|equivalent|counterpart)\b")
+SAME = re.compile(r"\b(?:the same|same (?:\w+ )?(?:for|with|there|thing|in|on)|equivalent|counterpart)\b")
 ALSO = re.compile(r"\b(?:too|also|as well|similar(?:ly)?|likewise)\b")
 REFERS_BACK = re.compile(r"\b(?:that|this|it|those|theirs)\b")
 TOO = re.compile(r"\b(?:too|as well)\b")
@@ -407,9 +407,19 @@ def shift_period(period: Period | None, text: str) -> Period | None:
     return None
 
 
+# "i meant the automation ones, not ai engg": the path set aside by "not" is not the one asked of.
+NOT_BEFORE = re.compile(r"\bnot (?:the |for (?:the )?)?(?:ai |ml )?$")
+
+
+def _unnegated(t: str, pattern: re.Pattern[str]) -> bool:
+    return any(NOT_BEFORE.search(t[: m.start()]) is None for m in pattern.finditer(t))
+
+
 def detect_path(text: str) -> str | None:
     t = OTHER_CAREERS.sub(" ", text.lower())
     eng, auto = bool(ENGINEERING.search(t)), bool(AUTOMATION.search(t))
+    if eng and auto and not BOTH.search(t):
+        eng, auto = _unnegated(t, ENGINEERING), _unnegated(t, AUTOMATION)
     eng = eng or (not auto and bool(ENGINEERING_TOOLS.search(t)))
     if BOTH.search(t) or (eng and auto):
         return "both"
