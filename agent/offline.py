@@ -265,12 +265,12 @@ class OfflineAnswerer:
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
-        item = self._referred_item(plan) if plan.followup else None
-        if item is not None:  # "the appearing smart one, what does that mean?": that item's own paragraph
-            return self._item_answer(plan, item)
         one = self._framework_question(plan) if plan.followup and plan.topic == "framework" else None
         if one is not None:  # "tell me more about the depth one" after the framework's questions
             return self._one_question(plan, one)
+        item = self._referred_item(plan) if plan.followup else None
+        if item is not None:  # "the appearing smart one, what does that mean?": that item's own paragraph
+            return self._item_answer(plan, item)
         if plan.intent == "followup":  # "why is that?", "how do people get past it?": what the last answer left out
             parts = self._beyond_last_answer(plan)
             if parts:

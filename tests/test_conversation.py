@@ -1280,3 +1280,39 @@ def test_a_trait_said_beside_what_they_do_not_do_is_read_as_said(advisor: Adviso
     """ "a bit of everything not going super deep": the clause is breadth, whatever MiniLM makes of "deep"."""
     answers = advisor.offline.reader.profile(["i enjoy learning a little of everything not going super deep in one area"])
     assert answers.energy_from == "breadth"
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "item", "said"),
+    [
+        ("about your third point, what do you mean?", "You optimize for appearing smart", "linear regression"),  # by place
+        ("point 2 - does that happen to experienced people too?", "You hate being wrong in public", "including senior people"),
+        ("the validation one, why does it matter so much?", "You need frequent validation", "no one will notice"),  # by words
+    ],
+)
+def test_a_follow_up_on_one_item_of_a_list_gets_that_items_paragraph(
+    chat: Callable[..., list[Turn]], follow_up: str, item: str, said: str
+) -> None:
+    _, answer = chat("what personality types struggle as AI engineers?", follow_up)
+    assert answer.answer.startswith(item), answer.answer  # that item, not the lists again or their neighbours
+    assert has(answer, said), answer.answer
+
+
+def test_an_item_of_the_other_path_is_not_the_one_asked_about(chat: Callable[..., list[Turn]]) -> None:
+    _, other = chat("what does someone fresh out of an automation course know?", "and what does the engineering course person know?")
+    assert has(other, "PyTorch"), other.answer
+
+
+def test_same_question_for_the_other_path(chat: Callable[..., list[Turn]]) -> None:
+    _, _, same = chat(
+        "which skill from automation work stays useful when the tools change?",
+        "where can it take someone later?",
+        "same q for the ml engineers",
+    )
+    assert has(same, "under uncertainty"), same.answer
+
+
+def test_a_path_set_aside_with_not_is_not_the_one_asked_about(chat: Callable[..., list[Turn]]) -> None:
+    _, pay = chat("what do AI engineers earn early on?", "sorry i meant the automation folks, not ai engineers. what do they earn?")
+    assert has(pay, "10-30k"), pay.answer
+    assert not has(pay, "₹0", "3-6L"), pay.answer
