@@ -122,6 +122,7 @@ JOINED_QUESTION = re.compile(
 # and what does automation build?" asks two).
 ALTERNATIVE = re.compile(rf",?\s+or\s+(?=(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)")
 WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
+WHY_FIRST = re.compile(r"\W*(?:(?:but|so|and|ok|okay|then|toh|hmm+)\W+)*(?:why|how come)\b")
 PATH_WORDS = frozenset(
     tokenize(
         "ai ml engineer engineers engineering automation specialist specialists folks people ppl guys side path track route role"
@@ -1045,7 +1046,9 @@ class Reader:
         t = text.lower().replace("’", "'")
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         # "He's patient ... Which path should he pick for those months?": a choice by the classifier, the 18 months by examples.
-        choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES for p in plans)
+        # "but why not both?" asks for a reason, not for a path ("which suits me, and why?" does).
+        asking = [p for p in plans if not WHY_FIRST.match(p.text.lower())]
+        choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES for p in asking)
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
         another = FOR_ANOTHER.search(t) is not None or any(FOR_ANOTHER.search(e.user.lower()) for e in state.exchanges)
 
@@ -1059,7 +1062,7 @@ class Reader:
         # "Who is each path best suited for?" asks the article, whoever spoke of themselves before.
         of_paths = ASKS_THE_ARTICLE.search(t) is not None and not FIRST_PERSON.search(t)
         described_before = (
-            bool(told) and not of_paths and any(_asks_choice(p) for p in plans) and has_signals(self.profile(told, another))
+            bool(told) and not of_paths and any(_asks_choice(p) for p in asking) and has_signals(self.profile(told, another))
         )
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
