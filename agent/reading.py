@@ -970,8 +970,8 @@ class Reader:
         elif AFTERWARDS.search(q) and plan.period is None and (state.topic not in TIMED_TOPICS or goes_on):
             # "and after that first project?": the story goes on
             kind = "more"
-        elif plan.period is not None and kind is None:
-            kind = "period"
+        elif plan.period is not None and (kind is None or (state.topic in TIMED_TOPICS and kind not in ("why", "other_path"))):
+            kind = "period"  # "ok and once im past 4 yrs?" after the pay names a stretch of time: no "get past it"
         # "And AI engineers?", "and from 18 months to 3 years?": nothing asked but a path or a stretch
         # of time, so the subject carries over; a message with words of its own may change it.
         if (
