@@ -17,7 +17,18 @@ from typing import TYPE_CHECKING
 
 from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
-from pathwise.agent.reading import ENGINEERING, POINT, POINT_NUMBERS, TOPIC_WORDS, Period, Plan, Reader, detect_path, search_query
+from pathwise.agent.reading import (
+    BACK_TO,
+    ENGINEERING,
+    POINT,
+    POINT_NUMBERS,
+    TOPIC_WORDS,
+    Period,
+    Plan,
+    Reader,
+    detect_path,
+    search_query,
+)
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.bank import sentences_answering
 from pathwise.knowledge.facts import PATH_LABEL, FrameworkQuestion, IncomeBand
@@ -701,13 +712,15 @@ class OfflineAnswerer:
         items = [
             (pid, lead)
             for pid, lead in self._items(plan)
-            if named_path not in OTHER or self.kb.passage_path(pid) != OTHER[named_path] and not _mentions(lead, OTHER[named_path])
+            if named_path not in OTHER
+            or self.kb.passage_path(pid) != OTHER[named_path]
+            and not _mentions(lead, OTHER[named_path])
         ]
         if len(items) < 2:
             return None
         t = plan.text.lower()
         m = POINT.search(t)
-        if m is not None:
+        if m is not None and BACK_TO.search(t) is None:
             at = ORDINALS[m.group(1)] if m.group(1) else POINT_NUMBERS[m.group(2)]
             return items[at] if at < len(items) else None
         asked = self._rare_words(plan.text) - ASKING_WORDS

@@ -925,7 +925,7 @@ class Reader:
             or shift_period(_timed_period(state), q) is not None
             or AFTERWARDS.search(q) is not None
             or _points_at_said(q, last.answer)
-            or POINT.search(q) is not None
+            or (POINT.search(q) is not None and BACK_TO.search(q) is None)
         ):
             plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
@@ -1347,6 +1347,8 @@ POINT = re.compile(
     r"|\bpoint (?:no\.? ?|number )?(1|2|3|one|two|three)\b"
 )
 POINT_NUMBERS = {"1": 0, "one": 0, "2": 1, "two": 1, "3": 2, "three": 2}
+# "going back to your first point, ...": a point of an earlier answer, not of the last one.
+BACK_TO = re.compile(r"\b(?:going|coming|get(?:ting)?|go|come)? ?back to\b")
 # "that wall", "those clients": a demonstrative before a word the last answer used points at what it said.
 DEMONSTRATIVE = re.compile(r"\b(?:this|that|these|those)\s+([a-z][a-z'-]+)")
 # "is it true that clients ...", "he said that ...": "that" opening a clause points at nothing.

@@ -1299,7 +1299,9 @@ def test_a_follow_up_on_one_item_of_a_list_gets_that_items_paragraph(
 
 
 def test_an_item_of_the_other_path_is_not_the_one_asked_about(chat: Callable[..., list[Turn]]) -> None:
-    _, other = chat("what does someone fresh out of an automation course know?", "and what does the engineering course person know?")
+    _, other = chat(
+        "what does someone fresh out of an automation course know?", "and what does the engineering course person know?"
+    )
     assert has(other, "PyTorch"), other.answer
 
 
@@ -1313,6 +1315,17 @@ def test_same_question_for_the_other_path(chat: Callable[..., list[Turn]]) -> No
 
 
 def test_a_path_set_aside_with_not_is_not_the_one_asked_about(chat: Callable[..., list[Turn]]) -> None:
-    _, pay = chat("what do AI engineers earn early on?", "sorry i meant the automation folks, not ai engineers. what do they earn?")
+    _, pay = chat(
+        "what do AI engineers earn early on?", "sorry i meant the automation folks, not ai engineers. what do they earn?"
+    )
     assert has(pay, "10-30k"), pay.answer
     assert not has(pay, "₹0", "3-6L"), pay.answer
+
+
+def test_going_back_to_an_earlier_point_is_not_an_item_of_the_last_answer(chat: Callable[..., list[Turn]]) -> None:
+    _, _, back = chat(
+        "no CS degree here. will anyone hire me as an AI engineer?",
+        "and on the automation side, does a degree help at all?",
+        "going back to your first point, which kind of company wants which kind of person?",
+    )
+    assert has(back, "VC funding") and has(back, "15-person"), back.answer
