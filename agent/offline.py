@@ -593,8 +593,8 @@ class OfflineAnswerer:
         return self._row_topic(plan, "feedback")
 
     def _topic_skills(self, plan: Plan) -> list[tuple[str, list[str]]]:
-        """The table's row, then where each asked path's paragraph says the skill leads."""
-        parts = self._row_topic(plan, "transferable")
+        """Each asked path's paragraph in its own words: what the lasting skill is ("It's thinking in
+        systems under uncertainty") and where it leads; the table's row when no paragraph is found."""
         leads = []
         for path in self._paths(plan):
             for h in plan.hits[:6]:
@@ -604,9 +604,10 @@ class OfflineAnswerer:
                 at = next((i for i, s in enumerate(sentences) if TRANSFERS.search(s)), None)
                 if at is not None:  # "... transfers everywhere. It makes you valuable in architecture roles, ..."
                     end = at + 2 if sentences[at].rstrip(".").endswith("everywhere") else at + 1
-                    leads.append((" ".join(sentences[at:end]), [h.id]))
+                    opening = [next((s for s in sentences[:at] if _mentions(s, path)), sentences[at])]
+                    leads.append((" ".join(dict.fromkeys([*opening, *sentences[at:end]])), [h.id]))
                     break
-        return [*parts[:1], *leads] if leads else parts
+        return leads or self._row_topic(plan, "transferable")
 
     def _topic_core_problem(self, plan: Plan) -> list[tuple[str, list[str]]]:
         """The table's row, the article's scene of each path at work ("An AI Engineer debugs why
@@ -1068,7 +1069,9 @@ class OfflineAnswerer:
 def _joined(first: list[tuple[str, list[str]]], then: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
     """``first``'s sentences, then those of ``then`` that do not say them again."""
     said = {s for text, _ in first for s in _sentences(text)}
-    rest = [p for p in then if not said & set(_sentences(p[0]))]
+    # A part that repeats one of those sentences keeps the rest of what it says.
+    kept = [([s for s in _sentences(text) if s not in said], ids) for text, ids in then]
+    rest = [(" ".join(fresh), ids) for fresh, ids in kept if fresh]
     words = set(tokenize(" ".join(text for text, _ in rest)))
     # "Automation Specialists break at months 18-24." is said by the burnout answer already.
     return [*(p for p in first if not set(tokenize(p[0])) <= words), *rest]

@@ -818,3 +818,10 @@ def test_the_model_is_given_the_passages_offline_answers_would_search(
     [received] = model.received
     given = " ".join(m.text for m in received if m.type == "tool")
     assert passage in given
+
+
+def test_the_lasting_skill_is_told_in_the_articles_words_not_its_table_cell(advisor) -> None:  # type: ignore[no-untyped-def]
+    """The table's cell reads "Business. workflow translation"; the paragraph says what the skill is."""
+    turn = advisor.reply("skills-prose", "what skill from automation work stays useful after the tools change?")
+    assert "translating business problems into technical workflows" in turn.answer, turn.answer
+    assert "Business. workflow" not in turn.answer, turn.answer

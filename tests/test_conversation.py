@@ -260,7 +260,7 @@ def test_a_second_question_naming_only_the_other_path_mid_conversation_asks_the_
         "i'm an accountant thinking about the long game. which path compounds better?",
         "right. what skill carries over from the ML side? and from automation?",
     )
-    assert has(both, "Systems thinking") and has(both, "workflow translation"), both.answer
+    assert has(both, "thinking in systems") and has(both, "translating business problems"), both.answer
     assert not has(both, "diversification bet"), both.answer  # not the conversation's subject, of automation
 
 
@@ -552,7 +552,7 @@ def test_the_nth_q_of_the_framework_is_that_question(chat: Callable[..., list[Tu
 
 def test_my_last_question_is_not_the_frameworks_last_question(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("ok last question, which skill from automation carries over to other jobs?")
-    assert has(turn, "workflow translation") and not has(turn, "think harder or try faster"), turn.answer
+    assert has(turn, "translating business problems") and not has(turn, "think harder or try faster"), turn.answer
 
 
 def test_engg_names_the_engineering_path(chat: Callable[..., list[Turn]]) -> None:
