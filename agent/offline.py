@@ -214,7 +214,19 @@ class OfflineAnswerer:
     def _answer_to(self, plan: Plan, most: int | None = None) -> list[tuple[str, list[str]]]:
         """One question's answer: its parts (the first ``most``), what the bank knows answers it, and
         what the article says right after the first part that ends on a sentence of its own."""
-        return self._with_next(plan, self._with_known_answer(plan, self._parts(plan)[:most]))
+        return self._with_next(plan, self._with_top_hit(plan, self._with_known_answer(plan, self._parts(plan)[:most])))
+
+    def _with_top_hit(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+        """The passage the search ranks first has its say: its best line, when the answer cites
+        nothing of it (the topic's answer can miss what the question asks of it)."""
+        if plan.intent != "answer" or plan.followup or not plan.hits or not parts:
+            return parts
+        top = plan.hits[0]
+        if top.id in self._table_rows() or any(top.id in ids for _, ids in parts):
+            return parts
+        best = self._extract(replace(plan, hits=[top]), n=1, pool=1)
+        said = set(tokenize(" ".join(text for text, _ in parts)))
+        return [*parts, *(b for b in best if _says_new(b[0], said))]
 
     def _with_next(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         """What the article says right after the first part that ends on one of its sentences, when the

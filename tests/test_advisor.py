@@ -825,3 +825,9 @@ def test_the_lasting_skill_is_told_in_the_articles_words_not_its_table_cell(advi
     turn = advisor.reply("skills-prose", "what skill from automation work stays useful after the tools change?")
     assert "translating business problems into technical workflows" in turn.answer, turn.answer
     assert "Business. workflow" not in turn.answer, turn.answer
+
+
+def test_the_passage_ranked_first_has_its_say_beside_the_topics_answer(advisor) -> None:  # type: ignore[no-untyped-def]
+    """Read as the market, the question is still best matched by the article's first-client scene."""
+    turn = advisor.reply("top-hit", "do automation freelancers mostly get new clients by word of mouth?")
+    assert "refer you" in turn.answer, turn.answer
