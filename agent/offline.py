@@ -91,6 +91,7 @@ LEAD_BONUS = 0.1  # a sentence of a passage the bank's nearest questions on the 
 KEY_WEIGHT = 1.0
 KEY_FLOOR = 0.5
 CLOSEST_MIN = 0.45  # a sentence this close in meaning to the question is on point
+TOP_HITS = 2  # the passages the search ranks first (on the asked path), each of which has its say in an answer
 ACK_WORDS = 6  # "ok thanks, got it": a longer message, or a question, asks something
 COUNTERPART_MIN = 0.65  # the other path's sentence this close to the last answer's, names swapped, is its counterpart
 COUNTERPART_SENTENCES = 3  # the last answer's first sentences that are looked up on the other path
@@ -217,16 +218,20 @@ class OfflineAnswerer:
         return self._with_next(plan, self._with_top_hit(plan, self._with_known_answer(plan, self._parts(plan)[:most])))
 
     def _with_top_hit(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
-        """The passage the search ranks first has its say: its best line, when the answer cites
-        nothing of it (the topic's answer can miss what the question asks of it)."""
+        """The passages the search ranks first have their say: each one's best line, when the answer
+        cites nothing of it (the topic's answer can miss what the question asks of it). A passage
+        of the other path only is left out: "what does an AI engineer make in year 2?" is no place
+        for the automation course."""
         if plan.intent != "answer" or plan.followup or not plan.hits or not parts:
             return parts
-        top = plan.hits[0]
-        if top.id in self._table_rows() or any(top.id in ids for _, ids in parts):
-            return parts
-        best = self._extract(replace(plan, hits=[top]), n=1, pool=1)
-        said = set(tokenize(" ".join(text for text, _ in parts)))
-        return [*parts, *(b for b in best if _says_new(b[0], said))]
+        one = _one_path(plan)
+        for top in plan.hits[:TOP_HITS]:
+            if top.id in self._table_rows() or any(top.id in ids for _, ids in parts) or (one and not self._of_path([top], one)):
+                continue
+            best = self._extract(replace(plan, hits=[top]), n=1, pool=1)
+            said = set(tokenize(" ".join(text for text, _ in parts)))
+            parts = [*parts, *(b for b in best if _says_new(b[0], said))]
+        return parts
 
     def _with_next(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         """What the article says right after the first part that ends on one of its sentences, when the

@@ -831,3 +831,9 @@ def test_the_passage_ranked_first_has_its_say_beside_the_topics_answer(advisor) 
     """Read as the market, the question is still best matched by the article's first-client scene."""
     turn = advisor.reply("top-hit", "do automation freelancers mostly get new clients by word of mouth?")
     assert "refer you" in turn.answer, turn.answer
+
+
+def test_a_line_of_the_other_path_does_not_join_an_answer_about_one(advisor) -> None:  # type: ignore[no-untyped-def]
+    turn = advisor.reply("top-hit-path", "how much does an AI engineer make in year 2?")
+    assert "3-6L" in turn.answer, turn.answer
+    assert "n8n" not in turn.answer and "automation" not in turn.answer.lower(), turn.answer
