@@ -69,7 +69,8 @@ WRITING_HELP = re.compile(
 ASIDE = re.compile(
     r"^\W*(?:\w+\W+){0,3}?"  # "haha sorry, unrelated -", "side question, totally unrelated:"
     r"(?:(?:unrelated|off[- ]?topic|random|totally different)(?: (?:thing|question|q|note|query|topic|one))?|"
-    r"side (?:question|note|q|thing)|different (?:topic|question)|change of (?:topic|subject)|chang(?:e|ing) (?:the )?(?:topic|subject))"
+    r"side (?:question|note|q|thing)|(?:another|a different) note|different (?:topic|question)|change of (?:topic|subject)|"
+    r"chang(?:e|ing) (?:the )?(?:topic|subject))"
     r"(?:\s*[,:;.!\-–—]|\s+but\b)"
 )
 # Which product to buy or use is not a career question, however much it mentions AI.
@@ -78,7 +79,10 @@ PRODUCT_CHOICE = re.compile(
     r"\b(?:which|best|better)\b.{0,60}\b(?:claude|chatgpt|gpt|gemini|llama|copilot|cursor)\b"
 )
 # "whats a good habit tracker app?": a product to pick, when no path is named ("what apps do automation people use?" is in scope).
-GADGETS = re.compile(r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b")
+GADGETS = re.compile(
+    r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b"
+    r"|\b(?:should|do|would) (?:i|you|he|she|we|they) buy\b|\bwhich (?:one )?to buy\b"  # "which one should he buy?"
+)
 MAKING = re.compile(r"\b(?:build|make|create|develop|ship|code)\b")  # "what apps could I build?" is about the work
 OTHER_CAREERS = re.compile(
     r"\b(doctor|nurse|nursing|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
@@ -1119,7 +1123,9 @@ class Reader:
     def _on_a_subject(self, text: str) -> bool:
         """Whether the nearest examples of a message agree it asks about one of the article's subjects."""
         own = self._vote(text, search=False)[0]
-        return own.is_topic and own.topic_score >= CONFIDENT and own.offtopic < OFFTOPIC_SHARE
+        # "Different topic. My intern hates context switching ... which path should she take?" asks for a fit.
+        asks_fit = own.label == "fit" or own.asks_fit
+        return (own.is_topic and own.topic_score >= CONFIDENT or asks_fit) and own.offtopic < OFFTOPIC_SHARE
 
     def _unheard_of(self, question: str, share: float = 2 / 3, least: int = 2) -> bool:
         """Whether ``share`` or more of the question's words (career names aside) are words neither
@@ -1201,10 +1207,12 @@ OTHERS = re.compile(
 # Advice asked for someone else: "which path should he take?", "what would suit my daughter?".
 FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|can|does|do|will|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister))\b"
+    r"|\b(?:point|nudge|steer|push|guide|advise|send|direct) (?:him|her)\b"  # "which path should I nudge her toward?"
 )
 # Advice sought for someone else, not a question about what someone said ("why does he say ...?").
 ASKS_FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister|nephew|niece))\b"
+    r"|\b(?:point|nudge|steer|push|guide|advise|send|direct) (?:him|her)\b"
 )
 THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
 
@@ -1217,6 +1225,8 @@ PERSONS = (
     (re.compile(rf"\b(?:{KIN}|he|she) (?:isn't|is not)\b"), "i'm not"),
     (re.compile(rf"\b(?:{KIN}|he|she) (?:doesn't|does not)\b"), "i don't"),
     (re.compile(rf"\b(?:{KIN}|he|she) has\b"), "i have"),
+    (re.compile(r"\b(?:he|she)'(d|ll|ve)\b"), r"i'\1"),  # "she'd rather switch tools"
+    (re.compile(r"\b(?:himself|herself)\b"), "myself"),
     (re.compile(rf"\b(?:{KIN}|he|she)\b(?!')"), "i"),
     (re.compile(r"\bhim\b|\bher\b(?=\s*(?:[.,;!?]|$|(?:to|and|if|when)\b))"), "me"),
     (re.compile(r"\b(?:his|her)\b"), "my"),

@@ -630,6 +630,7 @@ def test_an_aside_from_any_walk_of_life_is_declined_and_the_conversation_goes_on
         # The writer says so ("one unrelated thing", "side thing"); a spreadsheet formula is code help.
         "One unrelated thing, my invoice sheet uses =VLOOKUP(C2,Clients!A:D,4,FALSE) and half the rows show #N/A. Why?",
         "side thing, my team lead keeps scheduling calls at 9pm, how do I push back on that?",
+        "on another note, my cousin wants to know how to ask his landlord for a rent reduction. any advice?",
     ],
 )
 def test_a_message_its_writer_calls_unrelated_is_taken_at_their_word(chat: Callable[..., list[Turn]], aside: str) -> None:
@@ -1329,3 +1330,19 @@ def test_going_back_to_an_earlier_point_is_not_an_item_of_the_last_answer(chat: 
         "going back to your first point, which kind of company wants which kind of person?",
     )
     assert has(back, "VC funding") and has(back, "15-person"), back.answer
+
+
+def test_which_one_to_buy_is_a_product_choice_unless_it_asks_of_a_path(chat: Callable[..., list[Turn]]) -> None:
+    _, buy = chat("when do AI engineers burn out?", "my sister asks: Dell or Lenovo for a student, which one should she buy?")
+    assert not buy.in_scope, buy.answer
+    (course,) = chat("should i buy a paid course or learn free for automation?")
+    assert course.in_scope, course.answer
+
+
+def test_a_mentor_asking_which_path_to_nudge_someone_toward_gets_a_fit_for_them(chat: Callable[..., list[Turn]]) -> None:
+    """Marked as a new subject, it is still about the paths; "she'd rather ..." is read as she would say it."""
+    (fit,) = chat(
+        "Change of topic. A trainee of mine can't stand interruptions, she'd rather think a problem through than try "
+        "random fixes, and she loves going deep into one system. Which path should I steer her toward?"
+    )
+    assert fit.in_scope and fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
