@@ -321,6 +321,7 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
         t,
     )
     t = re.sub(r"\bhalf\s+a\s+year\b", "6 months", t)
+    t = re.sub(r"\bafter (?:that|this) (first|1st|initial)\b", r"after the \1", t)  # "after that first year"
     # "i teach tuition since 8 years", "for the past 3 years": how long the writer has done something else
     t = re.sub(rf"\b(?:since|for the (?:past|last))\s+{_NUM}\s+(?:years?|months?)\b", " ", t)
     # "6 months to 18 months": one unit for the range
@@ -539,6 +540,7 @@ ASK_MIN = 0.6
 ASK_MARGIN = 0.08
 TIMED_TOPICS = ("income", "burnout")  # subjects the article gives by stretch of time
 DECISIVE = 0.6  # a follow-up whose examples give this share of the vote to one subject asks about that subject
+AGREED_SHARE = 0.45  # ...or this share, when the bank classifier reads the same subject
 UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
 NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
 FAR_PASSAGE = 0.3  # a message this far from every passage...
@@ -990,7 +992,12 @@ class Reader:
             plan.topic = state.topic
         else:
             # "and the burnout points from the same table?": no example is close, but nearly all of them say burnout.
-            plan.topic = own.topic if own.is_topic and (own.topic_score >= TOPIC_MIN or own.share >= DECISIVE) else state.topic
+            # The classifier and the nearest examples agreeing on another subject is a new subject too
+            # (not the overview, where a vague message falls).
+            agreed = own.classified == own.topic != "overview" and own.share >= AGREED_SHARE
+            plan.topic = (
+                own.topic if own.is_topic and (own.topic_score >= TOPIC_MIN or own.share >= DECISIVE or agreed) else state.topic
+            )
         if plan.kind is None:
             asked = "why" if WHY.search(q) else "who" if ASKS_WHO.search(q) else None
             plan.kind = kind or asked or self._follow_up_kind(vector) or "more"

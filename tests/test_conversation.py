@@ -1346,3 +1346,17 @@ def test_a_mentor_asking_which_path_to_nudge_someone_toward_gets_a_fit_for_them(
         "random fixes, and she loves going deep into one system. Which path should I steer her toward?"
     )
     assert fit.in_scope and fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+
+
+def test_after_that_first_year_is_every_stretch_after_it(chat: Callable[..., list[Turn]]) -> None:
+    _, after = chat("what does an ML engineer earn in year one?", "and after that first year, how does the pay go?")
+    assert has(after, "3-6L") and has(after, "8-18L") and has(after, "20-50L"), after.answer
+
+
+def test_a_new_subject_mid_conversation_is_answered_as_its_own(chat: Callable[..., list[Turn]]) -> None:
+    """The classifier and the nearest examples agree on the subject: it is no follow-up of the day-to-day work."""
+    _, value = chat(
+        "what does each of them do all day, an ML engineer and an automation specialist?",
+        "ok. if I hired one of each, how soon would I see the value of their work?",
+    )
+    assert has(value, "back-loaded", "months later") and has(value, "front-loaded", "same week"), value.answer
