@@ -770,7 +770,8 @@ class OfflineAnswerer:
     def _nth_question(self, plan: Plan) -> FrameworkQuestion | None:
         """ "What's the second question?", "and the last one?" after the framework's questions: that one."""
         t = plan.text.lower()
-        m = ORDINAL.search(t) or BARE_ORDINAL.fullmatch(t)
+        # "Regarding your second question: she gets a buzz from variety. What does the article say?"
+        m = ORDINAL.search(t) or BARE_ORDINAL.fullmatch(t) or (ORDINAL.search(plan.story.lower()) if plan.followup else None)
         qs = self.facts.questions
         # "The last one" points into a list of them the last answer gave; "the second question" says so itself.
         if m is None or not qs:

@@ -676,6 +676,7 @@ class Plan:
     leads: list[str] = field(default_factory=list)  # passages the bank's nearest questions on the subject point at
     said: str = ""  # the last answer, which a follow-up should not repeat
     echoed: list[str] = field(default_factory=list)  # the last answer's words a follow-up picks up ("what breaks exactly?")
+    story: str = ""  # what a follow-up told before its question ("Regarding your second question: she loves variety.")
     parts: list[Plan] = field(default_factory=list)  # a message's two questions, or the question of fact beside a fit
     vote: Vote = field(default_factory=Vote)
     vector: Any = None  # the embedding of ``query``, reused by its search
@@ -936,6 +937,7 @@ class Reader:
             plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
                 plan.query = f"{story} {plan.query}"
+                plan.story = story
             return plan
 
         if story:  # "feel fried. is that normal?": the story says of what

@@ -1360,3 +1360,11 @@ def test_a_new_subject_mid_conversation_is_answered_as_its_own(chat: Callable[..
         "ok. if I hired one of each, how soon would I see the value of their work?",
     )
     assert has(value, "back-loaded", "months later") and has(value, "front-loaded", "same week"), value.answer
+
+
+def test_an_ordinal_told_before_the_question_points_into_the_framework(chat: Callable[..., list[Turn]]) -> None:
+    _, second = chat(
+        "what are the article's three questions?",
+        "On your second question: my friend loves trying new tools and new domains all the time. What does the article say about that?",
+    )
+    assert has(second, "encountering variety", "Novelty is energizing"), second.answer
