@@ -395,6 +395,7 @@ HAPPENED = re.compile(r"\bhappened\b")
 # "... after that project?" asks what happened next to something the last answer told of, not of the next year.
 AFTER_A_THING = re.compile(r"\bafter (?:that|this|the) (?:first |1st )?([a-z]+)((?: [a-z]+){0,2})")
 TIME_UNITS = frozenset(tokenize("month months year years yr yrs period phase stage point stretch time"))
+SINCE = frozenset(tokenize("after past beyond"))  # "and what after 4 years?" names a stretch of time and nothing else
 # A message opening like this goes on with the conversation: "and the automation crowd past year 3?".
 CONTINUES = re.compile(r"^(?:(?:ok|okay|hmm|so|right)\W+)?(?:and|what about|how about|n)\b")
 BEFORE = re.compile(r"\b(before that|year before|earlier|before this|pehle)\b")
@@ -1406,7 +1407,7 @@ ORDINAL_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")  # "in the 2nd year?" names 
 def _says_more(text: str) -> bool:
     """Whether a message asks anything beyond a path or a stretch of time ("And AI engineers?" does not)."""
     words = tokenize(HEDGE.sub("", text.lower()))
-    return bool({t for t in words if not ORDINAL_NUMBER.fullmatch(t) and t not in NUMBER_WORDS} - PATH_WORDS - POINTERS)
+    return bool({t for t in words if not ORDINAL_NUMBER.fullmatch(t) and t not in NUMBER_WORDS} - PATH_WORDS - POINTERS - SINCE)
 
 
 def _undecided(own: Vote, prior: str | None) -> bool:

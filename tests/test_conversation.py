@@ -1368,3 +1368,8 @@ def test_an_ordinal_told_before_the_question_points_into_the_framework(chat: Cal
         "On your second question: my friend loves trying new tools and new domains all the time. What does the article say about that?",
     )
     assert has(second, "encountering variety", "Novelty is energizing"), second.answer
+
+
+def test_a_second_question_naming_only_a_later_stretch_asks_the_first_of_it(chat: Callable[..., list[Turn]]) -> None:
+    (both,) = chat("if i pick ML engineering, what would i earn in years 2 to 4, and what after 4 years?")
+    assert has(both, "8-18L") and has(both, "20-50L"), both.answer
