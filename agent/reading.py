@@ -126,6 +126,11 @@ JOINED_QUESTION = re.compile(
 # and what does automation build?" asks two).
 ALTERNATIVE = re.compile(rf",?\s+or\s+(?=(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)")
 WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
+# "so which one do I commit to?", "which path should I go for?": a choice between the paths, by its grammar.
+PICKS = re.compile(
+    r"\bwhich (?:one|path|way|side|of (?:them|the two|these(?: two)?))(?: should| do| would| will| can| shall)? (?:i|we) "
+    r"(?:go|pick|choose|commit|take|opt|start|follow|focus|stick)\b"
+)
 WHY_FIRST = re.compile(r"\W*(?:(?:but|so|and|ok|okay|then|toh|hmm+)\W+)*(?:why|how come)\b")
 PATH_WORDS = frozenset(
     tokenize(
@@ -1062,7 +1067,9 @@ class Reader:
         # "He's patient ... Which path should he pick for those months?": a choice by the classifier, the 18 months by examples.
         # "but why not both?" asks for a reason, not for a path ("which suits me, and why?" does).
         asking = [p for p in plans if not WHY_FIRST.match(p.text.lower())]
-        choosing = any(p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES for p in asking)
+        choosing = any(
+            p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES or PICKS.search(p.text.lower()) for p in asking
+        )
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
         another = FOR_ANOTHER.search(t) is not None or any(FOR_ANOTHER.search(e.user.lower()) for e in state.exchanges)
 

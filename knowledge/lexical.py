@@ -185,11 +185,28 @@ def gloss(text: str) -> str:
         lambda m: f"the first {m[1]} {m[2]}",
         text,
     )
-    text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal|months?|years?)\s+(?:ke\s+)?baad\b", lambda m: f"after {m[1]} {m[2]}", text)
+    text = re.sub(  # "1-2 saal baad": "after 1-2 years"
+        r"(?i)\b(\d+(?:\s*-\s*\d+)?)\s+(mahine|mahina|saal|months?|years?)\s+(?:ke\s+)?baad\b",
+        lambda m: f"after {m[1]} {m[2]}",
+        text,
+    )
     text = re.sub(r"(?i)\b(?:uske|iske|us ke|is ke)\s+baad\b", "after that", text)  # "aur uske baad?": "and after that?"
     text = re.sub(r"(?i)\b(\d+)\s+se\s+(\d+)(?:\s+tak)?\b", r"\1 to \2", text)  # "month 6 se 18 tak"
     text = re.sub(r"(?i)\b(\d+ to \d+\s+(?:mahine|mahina|saal))\s+(?:mein|me)\b", r"\1", text)  # "1 se 2 saal mein"
     text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:mein|me)\b", lambda m: f"within {m[1]} {m[2]}", text)
+    # "mere liye kaunsa sahi hai?": "which is right for me?", in English word order.
+    text = re.sub(
+        r"(?i)\b(?:mere|mujhe|mera|meri) (?:liye|ko) (?:kaunsa|konsa|kaun sa|kaunsi|konsi) (?:sahi|theek|thik|best|accha|acha|better)"
+        r"(?: (?:hai|rahega|hoga|rahegi|hogi))?",
+        "which is right for me",
+        text,
+    )
+    text = re.sub(
+        r"(?i)\b(?:kaunsa|konsa|kaun sa|kaunsi|konsi) (?:sahi|theek|thik|best|accha|acha|better) (?:hai|rahega|hoga|rahegi|hogi) "
+        r"(?:mere|mujhe) (?:liye|ko)\b",
+        "which is right for me",
+        text,
+    )
     glossed = re.sub(r"[A-Za-z]+", lambda m: HINGLISH.get(m.group(0).lower(), m.group(0)), text)
     return " ".join(glossed.split())
 

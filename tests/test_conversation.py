@@ -1373,3 +1373,18 @@ def test_an_ordinal_told_before_the_question_points_into_the_framework(chat: Cal
 def test_a_second_question_naming_only_a_later_stretch_asks_the_first_of_it(chat: Callable[..., list[Turn]]) -> None:
     (both,) = chat("if i pick ML engineering, what would i earn in years 2 to 4, and what after 4 years?")
     assert has(both, "8-18L") and has(both, "20-50L"), both.answer
+
+
+def test_which_one_do_i_commit_to_after_a_self_description_is_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    (fit,) = chat(
+        "to be honest i get bored with theory, i learn a new tool in an afternoon, i love variety and i need some income soon. "
+        "so which one do i commit to?"
+    )
+    assert fit.fit is not None and fit.fit.recommended == "automation", fit.answer
+
+
+def test_which_is_right_for_me_in_hinglish_is_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    (fit,) = chat(
+        "mujhe ek hi cheez mein gehraai tak jaana pasand hai, bahut patient hoon, paisa baad mein chalega. mere liye kaunsa sahi hai?"
+    )
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
