@@ -995,7 +995,8 @@ class Reader:
             or (own.label == "followup" and own.topic_score < CONFIDENT)
             or (_read_as_follow_up(own) and own.share < DECISIVE)
             or (kind == "other_path" and (_same_subject(own, state.topic) or _parallel(q)))
-            or (kind == "period" and state.topic in TIMED_TOPICS)  # "and months 6 to 18?" after the pay
+            # "and months 6 to 18?" after the pay ("and the pay in year one?" after the wall names its own)
+            or (kind == "period" and state.topic in TIMED_TOPICS and not _names_timed_topic(own, state.topic))
         ):
             plan.topic = state.topic
         else:
@@ -1285,6 +1286,13 @@ def _trait(probabilities: dict[str, float]) -> str | None:
         return None
     label = max(probabilities, key=lambda k: probabilities[k])
     return label if probabilities[label] >= TRAIT_SHARE else None
+
+
+def _names_timed_topic(own: Vote, topic: str | None) -> bool:
+    """Whether a follow-up naming a stretch of time names another timed subject too: "and the pay in
+    year one?" after the burnout points, by examples and classifier agreeing."""
+    agreed = own.classified == own.topic and own.share >= DECISIVE
+    return own.topic in TIMED_TOPICS and own.topic != topic and (own.topic_score >= CONFIDENT or agreed)
 
 
 def _read_as_follow_up(own: Vote) -> bool:
