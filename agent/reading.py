@@ -756,7 +756,11 @@ class Reader:
             len(plans) == 2
             and plans[0].intent in ("answer", "followup")
             and plans[1].kind in (None, "period", "other_path")
-            and not _says_more(asked[1])
+            and (
+                not _says_more(asked[1])
+                # "what's the pay in year one, and where does it end up long term?": "it" and a later stretch
+                or (plans[0].topic in TIMED_TOPICS and plans[1].period is not None and POINTS_BACK.search(asked[1].lower()))
+            )
         ):
             plans[1] = _of_sibling(plans[0], plans[1])
         elif (

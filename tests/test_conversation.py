@@ -1393,3 +1393,8 @@ def test_which_is_right_for_me_in_hinglish_is_a_fit(chat: Callable[..., list[Tur
 def test_a_follow_up_naming_the_pay_and_a_year_after_the_wall_asks_the_pay(chat: Callable[..., list[Turn]]) -> None:
     _, pay = chat("when do ML engineers hit the wall?", "ok and if i get past it, what's the pay in year one?")
     assert has(pay, "₹0") and has(pay, "0-12"), pay.answer
+
+
+def test_a_second_question_pointing_back_at_a_later_stretch_asks_the_first_of_it(chat: Callable[..., list[Turn]]) -> None:
+    (both,) = chat("how much does an ML engineer get in the first year, and how high does it climb after four years?")
+    assert has(both, "₹0") and has(both, "20-50L"), both.answer
