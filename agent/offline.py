@@ -193,7 +193,7 @@ class OfflineAnswerer:
             return self._fit_turn(plan)
         if plan.kind == "ack" and "?" not in plan.text and len(plan.text.split()) <= ACK_WORDS:
             return Turn(answer=ACK, follow_ups=self._follow_ups(plan))
-        if plan.intent == "compound":  # two questions: each gets its own answer, two sentences and what the bank adds
+        if plan.intent == "compound":  # two questions: each gets its own answer, two parts and what is added to them
             first = self._answer_to(plan.parts[0], 2)
             second = self._answer_to(plan.parts[1], 2)
             parts = first + second
@@ -213,8 +213,9 @@ class OfflineAnswerer:
         return Turn(answer=answer, citations=citations, follow_ups=self._follow_ups(plan))
 
     def _answer_to(self, plan: Plan, most: int | None = None) -> list[tuple[str, list[str]]]:
-        """One question's answer: its parts (the first ``most``), what the bank knows answers it, and
-        what the article says right after the first part that ends on a sentence of its own."""
+        """One question's answer: its parts (the first ``most``), what the bank knows answers it, the
+        best lines of the passages the search ranks first, and what the article says right after
+        the first part that ends on a sentence of its own."""
         return self._with_next(plan, self._with_top_hit(plan, self._with_known_answer(plan, self._parts(plan)[:most])))
 
     def _with_top_hit(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
@@ -610,8 +611,9 @@ class OfflineAnswerer:
         return self._row_topic(plan, "feedback")
 
     def _topic_skills(self, plan: Plan) -> list[tuple[str, list[str]]]:
-        """Each asked path's paragraph in its own words: what the lasting skill is ("It's thinking in
-        systems under uncertainty") and where it leads; the table's row when no paragraph is found."""
+        """Each asked path's paragraph in its own words: its first line naming the path ("For AI
+        Engineers, the transferable skill isn't ... It's thinking in systems under uncertainty.") and
+        the line saying where the skill leads; the table's row when no paragraph is found."""
         leads = []
         for path in self._paths(plan):
             for h in plan.hits[:6]:
@@ -709,17 +711,18 @@ class OfflineAnswerer:
         return [(" ".join([text, *(s for s, _ in more)]), [pid for _, _, pid in picks])]
 
     def _items(self, plan: Plan) -> list[tuple[str, str]]:
-        """The last answer's items, in the order it gave them: each passage it cited whose opening
-        sentence (after a lead-in such as "You'll struggle with AI Engineering if:") it said."""
+        """The items of the list the last answer gave ("(1) You need frequent validation. (2) ..."),
+        in its order: each with the cited passage that opens with it (after a lead-in such as
+        "You'll struggle with AI Engineering if:")."""
         found: list[tuple[int, str, str]] = []
         rows = self._table_rows()
         for h in self.kb.get(plan.carried):
             if h.id in rows:
                 continue
             lead = next((s for s in _sentences(h.text) if not s.endswith(":")), "")
-            at = plan.said.find(lead) if lead else -1
-            if at >= 0:
-                found.append((at, h.id, lead))
+            listed = re.search(r"\(\d\) " + re.escape(lead), plan.said) if lead else None
+            if listed is not None:
+                found.append((listed.start(), h.id, lead))
         return [(pid, lead) for _, pid, lead in sorted(found)]
 
     def _referred_item(self, plan: Plan) -> tuple[str, str] | None:
@@ -743,10 +746,7 @@ class OfflineAnswerer:
             return items[at] if at < len(items) else None
         asked = self._rare_words(plan.text) - ASKING_WORDS
         named = [(pid, lead) for pid, lead in items if asked & set(tokenize(lead))]
-        if len(named) != 1:
-            return None
-        others = {w for pid, lead in items if pid != named[0][0] for w in tokenize(lead)}
-        return named[0] if asked & set(tokenize(named[0][1])) - others else None
+        return named[0] if len(named) == 1 else None
 
     def _item_answer(self, plan: Plan, item: tuple[str, str]) -> list[tuple[str, list[str]]]:
         """An item's paragraph from its opening on, in the article's order; a long one, cut to the
@@ -771,16 +771,14 @@ class OfflineAnswerer:
         """ "What's the second question?", "and the last one?" after the framework's questions: that one."""
         t = plan.text.lower()
         # "Regarding your second question: she gets a buzz from variety. What does the article say?"
-        m = ORDINAL.search(t) or BARE_ORDINAL.fullmatch(t) or (ORDINAL.search(plan.story.lower()) if plan.followup else None)
         qs = self.facts.questions
+        listed = any(q.question in plan.said for q in qs)
+        m = ORDINAL.search(t) or BARE_ORDINAL.fullmatch(t) or (ORDINAL.search(plan.story.lower()) if listed else None)
         # "The last one" points into a list of them the last answer gave; "the second question" says so itself.
         if m is None or not qs:
             return None
         # "the second q" names the framework's; "ok last q, ..." is the writer's own, unless the list was just given.
-        if not (
-            any(q.question in plan.said for q in qs)
-            or (m.group(m.lastindex or 1) != "one" and m.group(1) not in ("last", "final"))
-        ):
+        if not (listed or (m.group(m.lastindex or 1) != "one" and m.group(1) not in ("last", "final"))):
             return None
         at = ORDINALS[m.group(1)]
         return qs[at] if at < len(qs) else None
@@ -1088,8 +1086,8 @@ def _joined(first: list[tuple[str, list[str]]], then: list[tuple[str, list[str]]
     """``first``'s sentences, then those of ``then`` that do not say them again."""
     said = {s for text, _ in first for s in _sentences(text)}
     # A part that repeats one of those sentences keeps the rest of what it says.
-    kept = [([s for s in _sentences(text) if s not in said], ids) for text, ids in then]
-    rest = [(" ".join(fresh), ids) for fresh, ids in kept if fresh]
+    kept = [(text, [s for s in _sentences(text) if s not in said], ids) for text, ids in then]
+    rest = [(text if len(fresh) == len(_sentences(text)) else " ".join(fresh), ids) for text, fresh, ids in kept if fresh]
     words = set(tokenize(" ".join(text for text, _ in rest)))
     # "Automation Specialists break at months 18-24." is said by the burnout answer already.
     return [*(p for p in first if not set(tokenize(p[0])) <= words), *rest]

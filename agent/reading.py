@@ -81,7 +81,7 @@ PRODUCT_CHOICE = re.compile(
 # "whats a good habit tracker app?": a product to pick, when no path is named ("what apps do automation people use?" is in scope).
 GADGETS = re.compile(
     r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b"
-    r"|\b(?:should|do|would) (?:i|you|he|she|we|they) buy\b|\bwhich (?:one )?to buy\b"  # "which one should he buy?"
+    r"|\bwhich (?:one |of (?:them|the two) )?(?:should|do|would|to) (?:(?:i|you|he|she|we|they) )?buy\b"  # "which one should he buy?"
 )
 MAKING = re.compile(r"\b(?:build|make|create|develop|ship|code)\b")  # "what apps could I build?" is about the work
 OTHER_CAREERS = re.compile(
@@ -129,9 +129,11 @@ WHY = re.compile(r"\bwhy\b|how come|what causes|what's the reason|\bkyun\b")
 # "so which one do I commit to?", "which path should I go for?": a choice between the paths, by its grammar.
 PICKS = re.compile(
     r"\bwhich (?:one|path|way|side|of (?:them|the two|these(?: two)?))(?: should| do| would| will| can| shall)? (?:i|we) "
-    r"(?:go|pick|choose|commit|take|opt|start|follow|focus|stick)\b"
+    r"(?:go|pick|choose|commit|opt|follow|stick)(?: (?:for|with|to|into))?\s*(?:[?.!]|$)"
 )
-WHY_FIRST = re.compile(r"\W*(?:(?:but|so|and|ok|okay|then|toh|hmm+)\W+)*(?:why|how come)\b")
+WHY_FIRST = re.compile(
+    r"\W*(?:(?:but|so|and|ok|okay|then|toh|hmm+)\W+)*(?:why|how come)\b(?! (?:don'?t|won'?t|can'?t|wouldn'?t|not just) you)"
+)
 PATH_WORDS = frozenset(
     tokenize(
         "ai ml engineer engineers engineering automation specialist specialists folks people ppl guys side path track route role"
@@ -326,7 +328,7 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
         t,
     )
     t = re.sub(r"\bhalf\s+a\s+year\b", "6 months", t)
-    t = re.sub(r"\bafter (?:that|this) (first|1st|initial)\b", r"after the \1", t)  # "after that first year"
+    t = re.sub(r"\bafter (?:that|this) (first|1st)\b", r"after the \1", t)  # "after that first year"
     # "i teach tuition since 8 years", "for the past 3 years": how long the writer has done something else
     t = re.sub(rf"\b(?:since|for the (?:past|last))\s+{_NUM}\s+(?:years?|months?)\b", " ", t)
     # "6 months to 18 months": one unit for the range
@@ -420,7 +422,9 @@ def shift_period(period: Period | None, text: str) -> Period | None:
 
 
 # "i meant the automation ones, not ai engg": the path set aside by "not" is not the one asked of.
-NOT_BEFORE = re.compile(r"\bnot (?:the |for (?:the )?)?(?:ai |ml )?$")
+NOT_BEFORE = re.compile(
+    r"(?<!why )(?<!if )\bnot (?:the |for (?:the )?)?(?:ai |ml )?$"
+)  # "why not automation?" is no setting aside
 
 
 def _unnegated(t: str, pattern: re.Pattern[str]) -> bool:
@@ -759,7 +763,12 @@ class Reader:
             and (
                 not _says_more(asked[1])
                 # "what's the pay in year one, and where does it end up long term?": "it" and a later stretch
-                or (plans[0].topic in TIMED_TOPICS and plans[1].period is not None and POINTS_BACK.search(asked[1].lower()))
+                or (
+                    plans[0].topic in TIMED_TOPICS
+                    and plans[1].topic not in TIMED_TOPICS
+                    and plans[1].period is not None
+                    and POINTS_BACK.search(asked[1].lower())
+                )
             )
         ):
             plans[1] = _of_sibling(plans[0], plans[1])
@@ -988,7 +997,7 @@ class Reader:
         elif AFTERWARDS.search(q) and plan.period is None and (state.topic not in TIMED_TOPICS or goes_on):
             # "and after that first project?": the story goes on
             kind = "more"
-        elif plan.period is not None and (kind is None or (state.topic in TIMED_TOPICS and kind not in ("why", "other_path"))):
+        elif plan.period is not None and (kind is None or (state.topic in TIMED_TOPICS and kind in ("how_past", "more"))):
             kind = "period"  # "ok and once im past 4 yrs?" after the pay names a stretch of time: no "get past it"
         # "And AI engineers?", "and from 18 months to 3 years?": nothing asked but a path or a stretch
         # of time, so the subject carries over; a message with words of its own may change it.
@@ -1229,12 +1238,12 @@ OTHERS = re.compile(
 # Advice asked for someone else: "which path should he take?", "what would suit my daughter?".
 FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|can|does|do|will|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister))\b"
-    r"|\b(?:point|nudge|steer|push|guide|advise|send|direct) (?:him|her)\b"  # "which path should I nudge her toward?"
+    r"|\b(?:point|nudge|steer|push|guide|direct) (?:him|her) (?:toward|towards|into|to)\b"  # "which path should I nudge her toward?"
 )
 # Advice sought for someone else, not a question about what someone said ("why does he say ...?").
 ASKS_FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister|nephew|niece))\b"
-    r"|\b(?:point|nudge|steer|push|guide|advise|send|direct) (?:him|her)\b"
+    r"|\b(?:point|nudge|steer|push|guide|direct) (?:him|her) (?:toward|towards|into|to)\b"
 )
 THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
 
@@ -1294,7 +1303,7 @@ def _trait(probabilities: dict[str, float]) -> str | None:
 
 def _names_timed_topic(own: Vote, topic: str | None) -> bool:
     """Whether a follow-up naming a stretch of time names another timed subject too: "and the pay in
-    year one?" after the burnout points, by examples and classifier agreeing."""
+    year one?" after the burnout points, by its nearest examples alone or with the classifier agreeing."""
     agreed = own.classified == own.topic and own.share >= DECISIVE
     return own.topic in TIMED_TOPICS and own.topic != topic and (own.topic_score >= CONFIDENT or agreed)
 
@@ -1382,12 +1391,12 @@ def _echoed(text: str, said: str) -> list[str]:
 
 # "regarding your second point", "point 2": an ordinal into the last answer's items.
 POINT = re.compile(
-    r"\b(first|1st|second|2nd|third|3rd|last|final) (?:point|item|flag|trait|reason)\b"
-    r"|\bpoint (?:no\.? ?|number )?(1|2|3|one|two|three)\b"
+    r"\b(?:your|ur|the|that) (first|1st|second|2nd|third|3rd|last|final) (?:point|item|flag|trait|reason)\b"
+    r"|(?:^\W*|\b(?:your|ur|the) )point (?:no\.? ?|number )?(1|2|3|one|two|three)\b"
 )
 POINT_NUMBERS = {"1": 0, "one": 0, "2": 1, "two": 1, "3": 2, "three": 2}
 # "going back to your first point, ...": a point of an earlier answer, not of the last one.
-BACK_TO = re.compile(r"\b(?:going|coming|get(?:ting)?|go|come)? ?back to\b")
+BACK_TO = re.compile(r"\b(?:going|coming|get(?:ting)?|go|come) back to\b|^\W*(?:\w+\W+)?back to\b")
 # "that wall", "those clients": a demonstrative before a word the last answer used points at what it said.
 DEMONSTRATIVE = re.compile(r"\b(?:this|that|these|those)\s+([a-z][a-z'-]+)")
 # "is it true that clients ...", "he said that ...": "that" opening a clause points at nothing.

@@ -171,7 +171,7 @@ HINGLISH: dict[str, str] = {
     "pe": "at",
 }
 HINGLISH_MIN = 2
-ALSO_ENGLISH = frozenset({"mere", "ya", "log", "bhi"})  # "a mere 6 months in and ya": not evidence of Hinglish
+ALSO_ENGLISH = frozenset({"mere", "ya", "log", "bhi", "matlab", "pe"})  # "a mere 6 months in and ya": not evidence of Hinglish
 
 
 def gloss(text: str) -> str:
@@ -197,7 +197,7 @@ def gloss(text: str) -> str:
     # "mere liye kaunsa sahi hai?": "which is right for me?", in English word order.
     text = re.sub(
         r"(?i)\b(?:mere|mujhe|mera|meri) (?:liye|ko) (?:kaunsa|konsa|kaun sa|kaunsi|konsi) (?:sahi|theek|thik|best|accha|acha|better)"
-        r"(?: (?:hai|rahega|hoga|rahegi|hogi))?",
+        r"(?: (?:hai|hain|rahega|hoga|rahegi|hogi))?\b",
         "which is right for me",
         text,
     )

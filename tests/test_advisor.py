@@ -837,10 +837,3 @@ def test_a_line_of_the_other_path_does_not_join_an_answer_about_one(advisor) -> 
     turn = advisor.reply("top-hit-path", "how much does an AI engineer make in year 2?")
     assert "3-6L" in turn.answer, turn.answer
     assert "n8n" not in turn.answer and "automation" not in turn.answer.lower(), turn.answer
-
-
-def test_hinglish_which_is_right_for_me_is_read_in_english_word_order() -> None:
-    from pathwise.knowledge.lexical import gloss
-
-    assert "which is right for me" in gloss("mujhe variety pasand hai. mere liye kaunsa sahi hai?")
-    assert "after 1-2 years" in gloss("paise 1-2 saal baad aaye toh chalega")

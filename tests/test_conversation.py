@@ -1289,6 +1289,7 @@ def test_a_trait_said_beside_what_they_do_not_do_is_read_as_said(advisor: Adviso
         ("about your third point, what do you mean?", "You optimize for appearing smart", "linear regression"),  # by place
         ("point 2 - does that happen to experienced people too?", "You hate being wrong in public", "including senior people"),
         ("the validation one, why does it matter so much?", "You need frequent validation", "no one will notice"),  # by words
+        ("your last point, what does it mean?", "You optimize for appearing smart", "linear regression"),  # the list's last
     ],
 )
 def test_a_follow_up_on_one_item_of_a_list_gets_that_items_paragraph(
@@ -1398,3 +1399,47 @@ def test_a_follow_up_naming_the_pay_and_a_year_after_the_wall_asks_the_pay(chat:
 def test_a_second_question_pointing_back_at_a_later_stretch_asks_the_first_of_it(chat: Callable[..., list[Turn]]) -> None:
     (both,) = chat("how much does an ML engineer get in the first year, and how high does it climb after four years?")
     assert has(both, "₹0") and has(both, "20-50L"), both.answer
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "unsaid"),
+    [
+        # "point 2" inside "at this point 2 years in" points at nothing
+        ("what personality types struggle as AI engineers?", "at this point 2 years in, is burnout normal?", "wrong in public"),
+        # an ordinal in the story is the writer's own when no framework question was given
+        (
+            "what do AI engineers earn early on?",
+            "My first question got answered, thanks. I'm 2 yrs in and fried. Is that normal?",
+            "right once",
+        ),
+    ],
+)
+def test_an_ordinal_that_points_at_nothing_said_is_not_read_as_a_reference(
+    chat: Callable[..., list[Turn]], first: str, second: str, unsaid: str
+) -> None:
+    _, turn = chat(first, second)
+    assert turn.in_scope and not has(turn, unsaid), turn.answer
+
+
+def test_a_career_question_that_mentions_buying_is_not_a_product_choice(chat: Callable[..., list[Turn]]) -> None:
+    _, course = chat("how do I get started in automation?", "should i buy a course for that or learn from youtube?")
+    assert course.in_scope, course.answer
+
+
+def test_why_dont_you_tell_me_which_path_suits_me_is_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    (fit,) = chat("I love variety, I get bored fast and I need income soon. why don't you just tell me which path suits me?")
+    assert fit.fit is not None and fit.fit.recommended == "automation", fit.answer
+
+
+def test_which_tool_to_start_with_is_not_a_choice_of_path(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("I love variety and hate theory, so I've settled on automation. which one should i start with, n8n or zapier?")
+    assert turn.fit is None, turn.answer
+
+
+def test_sending_someone_a_summary_does_not_make_their_traits_the_writers(chat: Callable[..., list[Turn]]) -> None:
+    _, fit = chat(
+        "my boss wants me to send her a summary of what automation pays. she loves variety and quick wins.",
+        "as for me, I love going deep into one system, I'm patient and I can wait years for the payoff. which path suits me?",
+    )
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+    assert fit.fit.scores["automation"] == 0, fit.answer

@@ -267,6 +267,10 @@ def test_hinglish_is_glossed_only_where_a_message_is_hinglish() -> None:
     )
     assert gloss("ML engineers 2 saal baad kitna kamate hain?").startswith("ML engineers after 2 years how much")
     assert gloss("where do I check the log file?") == "where do I check the log file?"  # one Hinglish-looking word is English
+    assert gloss("I know matlab and did PE in school") == "I know matlab and did PE in school"
+    # A phrase in Hindi word order, read in English's.
+    assert "which is right for me?" in gloss("mujhe variety pasand hai. mere liye kaunsa sahi hain?")
+    assert "after 1-2 years" in gloss("paise 1-2 saal baad aaye toh chalega")
 
 
 def test_the_classifiers_reading_of_a_query_lifts_the_passages_its_questions_are_on(kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
