@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING
 from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.agent.reading import (
-    BACK_TO,
     ENGINEERING,
-    POINT,
-    POINT_NUMBERS,
+    ORDINALS,
     TOPIC_WORDS,
     Period,
     Plan,
     Reader,
     detect_path,
+    point_in_last_answer,
     search_query,
 )
 from pathwise.agent.sessions import SessionState
@@ -100,7 +99,6 @@ ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  #
 ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|ques|qn|q|one)\b")
 # "3rd?", "and the second?": an ordinal alone, after a list, points into it.
 BARE_ORDINAL = re.compile(r"\W*(?:and |what about |how about )?(?:the )?(first|1st|second|2nd|third|3rd|last|final)\W*")
-ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
 ITEM_WORDS = 70  # an item's paragraph is given whole up to this many words; a longer one, its best sentences
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
@@ -225,9 +223,9 @@ class OfflineAnswerer:
         for the automation course."""
         if plan.intent != "answer" or plan.followup or not plan.hits or not parts:
             return parts
-        one = _one_path(plan)
+        one, rows = _one_path(plan), self._table_rows()
         for top in plan.hits[:TOP_HITS]:
-            if top.id in self._table_rows() or any(top.id in ids for _, ids in parts) or (one and not self._of_path([top], one)):
+            if top.id in rows or any(top.id in ids for _, ids in parts) or (one and not self._of_path([top], one)):
                 continue
             best = self._extract(replace(plan, hits=[top]), n=1, pool=1)
             said = set(tokenize(" ".join(text for text, _ in parts)))
@@ -739,10 +737,8 @@ class OfflineAnswerer:
         ]
         if len(items) < 2:
             return None
-        t = plan.text.lower()
-        m = POINT.search(t)
-        if m is not None and BACK_TO.search(t) is None:
-            at = ORDINALS[m.group(1)] if m.group(1) else POINT_NUMBERS[m.group(2)]
+        at = point_in_last_answer(plan.text.lower())
+        if at is not None:
             return items[at] if at < len(items) else None
         asked = self._rare_words(plan.text) - ASKING_WORDS
         named = [(pid, lead) for pid, lead in items if asked & set(tokenize(lead))]

@@ -951,7 +951,7 @@ class Reader:
             or shift_period(_timed_period(state), q) is not None
             or AFTERWARDS.search(q) is not None
             or _points_at_said(q, last.answer)
-            or (POINT.search(q) is not None and BACK_TO.search(q) is None)
+            or point_in_last_answer(q) is not None
         ):
             plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
@@ -1016,7 +1016,7 @@ class Reader:
             # "and the burnout points from the same table?": no example is close, but nearly all of them say burnout.
             # The classifier and the nearest examples agreeing on another subject is a new subject too
             # (not the overview, where a vague message falls).
-            agreed = own.classified == own.topic != "overview" and own.share >= AGREED_SHARE
+            agreed = own.topic != "overview" and _agreed(own, AGREED_SHARE)
             plan.topic = (
                 own.topic if own.is_topic and (own.topic_score >= TOPIC_MIN or own.share >= DECISIVE or agreed) else state.topic
             )
@@ -1236,14 +1236,15 @@ OTHERS = re.compile(
 
 
 # Advice asked for someone else: "which path should he take?", "what would suit my daughter?".
+STEERS = r"\b(?:point|nudge|steer|push|guide|direct) (?:him|her) (?:toward|towards|into|to)\b"  # "which path should I nudge her toward?"
 FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|can|does|do|will|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister))\b"
-    r"|\b(?:point|nudge|steer|push|guide|direct) (?:him|her) (?:toward|towards|into|to)\b"  # "which path should I nudge her toward?"
+    rf"|{STEERS}"
 )
 # Advice sought for someone else, not a question about what someone said ("why does he say ...?").
 ASKS_FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister|nephew|niece))\b"
-    r"|\b(?:point|nudge|steer|push|guide|direct) (?:him|her) (?:toward|towards|into|to)\b"
+    rf"|{STEERS}"
 )
 THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
 
@@ -1304,8 +1305,12 @@ def _trait(probabilities: dict[str, float]) -> str | None:
 def _names_timed_topic(own: Vote, topic: str | None) -> bool:
     """Whether a follow-up naming a stretch of time names another timed subject too: "and the pay in
     year one?" after the burnout points, by its nearest examples alone or with the classifier agreeing."""
-    agreed = own.classified == own.topic and own.share >= DECISIVE
-    return own.topic in TIMED_TOPICS and own.topic != topic and (own.topic_score >= CONFIDENT or agreed)
+    return own.topic in TIMED_TOPICS and own.topic != topic and (own.topic_score >= CONFIDENT or _agreed(own, DECISIVE))
+
+
+def _agreed(own: Vote, share: float) -> bool:
+    """Whether the bank classifier reads the subject the nearest examples give at least ``share`` of the vote."""
+    return own.classified == own.topic and own.share >= share
 
 
 def _read_as_follow_up(own: Vote) -> bool:
@@ -1395,8 +1400,20 @@ POINT = re.compile(
     r"|(?:^\W*|\b(?:your|ur|the) )point (?:no\.? ?|number )?(1|2|3|one|two|three)\b"
 )
 POINT_NUMBERS = {"1": 0, "one": 0, "2": 1, "two": 1, "3": 2, "three": 2}
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "final": -1}
 # "going back to your first point, ...": a point of an earlier answer, not of the last one.
 BACK_TO = re.compile(r"\b(?:going|coming|get(?:ting)?|go|come) back to\b|^\W*(?:\w+\W+)?back to\b")
+
+
+def point_in_last_answer(text: str) -> int | None:
+    """The place in the last answer's list a message points at ("regarding your second point": 1,
+    "your last point": -1), unless it goes back to an earlier answer."""
+    m = POINT.search(text)
+    if m is None or BACK_TO.search(text) is not None:
+        return None
+    return ORDINALS[m.group(1)] if m.group(1) else POINT_NUMBERS[m.group(2)]
+
+
 # "that wall", "those clients": a demonstrative before a word the last answer used points at what it said.
 DEMONSTRATIVE = re.compile(r"\b(?:this|that|these|those)\s+([a-z][a-z'-]+)")
 # "is it true that clients ...", "he said that ...": "that" opening a clause points at nothing.
