@@ -106,7 +106,7 @@ HINGLISH: dict[str, str] = {
     "kaunsi": "which",
     "konsa": "which",
     "wale": "folks",
-    "wala": "person",
+    "wala": "one",
     "log": "people",
     "shuru": "start",
     "pehle": "first",
@@ -169,9 +169,117 @@ HINGLISH: dict[str, str] = {
     "kuch": "some",
     "wapas": "back",
     "pe": "at",
+    # Ordinals, pointers and people: "teesra wala" is "the third one", "uska" "its".
+    "pehla": "first",
+    "pehli": "first",
+    "doosra": "second",
+    "dusra": "second",
+    "doosri": "second",
+    "doosre": "second",
+    "dusre": "second",
+    "dusri": "second",
+    "teesra": "third",
+    "tisra": "third",
+    "teesri": "third",
+    "teesre": "third",
+    "sawal": "question",
+    "sawaal": "question",
+    "sawalon": "questions",
+    "akhri": "last",
+    "aakhri": "last",
+    "ye": "this",
+    "yeh": "this",
+    "wo": "that",
+    "woh": "that",
+    "uska": "its",
+    "uski": "its",
+    "unka": "their",
+    "unki": "their",
+    "iska": "its",
+    "iski": "its",
+    "kis": "which",
+    "koi": "any",
+    "teen": "three",
+    "sab": "all",
+    "sabke": "everyone",
+    "saamne": "in front of",
+    "banda": "person",
+    "bande": "people",
+    "beta": "son",
+    "beti": "daughter",
+    "behen": "sister",
+    "ghar": "home",
+    "padhai": "studies",
+    # Verbs and what is asked of them.
+    "chunna": "choose",
+    "chunu": "choose",
+    "chunoon": "choose",
+    "chune": "choose",
+    "atak": "stuck",
+    "atakna": "stuck",
+    "atakne": "stuck",
+    "atakta": "stuck",
+    "phas": "stuck",
+    "phasna": "stuck",
+    "galat": "wrong",
+    "sochna": "think",
+    "sochta": "think",
+    "soch": "think",
+    "padhna": "read",
+    "padhta": "read",
+    "karta": "does",
+    "karte": "do",
+    "karna": "do",
+    "kamana": "earn",
+    "kamayega": "will earn",
+    "kamayegi": "will earn",
+    "milega": "will get",
+    "milegi": "will get",
+    "lagta": "seems",
+    "lagega": "will take",
+    "dar": "fear",
+    "darr": "fear",
+    "khatam": "finished",
+    "tankhwah": "salary",
+    "fark": "difference",
+    "farak": "difference",
+    "behtar": "better",
+    "bura": "bad",
+    "thoda": "a little",
+    "kam": "less",
+    "aage": "later",
+    "din": "days",
+    "hafta": "week",
+    "hafte": "weeks",
+    "ghante": "hours",
+    "raat": "night",
+    "kyon": "why",
+    "jab": "when",
+    "turant": "immediately",
+    "aata": "comes",
+    "aati": "comes",
+    "hoga": "will be",
+    "hogi": "will be",
+    "kiya": "did",
+    "hua": "happened",
+    "jaise": "like",
+    "logo": "people",
+    "logon": "people",
+    "jagah": "room",
+    "ab": "now",
+    "aaj": "today",
+    "bekaar": "useless",
+    "cheez": "thing",
+    "cheezein": "things",
+    "poora": "whole",
+    "kaisa": "how",
+    "kaisi": "how",
 }
 HINGLISH_MIN = 2
-ALSO_ENGLISH = frozenset({"mere", "ya", "log", "bhi", "matlab", "pe"})  # "a mere 6 months in and ya": not evidence of Hinglish
+# "a mere 6 months in and ya", "a teen who codes": words English has too are no evidence of Hinglish.
+ALSO_ENGLISH = frozenset(
+    {"mere", "ya", "log", "bhi", "matlab", "pe", "ye", "wo", "sab", "kam", "din", "dar", "soch", "beta", "bura", "teen"}
+)
 
 
 def gloss(text: str) -> str:
@@ -191,6 +299,12 @@ def gloss(text: str) -> str:
         text,
     )
     text = re.sub(r"(?i)\b(?:uske|iske|us ke|is ke)\s+baad\b", "after that", text)  # "aur uske baad?": "and after that?"
+    text = re.sub(r"(?i)\bkoi (\w+) nahi(?:n)?\b", r"no \1", text)  # "koi problem nahi": "no problem"
+    text = re.sub(r"(?i)\bkuch aur\b", "something else", text)  # "jaldi kuch aur try karta hun": "quickly try something else"
+    text = re.sub(r"(?i)\bdin bhar\b", "all day", text)
+    text = re.sub(r"(?i)\bbaad (?:mein|me)\b", "later", text)  # "wo baad mein ...": "that, later, ..."
+    # "kahan kaam aati hai?": "where is it useful?"
+    text = re.sub(r"(?i)\bkaam (?:aati|aata|aate|aayegi|aayega|aayenge)\b", "is useful", text)
     text = re.sub(r"(?i)\b(\d+)\s+se\s+(\d+)(?:\s+tak)?\b", r"\1 to \2", text)  # "month 6 se 18 tak"
     text = re.sub(r"(?i)\b(\d+ to \d+\s+(?:mahine|mahina|saal))\s+(?:mein|me)\b", r"\1", text)  # "1 se 2 saal mein"
     text = re.sub(r"(?i)\b(\d+)\s+(mahine|mahina|saal)\s+(?:mein|me)\b", lambda m: f"within {m[1]} {m[2]}", text)
@@ -208,6 +322,8 @@ def gloss(text: str) -> str:
         text,
     )
     glossed = re.sub(r"[A-Za-z]+", lambda m: HINGLISH.get(m.group(0).lower(), m.group(0)), text)
+    # "doosre wale ko samjhao": "the second one", as an English follow-up points at an item
+    glossed = re.sub(r"\b(first|second|third|last) (?:folks|one)(?: ko)?\b", r"the \1 one", glossed)
     return " ".join(glossed.split())
 
 

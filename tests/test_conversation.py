@@ -1443,3 +1443,15 @@ def test_sending_someone_a_summary_does_not_make_their_traits_the_writers(chat: 
     )
     assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
     assert fit.fit.scores["automation"] == 0, fit.answer
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "said"),
+    [  # an ordinal and a pointer in Hindi: "the second one", "in front of everyone"
+        ("framework ke teen sawal kya hain?", "doosre wale ko thoda samjhao", "depth or breadth"),
+        ("ML engineering mein sabse bada red flag kya hai?", "aur sabke saamne galat hone ka dar ho to?", "wrong in public"),
+    ],
+)
+def test_hinglish_follow_ups_are_read_as_their_english(chat: Callable[..., list[Turn]], first: str, then: str, said: str) -> None:
+    _, turn = chat(first, then)
+    assert turn.in_scope and has(turn, said), turn.answer

@@ -359,3 +359,13 @@ def test_a_new_process_reads_the_classifiers_an_earlier_build_learned(kb, monkey
 
     other = [*index.examples, Example(q="what is a platform update", topic="burnout", passages=[index.passages[0].id])]
     assert retrieval._trained_cache(retriever.store, other, retrieval.followup_questions()) != path
+
+
+def test_hinglish_ordinals_negations_and_light_verbs_are_glossed() -> None:
+    from pathwise.knowledge.lexical import gloss
+
+    assert gloss("doosre wale ko samjhao") == "the second one explain"
+    assert "no problem" in gloss("mujhe interruptions se koi problem nahi hai")
+    assert "something else" in gloss("atak jaun toh jaldi kuch aur try karta hun")
+    assert "where is useful" in gloss("wo skill baad mein kahan kaam aati hai?")
+    assert gloss("a teen who codes") == "a teen who codes"  # English words alone are left as they are
