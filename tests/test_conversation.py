@@ -1445,6 +1445,15 @@ def test_sending_someone_a_summary_does_not_make_their_traits_the_writers(chat: 
     assert fit.fit.scores["automation"] == 0, fit.answer
 
 
+def test_a_follow_up_on_another_stretch_also_gets_what_its_second_question_asks(chat: Callable[..., list[Turn]]) -> None:
+    """The search ranks the passage naming the bet first; the pay's answer alone would leave it out."""
+    _, turn = chat(
+        "how much does an ML engineer make after 4 years?",
+        "and in years two to four? what does the article call a bet like that?",
+    )
+    assert has(turn, "8-18L") and has(turn, "compounding"), turn.answer
+
+
 @pytest.mark.parametrize(
     ("first", "then", "said"),
     [  # an ordinal and a pointer in Hindi: "the second one", "in front of everyone"
