@@ -775,8 +775,8 @@ class Reader:
         elif (
             len(plans) == 2 and plans[0].intent in ("answer", "followup") and plans[1].kind == "why" and not _says_more(asked[1])
         ):
-            # "when do they burn out, and why?": one question, with its cause
-            plans = [replace(plans[0], kind="why" if plans[0].kind in (None, "more") else plans[0].kind)]
+            # "when do they burn out, and why?": one question, with its cause; "wait, really? why is that?" asks the cause
+            plans = [replace(plans[0], kind="why" if plans[0].kind in (None, "more", "check") else plans[0].kind)]
         statement = not asks
         # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
         declined = not statement and all(p.intent == "offtopic" for p in plans)

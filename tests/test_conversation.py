@@ -1464,3 +1464,9 @@ def test_a_follow_up_on_another_stretch_also_gets_what_its_second_question_asks(
 def test_hinglish_follow_ups_are_read_as_their_english(chat: Callable[..., list[Turn]], first: str, then: str, said: str) -> None:
     _, turn = chat(first, then)
     assert turn.in_scope and has(turn, said), turn.answer
+
+
+def test_a_reaction_before_why_asks_the_cause(chat: Callable[..., list[Turn]]) -> None:
+    """ "Wait, really?" only reacts: the question is the why after it."""
+    _, why = chat("is the AI engineer job market booming this year?", "wait, really? why is that?")
+    assert has(why, "custom models"), why.answer
