@@ -707,7 +707,8 @@ class Reader:
         return INJECTION.search(text.lower().replace("’", "'")) is not None
 
     def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
-        text = gloss(text)
+        glossed = gloss(text)
+        hinglish, text = glossed != text, glossed
         t = text.lower().replace("’", "'")
         if self.is_injection(text):
             return Plan(text=text, intent="injection")
@@ -747,7 +748,8 @@ class Reader:
         # A path or stretch of time one question names holds for the others ("How does automation
         # compare over the first 18 months? What does it pay?"), before the conversation's.
         plans = [
-            self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q)) for q in asked
+            self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q), hinglish=hinglish)
+            for q in asked
         ]
         for plan in plans:
             # "the 8-14 month wall, what causes it?": the article gives that stretch as one path's burnout point
@@ -865,10 +867,19 @@ class Reader:
         return replace(voted, asks_fit=asks_fit), vector, hits
 
     def _read_question(
-        self, question: str, story: str, state: SessionState, prior: str | None, search: bool = True, siblings: str = ""
+        self,
+        question: str,
+        story: str,
+        state: SessionState,
+        prior: str | None,
+        search: bool = True,
+        siblings: str = "",
+        hinglish: bool = False,
     ) -> Plan:
         """One question of the message: read on its own (with the conversation's topic as a prior),
-        then, when it says little by itself, with the story told before it or the last turn."""
+        then, when it says little by itself, with the story told before it or the last turn. Glossed
+        Hinglish ("kis case mein kaunsa chunna chahiye?") reads to MiniLM as broken English, far from
+        everything: being far alone does not make it an aside, its examples or unknown words must."""
         supposed = SUPPOSING.match(question)
         asked, said = (question[supposed.end() :], f"{story} {supposed.group(1)}".strip()) if supposed else (question, story)
         own, vector, hits = self._vote(asked, prior, said, search)
@@ -917,7 +928,12 @@ class Reader:
             own.offtopic >= OFFTOPIC_SHARE
             or own.classified_offtopic >= OFFTOPIC_SHARE
             # Mid-conversation (after a fit too) a far message is an aside only by its examples or its unknown words.
-            or (_far(own, hits) and (not state.exchanges or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)))
+            or (
+                _far(own, hits)
+                and (
+                    (not state.exchanges and not hinglish) or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)
+                )
+            )
             # "is the new Maruti Swift worth it for city driving?": mostly words the article's world never uses
             or self._unheard_of(question, least=UNHEARD_WORDS)
         ):

@@ -1470,3 +1470,14 @@ def test_a_reaction_before_why_asks_the_cause(chat: Callable[..., list[Turn]]) -
     """ "Wait, really?" only reacts: the question is the why after it."""
     _, why = chat("is the AI engineer job market booming this year?", "wait, really? why is that?")
     assert has(why, "custom models"), why.answer
+
+
+def test_a_hinglish_question_is_not_declined_for_reading_as_broken_english(chat: Callable[..., list[Turn]]) -> None:
+    """Glossed word for word, it is far from every passage; its words are the article's, so it is asked."""
+    (turn,) = chat("seedha bolo, kis situation mein kaunsa lena chahiye?")
+    assert turn.in_scope, turn.answer
+
+
+def test_a_hinglish_aside_is_still_declined(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("yaar IPL mein kaunsi team jeetegi is saal?")
+    assert not turn.in_scope, turn.answer
