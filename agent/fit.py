@@ -185,7 +185,7 @@ def mirror(answers: FitAnswers) -> FitAnswers:
 
 # -- free text -----------------------------------------------------------------------------
 _NEG_AFTER = r"(?:bores?|drains?|kills?|exhausts?|wears? (?:me )?out|frustrates?|annoys?) me\b"
-_NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
+_NEG = r"(?:hate|dislike|(?:get|gets|getting|am|i'm|is|he's|she's) (?:easily |quickly |very )?bored (?:of|with|by|going|doing|when)|tired of|sick of|fed up with|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
 
 # (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
 _TEXT_SIGNALS: list[tuple[str, str, str]] = [

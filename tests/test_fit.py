@@ -198,6 +198,9 @@ FREE_TEXT = [
     ("going really deep on one codebase energises me", "engineering"),
     ("I'm fine debugging for days without knowing what's wrong", "engineering"),
     ("constant pings make me lose my mind", "engineering"),
+    # Boredom and weariness are dislikes: what bores someone is the other path's.
+    ("I get bored going deep into one system for weeks", "automation"),
+    ("I'm tired of waiting months to see if anything worked", "automation"),
 ]
 
 
