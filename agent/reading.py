@@ -930,6 +930,7 @@ class Reader:
             # Mid-conversation (after a fit too) a far message is an aside only by its examples or its unknown words.
             or (
                 _far(own, hits)
+                and self._row_named(q) is None  # a row of the article's table, named by its label, is the article's
                 and (
                     (not state.exchanges and not hinglish) or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)
                 )
@@ -1017,7 +1018,10 @@ class Reader:
             kind = "period"  # "ok and once im past 4 yrs?" after the pay names a stretch of time: no "get past it"
         # "And AI engineers?", "and from 18 months to 3 years?": nothing asked but a path or a stretch
         # of time, so the subject carries over; a message with words of its own may change it.
-        if (
+        row = self._row_named(q)
+        if row is not None:  # "and the last row, who is each one best suited for?": the row it names, by its label
+            plan.topic = row
+        elif (
             not _says_more(q)
             or (plan.echoed and own.topic_score < CONFIDENT)  # "the early income one, how early?" asks of income
             or (kind == "more" and AFTERWARDS.search(q) is not None)
@@ -1160,6 +1164,15 @@ class Reader:
             red_flags=sorted(set(found.red_flags) | set(patterned.red_flags)),
             preferences=sorted(set(found.preferences) | set(patterned.preferences)),
         )
+
+    def _row_named(self, q: str) -> str | None:
+        """The subject of the article's table row a message names by its label ("best suited for",
+        "the feedback loop row"): the topic the bank's questions on that row ask."""
+        for row in self.kb.facts.table:
+            if row.dimension.lower() in q:
+                topics = self.kb.passage_topics([row.passage_id])
+                return max(topics, key=lambda t: topics[t]) if topics else None
+        return None
 
     def _told_of(self, story: str, vector: Any = None) -> str | None:
         """The article's subject a story before a question is about, when its nearest examples and the classifier agree on one."""

@@ -1481,3 +1481,14 @@ def test_a_hinglish_question_is_not_declined_for_reading_as_broken_english(chat:
 def test_a_hinglish_aside_is_still_declined(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("yaar IPL mein kaunsi team jeetegi is saal?")
     assert not turn.in_scope, turn.answer
+
+
+def test_a_question_naming_a_table_row_is_not_declined_after_a_story(chat: Callable[..., list[Turn]]) -> None:
+    """A story about what the answer is for pulls the search away from the question; the row is named by its label."""
+    (turn,) = chat("I'm designing a poster for our college fest. what does the feedback loop row show for each side?")
+    assert turn.in_scope and has(turn, "Slow, delayed, indirect"), turn.answer
+
+
+def test_a_follow_up_naming_another_table_row_asks_that_row(chat: Callable[..., list[Turn]]) -> None:
+    _, turn = chat("what does the table say about value timing?", "ok, and the best suited for line of the table?")
+    assert has(turn, "Depth-driven, patient thinkers"), turn.answer
