@@ -1140,6 +1140,10 @@ class Reader:
     def profile(self, texts: list[str], another: bool = False) -> FitAnswers:
         """What the person said of themselves (or, asking for ``another``, of anyone), as the
         framework's answers: the fit reader's own phrasings, and each clause's trait (traits.jsonl)."""
+        # 'recover energy from depth' in quotes is the article's; "what does it mean by the depth side?" asks of it.
+        texts = [QUOTATION.sub(" ", text) for text in texts]
+        if not another:
+            texts = [" ".join(s for s in sentences(text) if not _asks_of_others(s)) for text in texts]
         if another:
             texts = [_in_first_person(text) for text in texts]
         parts = [c for text in texts for c in clauses(text) if another or not _of_others(c)]
@@ -1275,6 +1279,12 @@ ASKS_FOR_ANOTHER = re.compile(
     r"\b(?:should|would|could|suits?|fits?|for) (?:he|she|him|her|my (?:son|daughter|kid|child|brother|sister|nephew|niece))\b"
     rf"|{STEERS}"
 )
+# A quoted phrase ("The article asks whether I 'recover energy from depth or breadth'") is someone else's
+# words, not a self-description; an apostrophe inside a word ("I'm") opens no quote.
+# Scare quotes round a word or two ("the 'right way'") are the writer's own.
+QUOTATION = re.compile(
+    r"(?<!\w)['‘](?:[^'‘’\s]+\s+){2,}[^'‘’\s]+['’](?!\w)|\"(?:[^\"\s]+\s+){2,}[^\"\s]+\"|“(?:[^”\s]+\s+){2,}[^”\s]+”"
+)
 THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
 
 
@@ -1300,6 +1310,11 @@ def _in_first_person(text: str) -> str:
     for pattern, replacement in PERSONS:
         out = pattern.sub(replacement, out)
     return out
+
+
+def _asks_of_others(sentence: str) -> bool:
+    """A question with no "I", "me" or "my" in it says nothing of the writer ("what does it mean by the depth side?")."""
+    return sentence.rstrip().endswith("?") and FIRST_PERSON.search(sentence.lower().replace("’", "'")) is None
 
 
 def _of_others(clause: str) -> bool:

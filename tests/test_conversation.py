@@ -1492,3 +1492,15 @@ def test_a_question_naming_a_table_row_is_not_declined_after_a_story(chat: Calla
 def test_a_follow_up_naming_another_table_row_asks_that_row(chat: Callable[..., list[Turn]]) -> None:
     _, turn = chat("what does the table say about value timing?", "ok, and the best suited for line of the table?")
     assert has(turn, "Depth-driven, patient thinkers"), turn.answer
+
+
+def test_the_articles_words_in_quotes_are_no_self_description(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat(
+        "The article keeps asking whether I 'want to be right once or useful repeatedly'. What is the useful repeatedly side about?"
+    )
+    assert turn.fit is None and has(turn, "useful repeatedly"), turn.answer
+
+
+def test_scare_quotes_round_a_word_or_two_are_still_the_writers_own(chat: Callable[..., list[Turn]]) -> None:
+    (fit,) = chat("I always do things the 'right way', I go deep on one system and I can wait years. which path suits me?")
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
