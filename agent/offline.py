@@ -104,6 +104,11 @@ FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
 STANDALONE_WEIGHT = 0.5  # a follow-up sentence's cosine to the question as it stands with the last one, beside its own
 SAID_PENALTY = 0.15  # cosine units: what the last answer said is said again only if far the best
+# "You mentioned a 'data wall'. What exactly is that?": asked what a thing the last answer named is.
+DEFINES = re.compile(
+    r"\bwhat (?:exactly |actually )?(?:is|are|was|were|'s) (?:that|this|it|those|these)\b|\bwhat do(?:es)? (?:you|u|it|that|this) (?:\w+ )?mean"
+    r"|\bmean(?:s|t)? by\b|\bmatlab\b|\bmeaning\b"
+)
 KNOWN_ANSWER = 0.7  # a sentence one of whose bank questions is this close to the message answers it
 KNOWN_AGREE = 0.5  # so does the sentence the bank's words name best, if at least this close in meaning
 KNOWN_AGREE_TOP = 3  # and among the closest few
@@ -356,13 +361,16 @@ class OfflineAnswerer:
             following = set()
         # "What kind of stuff breaks exactly?": what the article says after the line that said "breaks".
         # ("What does 'pragmatic problem decomposition' mean?": the article may explain it just before, too.)
-        following |= {
+        # Asked what it is, the lines that explain it may be said again: the person did not follow them.
+        defines = bool(echoed) and DEFINES.search(plan.text.lower().replace("’", "'")) is not None
+        explaining = {
             s
             for n, one in enumerate(run)
             if echoed & set(tokenize(one))
             for s in [*run[max(0, n - 2) : n], *run[n + 1 : n + 3]]
-            if _says_new(s, said)
+            if defines or _says_new(s, said)
         }
+        following |= explaining
         for sentence in following:
             bonus[sentence] = bonus.get(sentence, 0.0) + CONTINUATION
         if plan.kind == "who":  # "who quits?": the lines the banks give as saying who, such as "If you hate ..."
@@ -381,7 +389,12 @@ class OfflineAnswerer:
         for h in fresh:
             for sentence in _sentences(h.text):
                 # Asked about by its own words ("what's this 'data wall'?"), a line said is no repetition.
-                if not _says_new(sentence, said) and not echoed & set(tokenize(sentence)) and sentence not in known:
+                if (
+                    not _says_new(sentence, said)
+                    and not echoed & set(tokenize(sentence))
+                    and sentence not in known
+                    and not (defines and sentence in explaining)
+                ):
                     bonus[sentence] = bonus.get(sentence, 0.0) - SAID_PENALTY
         # What the follow-up asks, read alone and read with the last question, picks the sentences;
         # the conversation already chose where from.

@@ -946,6 +946,8 @@ class Reader:
             return plan
 
         echoed = _echoed(q, last.answer) if last is not None else []
+        # "You mentioned a 'data wall'. What exactly is that?": a story about the last answer is no story of its own.
+        echoed = echoed or (_echoed(story, last.answer) if last is not None and story and YOU_SAID.search(story.lower()) else [])
         told = self._told_of(story) if last is not None and story and not echoed else None
         if told is not None and (own.topic != told or _read_as_follow_up(own)) and self._told_of(question, vector) is None:
             # "A colleague says I overbuild. Is that going to hurt me?": "that" is the story just told, not the last
@@ -1438,6 +1440,7 @@ def _echoed(text: str, said: str) -> list[str]:
     return sorted(words) if words and words <= set(tokenize(said)) else []
 
 
+YOU_SAID = re.compile(r"\b(?:you|u) (?:just |also )?(?:mentioned|said|talked about|brought up|wrote|called|listed|used)\b")
 # "regarding your second point", "point 2": an ordinal into the last answer's items.
 POINT = re.compile(
     r"\b(?:your|ur|the|that) (first|1st|second|2nd|third|3rd|last|final) (?:point|item|flag|trait|reason)\b"

@@ -1504,3 +1504,10 @@ def test_the_articles_words_in_quotes_are_no_self_description(chat: Callable[...
 def test_scare_quotes_round_a_word_or_two_are_still_the_writers_own(chat: Callable[..., list[Turn]]) -> None:
     (fit,) = chat("I always do things the 'right way', I go deep on one system and I can wait years. which path suits me?")
     assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+
+
+def test_asked_what_a_named_thing_is_the_follow_up_gets_its_explanation(chat: Callable[..., list[Turn]]) -> None:
+    """ "You talked about X" points at the last answer; asked what X is, its explaining lines may be said again."""
+    _, turn = chat("when do ML engineers usually hit a wall?", "you talked about a data wall. what is that exactly?")
+    assert has(turn, "messy and adversarial"), turn.answer
+    assert not has(turn, "maintenance overload"), turn.answer
