@@ -191,7 +191,6 @@ HINGLISH: dict[str, str] = {
     "yeh": "this",
     "wo": "that",
     "woh": "that",
-    "uska": "its",
     "uski": "its",
     "unka": "their",
     "unki": "their",
@@ -226,7 +225,6 @@ HINGLISH: dict[str, str] = {
     "sochta": "think",
     "soch": "think",
     "padhna": "read",
-    "padhta": "read",
     "karta": "does",
     "karte": "do",
     "karna": "do",
@@ -281,6 +279,18 @@ HINGLISH: dict[str, str] = {
     "haalat": "situation",
     "waqt": "time",
     "samay": "time",
+    "dhairya": "patience",
+    "sabar": "patience",
+    "gehraai": "depth",
+    "gehrai": "depth",
+    "tareef": "praise",
+    "taarif": "praise",
+    "raasta": "path",
+    "rasta": "path",
+    "padhti": "reads",
+    "padhta": "reads",
+    "uske": "his",
+    "uska": "his",
     "kaisa": "how",
     "kaisi": "how",
 }
@@ -322,6 +332,13 @@ def gloss(text: str) -> str:
         r"(?i)\b(?:mere|mujhe|mera|meri) (?:liye|ko) (?:kaunsa|konsa|kaun sa|kaunsi|konsi) (?:sahi|theek|thik|best|accha|acha|better)"
         r"(?: (?:hai|hain|rahega|hoga|rahegi|hogi))?\b",
         "which is right for me",
+        text,
+    )
+    # "uske liye kaunsa raasta sahi?": "which path is right for her?" (Hindi does not say whose: either reads the same)
+    text = re.sub(
+        r"(?i)\b(?:uske|uski|unke|iske|isko|usko) (?:liye|ko) (?:kaunsa|konsa|kaun sa|kaunsi|konsi)(?: (?:raasta|rasta|path|line|field))? "
+        r"(?:sahi|theek|thik|best|accha|acha|better)(?: (?:hai|hain|rahega|hoga|rahegi|hogi))?\b",
+        "which path is right for her",
         text,
     )
     text = re.sub(

@@ -1511,3 +1511,8 @@ def test_asked_what_a_named_thing_is_the_follow_up_gets_its_explanation(chat: Ca
     _, turn = chat("when do ML engineers usually hit a wall?", "you talked about a data wall. what is that exactly?")
     assert has(turn, "messy and adversarial"), turn.answer
     assert not has(turn, "maintenance overload"), turn.answer
+
+
+def test_a_hinglish_request_for_someone_elses_fit_gets_one(chat: Callable[..., list[Turn]]) -> None:
+    (fit,) = chat("mera bhai bahut sabar wala hai aur har topic ko gehraai se padhta hai. uske liye kaunsa raasta sahi hai?")
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
