@@ -61,7 +61,7 @@ CODE_HELP = re.compile(
 WRITING_HELP = re.compile(
     REQUEST
     + r"(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
-    r"poems?|speech(?:es)?|reminders?|repl(?:y|ies))\b|"
+    r"poems?|speech(?:es)?|reminders?|repl(?:y|ies)|headlines?|ad copy|ads|slogans?|taglines?|bios?|cover letters?|resumes?|cvs?)\b|"
     r"\b(?:e-?mail|mail|letter|message|reminder|post)\b(?:\W+\w+){0,2}?\W+likh\s*(?:do|de|dijiye|dena|ke do)\b"
 )
 # "btw unrelated, ...", "off topic but ...": the person opens by saying the message is not about the
@@ -92,7 +92,10 @@ OTHER_CAREERS = re.compile(
     r"graphic designers?|cyber ?security(?: analysts?)?|security analysts?|ux designers?|product designers?|"
     r"product managers?|pm interviews?|"
     r"prompt engineer(?:s|ing)?|"
-    r"mba|upsc|ias|civil services|cat (?:prep|exam)|gate exam|chartered accountan(?:t|cy)|government jobs?|sarkari|bank po|mbbs|law school)s?\b"
+    r"mba|upsc|ias|civil services|cat (?:prep|exam)|gate exam|chartered accountan(?:t|cy)|government jobs?|sarkari|bank po|mbbs|law school|"
+    # Entrance and licensing exams, by name: "is Kota needed for JEE Mains?"
+    r"jee(?: mains?| advanced)?|neet|ssc(?: cgl| chsl)?|clat|ca (?:foundation|inter|intermediate|final|exams?)|ielts|toefl|gre|gmat|"
+    r"lateral entry)s?\b"
 )
 GREETING = re.compile(
     r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$"
@@ -442,6 +445,10 @@ def detect_path(text: str) -> str | None:
     return "engineering" if eng else "automation" if auto else None
 
 
+# "which path suits me?", "which of the two should I pick?": a choice between the article's paths.
+CHOOSES_A_PATH = re.compile(
+    r"\bwhich (?:path|route|track|of (?:the|these) (?:two|paths))\b|\b(?:suits?|fits?) (?:me|him|her)\b|\bwhich (?:one )?(?:should|do|would) i\b"
+)
 # A request asks as a question does: "Kindly tell me what is required to get in. Will that exclude her?" asks two.
 ASKED_FOR = re.compile(
     r"^(?:(?:so|ok|okay|and|but|now|also|understood|alright)\W+)*(?:(?:please|pls|plz|kindly)\s+)?"
@@ -730,10 +737,15 @@ class Reader:
         # "thinking of data analyst as a third option. is that better than both?": "that" is the career just told of.
         if COMPARES_BACK.search(asked_text) and not (ENGINEERING.search(asked_text) or AUTOMATION.search(asked_text)):
             asked_text = f"{story.lower()} {asked_text}"
+        # "as an accountant, which path suits me?" and "is automation or AI engineering better for a masters?"
+        # ask of the two paths: another career there is the writer's background.
+        rest = OTHER_CAREERS.sub(" ", asked_text)
+        of_both = bool(ENGINEERING.search(rest) and AUTOMATION.search(rest))
         if (
             OTHER_CAREERS.search(asked_text)
             and detect_path(t) not in ("engineering", "automation")
             and not ASKS_THE_ARTICLE.search(t)
+            and not (of_both or CHOOSES_A_PATH.search(asked_text))
         ):
             return Plan(text=text, intent="offtopic")
         if not questions:

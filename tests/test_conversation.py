@@ -1516,3 +1516,31 @@ def test_asked_what_a_named_thing_is_the_follow_up_gets_its_explanation(chat: Ca
 def test_a_hinglish_request_for_someone_elses_fit_gets_one(chat: Callable[..., list[Turn]]) -> None:
     (fit,) = chat("mera bhai bahut sabar wala hai aur har topic ko gehraai se padhta hai. uske liye kaunsa raasta sahi hai?")
     assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "btw is JEE Advanced coaching worth it in Kota?",
+        "CA inter ka result kab aata hai?",
+        "can you write me two short ad headlines for my automation course?",  # writing, however much it names a path
+        "please write a few taglines for my ML training institute",
+    ],
+)
+def test_entrance_exams_and_ad_copy_are_asides_mid_conversation(chat: Callable[..., list[Turn]], message: str) -> None:
+    _, turn = chat("how long before automation work pays?", message)
+    assert not turn.in_scope, turn.answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "as an accountant, which path suits me?",
+        "I'm preparing for the GRE. is automation or AI engineering better if I want a masters later?",
+    ],
+)
+def test_another_career_as_background_to_a_question_of_the_paths_is_no_aside(
+    chat: Callable[..., list[Turn]], message: str
+) -> None:
+    (turn,) = chat(message)
+    assert turn.in_scope, turn.answer
