@@ -185,7 +185,7 @@ def mirror(answers: FitAnswers) -> FitAnswers:
 
 # -- free text -----------------------------------------------------------------------------
 _NEG_AFTER = r"(?:bores?|drains?|kills?|exhausts?|wears? (?:me )?out|frustrates?|annoys?) me\b"
-_NEG = r"(?:hate|dislike|(?:get|gets|getting|am|i'm|is|he's|she's) (?:easily |quickly |very )?bored (?:of|with|by|going|doing|when)|tired of|sick of|fed up with|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
+_NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
 
 # (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
 _TEXT_SIGNALS: list[tuple[str, str, str]] = [
@@ -226,6 +226,14 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
         "needs_stimulation",
     ),
     (r"bored (?:\w+ ){0,6}(?:one thing|same thing|one problem|one project)", "q2", "breadth"),
+    # "I get bored going super deep" prefers breadth ("I don't get bored going deep" says nothing of it).
+    (
+        r"(?<!n't )(?<!not )(?<!never )\b(?:get|gets|getting|got) (?:easily |quickly |very )?bored (?:going|diving|digging|staying) "
+        r"(?:\w+ ){0,2}?(?:deep|deeper|in depth)\b",
+        "q2",
+        "breadth",
+    ),
+    (r"\b(?:tired|sick) of waiting|\bfed up (?:with|of) waiting", "pref", "speed"),
     (r"(?:get|am|i'm|easily) (?:easily )?bored", "flag", "needs_stimulation"),
     (
         r"(?:need|want|love|like|prefer)\w* (?:long |unbroken |deep )*(?:focus|deep work)|\bfocus for (?:\w+ ){0,2}hours|hours (?:straight|on end)",
@@ -298,8 +306,8 @@ _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "whe
 # quick money"): the negation, then only words of wanting or caring ("don't like meetings and need money fast" wants it).
 NEGATED = re.compile(
     r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|isn'?t|won'?t|hardly)"
-    r"(?:\s+(?:really|even|much|that|too|care|cares|about|want|wants|need|needs|in|it|for|into|after|chasing|looking|bothered|fussed|worried|interested|a|hurry))+\s*$"
-    r"|\b(?:not|never)\s*$"  # "... not going super deep": the bare word too ("isn't elegant still bothers me" is a flag)
+    r"(?:\s+(?:really|even|much|that|too|care|cares|about|want|wants|need|needs|in|it|for|into|after|chasing|looking|bothered|fussed|worried|interested|interest|a|hurry))+\s*$"
+    r"|\b(?:not|never|no)\s*$"  # "... not going super deep", "no depth": the bare word too ("isn't elegant still bothers me" is a flag)
 )
 NEGATION_REACH = 60  # characters: the longest run of such words
 # "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.

@@ -223,11 +223,11 @@ class OfflineAnswerer:
 
     def _with_top_hit(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         """The passages the search ranks first have their say: each one's best line, when the answer
-        cites nothing of it (the topic's answer can miss what the question asks of it), also after
-        a follow-up that asks the same of another stretch and something more ("and years two to four?
-        what is that kind of bet called?"). A passage of the other path only is left out: "what does an
-        AI engineer make in year 2?" is no place for the automation course."""
-        if plan.intent != "answer" or not plan.hits or not parts:
+        cites nothing of it (the topic's answer can miss what the question asks of it). A passage
+        of the other path only is left out: "what does an AI engineer make in year 2?" is no place
+        for the automation course. Not after a follow-up: "and months 18-36? is that stable?" got the
+        first months' example."""
+        if plan.intent != "answer" or plan.followup or not plan.hits or not parts:
             return parts
         one, rows = _one_path(plan), self._table_rows()
         for top in plan.hits[:TOP_HITS]:

@@ -61,7 +61,7 @@ CODE_HELP = re.compile(
 WRITING_HELP = re.compile(
     REQUEST
     + r"(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
-    r"poems?|speech(?:es)?|reminders?|repl(?:y|ies)|headlines?|ad copy|ads|slogans?|taglines?|bios?|cover letters?|resumes?|cvs?)\b|"
+    r"poems?|speech(?:es)?|reminders?|repl(?:y|ies)|headlines?|ad copy|ads|slogans?|taglines?)\b|"
     r"\b(?:e-?mail|mail|letter|message|reminder|post)\b(?:\W+\w+){0,2}?\W+likh\s*(?:do|de|dijiye|dena|ke do)\b"
 )
 # "btw unrelated, ...", "off topic but ...": the person opens by saying the message is not about the
@@ -94,8 +94,8 @@ OTHER_CAREERS = re.compile(
     r"prompt engineer(?:s|ing)?|"
     r"mba|upsc|ias|civil services|cat (?:prep|exam)|gate exam|chartered accountan(?:t|cy)|government jobs?|sarkari|bank po|mbbs|law school|"
     # Entrance and licensing exams, by name: "is Kota needed for JEE Mains?"
-    r"jee(?: mains?| advanced)?|neet|ssc(?: cgl| chsl)?|clat|ca (?:foundation|inter|intermediate|final|exams?)|ielts|toefl|gre|gmat|"
-    r"lateral entry)s?\b"
+    r"(?:iit[- ])?jee (?:mains?|advanced|exam|coaching|prep|preparation)|neet|ssc(?: cgl| chsl)?|clat|"
+    r"ca (?:foundation|inter|intermediate|final|exams?)|ielts|toefl|gre|gmat)s?\b"
 )
 GREETING = re.compile(
     r"^(hi|hello|hey|hiya|yo|namaste|good (?:morning|afternoon|evening))\b[\s!.,?]*(?:there|pathwise)?[\s!.,?]*$"
@@ -445,10 +445,10 @@ def detect_path(text: str) -> str | None:
     return "engineering" if eng else "automation" if auto else None
 
 
-# "which path suits me?", "which of the two should I pick?": a choice between the article's paths.
-CHOOSES_A_PATH = re.compile(
-    r"\bwhich (?:path|route|track|of (?:the|these) (?:two|paths))\b|\b(?:suits?|fits?) (?:me|him|her)\b|\bwhich (?:one )?(?:should|do|would) i\b"
-)
+# "which path suits me?", "which of the two should I pick?": a choice between the article's paths
+# ("MBA or UPSC, which one should I pick?" is a choice between others).
+CHOOSES_A_PATH = re.compile(r"\bwhich (?:path|of (?:the|these) (?:two|paths))\b")
+TABLE_WORDS = re.compile(r"\b(?:row|rows|table|column|columns|chart|comparison)\b")
 # A request asks as a question does: "Kindly tell me what is required to get in. Will that exclude her?" asks two.
 ASKED_FOR = re.compile(
     r"^(?:(?:so|ok|okay|and|but|now|also|understood|alright)\W+)*(?:(?:please|pls|plz|kindly)\s+)?"
@@ -565,6 +565,7 @@ FAR_EXAMPLE = 0.42  # ...and from every labelled message is about something else
 # Mid-conversation, a message that far is a terse follow-up ("why then?") unless this share of its
 # words are ones the article and the bank never use ("any good biryani spots in Hyderabad?").
 ASIDE_UNKNOWN = 1 / 3
+ANY_UNKNOWN = 0.01  # a share that any one unheard-of word reaches
 UNHEARD_WORDS = 4  # a message with this many words, most of them unheard of, is an aside wherever it comes
 KIND_MIN = 0.4  # a follow-up example this close says what kind of follow-up a message is (0.5 missed "push through")
 KIND_NEIGHBOURS = 5
@@ -715,7 +716,9 @@ class Reader:
 
     def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
         glossed = gloss(text)
-        hinglish, text = glossed != text, glossed
+        # Glossed Hinglish every word of which the article's world knows: far from every passage only by its word order.
+        hinglish = glossed != text and not self._unheard_of(glossed, ANY_UNKNOWN, least=1)
+        text = glossed
         t = text.lower().replace("’", "'")
         if self.is_injection(text):
             return Plan(text=text, intent="injection")
@@ -737,15 +740,12 @@ class Reader:
         # "thinking of data analyst as a third option. is that better than both?": "that" is the career just told of.
         if COMPARES_BACK.search(asked_text) and not (ENGINEERING.search(asked_text) or AUTOMATION.search(asked_text)):
             asked_text = f"{story.lower()} {asked_text}"
-        # "as an accountant, which path suits me?" and "is automation or AI engineering better for a masters?"
-        # ask of the two paths: another career there is the writer's background.
-        rest = OTHER_CAREERS.sub(" ", asked_text)
-        of_both = bool(ENGINEERING.search(rest) and AUTOMATION.search(rest))
+        # "as an accountant, which path suits me?" asks of the two paths: another career there is the writer's background.
         if (
             OTHER_CAREERS.search(asked_text)
             and detect_path(t) not in ("engineering", "automation")
             and not ASKS_THE_ARTICLE.search(t)
-            and not (of_both or CHOOSES_A_PATH.search(asked_text))
+            and not CHOOSES_A_PATH.search(asked_text)
         ):
             return Plan(text=text, intent="offtopic")
         if not questions:
@@ -1155,9 +1155,7 @@ class Reader:
         """What the person said of themselves (or, asking for ``another``, of anyone), as the
         framework's answers: the fit reader's own phrasings, and each clause's trait (traits.jsonl)."""
         # 'recover energy from depth' in quotes is the article's; "what does it mean by the depth side?" asks of it.
-        texts = [QUOTATION.sub(" ", text) for text in texts]
-        if not another:
-            texts = [" ".join(s for s in sentences(text) if not _asks_of_others(s)) for text in texts]
+        texts = [" ".join(_unquoted(s) for s in sentences(text) if another or not _asks_of_others(s)) for text in texts]
         if another:
             texts = [_in_first_person(text) for text in texts]
         parts = [c for text in texts for c in clauses(text) if another or not _of_others(c)]
@@ -1186,6 +1184,8 @@ class Reader:
     def _row_named(self, q: str) -> str | None:
         """The subject of the article's table row a message names by its label ("best suited for",
         "the feedback loop row"): the topic the bank's questions on that row ask."""
+        if not TABLE_WORDS.search(q):  # "best suited for someone with loans?" is English, not the row
+            return None
         for row in self.kb.facts.table:
             if row.dimension.lower() in q:
                 topics = self.kb.passage_topics([row.passage_id])
@@ -1299,6 +1299,11 @@ ASKS_FOR_ANOTHER = re.compile(
 QUOTATION = re.compile(
     r"(?<!\w)['‘](?:[^'‘’\s]+\s+){2,}[^'‘’\s]+['’](?!\w)|\"(?:[^\"\s]+\s+){2,}[^\"\s]+\"|“(?:[^”\s]+\s+){2,}[^”\s]+”"
 )
+WH_FIRST = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:what|which|how|why|where|who|whom|whose)\b")
+ATTRIBUTED = re.compile(
+    r"\b(?:article|author|it|they|you|he|she|people|everyone|youtubers?|post|senior|cousin|uncle)\s+(?:\w+\s+){0,2}?"
+    r"(?:says?|said|saying|asks?|asked|asking|calls?|called|calling|claims?|claimed|claiming|writes?|wrote|mentions?|mentioned)\b"
+)
 THIRD_PERSON = re.compile(r"\b(?:he|she|he's|she's|him|her|his|my (?:son|daughter|kid|child|brother|sister))\b")
 
 
@@ -1327,8 +1332,16 @@ def _in_first_person(text: str) -> str:
 
 
 def _asks_of_others(sentence: str) -> bool:
-    """A question with no "I", "me" or "my" in it says nothing of the writer ("what does it mean by the depth side?")."""
-    return sentence.rstrip().endswith("?") and FIRST_PERSON.search(sentence.lower().replace("’", "'")) is None
+    """A wh-question with no "I", "me" or "my" in it says nothing of the writer ("what does it mean by the
+    depth side?"); a yes-no one may ("isn't deep work for hours the dream?")."""
+    t = sentence.lower().replace("’", "'").strip()
+    return t.endswith("?") and WH_FIRST.match(t) is not None and FIRST_PERSON.search(t) is None
+
+
+def _unquoted(sentence: str) -> str:
+    """A sentence without the phrases it quotes from someone else ("The article asks whether I 'recover
+    energy from depth or breadth'"); quoted as what the writer is ("that's me"), they stay."""
+    return QUOTATION.sub(" ", sentence) if ATTRIBUTED.search(sentence.lower()) else sentence
 
 
 def _of_others(clause: str) -> bool:

@@ -233,11 +233,7 @@ HINGLISH: dict[str, str] = {
     "kamayegi": "will earn",
     "milega": "will get",
     "milegi": "will get",
-    "lagta": "seems",
-    "lagega": "will take",
-    "dar": "fear",
-    "darr": "fear",
-    "khatam": "finished",
+    "khatam": "over",
     "tankhwah": "salary",
     "fark": "difference",
     "farak": "difference",
@@ -297,7 +293,27 @@ HINGLISH: dict[str, str] = {
 HINGLISH_MIN = 2
 # "a mere 6 months in and ya", "a teen who codes": words English has too are no evidence of Hinglish.
 ALSO_ENGLISH = frozenset(
-    {"mere", "ya", "log", "bhi", "matlab", "pe", "ye", "wo", "sab", "kam", "din", "dar", "soch", "beta", "bura", "teen"}
+    {
+        "mere",
+        "ya",
+        "log",
+        "bhi",
+        "matlab",
+        "pe",
+        "ye",
+        "wo",
+        "sab",
+        "kam",
+        "din",
+        "dar",
+        "soch",
+        "beta",
+        "bura",
+        "teen",
+        "logo",
+        "ab",
+        "lena",
+    }
 )
 
 
@@ -319,6 +335,10 @@ def gloss(text: str) -> str:
     )
     text = re.sub(r"(?i)\b(?:uske|iske|us ke|is ke)\s+baad\b", "after that", text)  # "aur uske baad?": "and after that?"
     text = re.sub(r"(?i)\bkoi (\w+) nahi(?:n)?\b", r"no \1", text)  # "koi problem nahi": "no problem"
+    # Hindi negates after the verb: "sabar nahi hai" is "no patience", "gehraai wala kaam pasand nahi" "no depth ..."
+    text = re.sub(
+        r"(?i)\b(sabar|dhairya|gehraai|gehrai|tareef|taarif)\b((?:\s+(?!nahi)\w+){0,4}?)\s+nahi(?:n)?\b", r"no \1\2", text
+    )
     text = re.sub(r"(?i)\bkuch aur\b", "something else", text)  # "jaldi kuch aur try karta hun": "quickly try something else"
     text = re.sub(r"(?i)\bdin bhar\b", "all day", text)
     text = re.sub(r"(?i)\bbaad (?:mein|me)\b", "later", text)  # "wo baad mein ...": "that, later, ..."

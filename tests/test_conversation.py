@@ -1445,15 +1445,6 @@ def test_sending_someone_a_summary_does_not_make_their_traits_the_writers(chat: 
     assert fit.fit.scores["automation"] == 0, fit.answer
 
 
-def test_a_follow_up_on_another_stretch_also_gets_what_its_second_question_asks(chat: Callable[..., list[Turn]]) -> None:
-    """The search ranks the passage naming the bet first; the pay's answer alone would leave it out."""
-    _, turn = chat(
-        "how much does an ML engineer make after 4 years?",
-        "and in years two to four? what does the article call a bet like that?",
-    )
-    assert has(turn, "8-18L") and has(turn, "compounding"), turn.answer
-
-
 @pytest.mark.parametrize(
     ("first", "then", "said"),
     [  # an ordinal and a pointer in Hindi: "the second one", "in front of everyone"
@@ -1544,3 +1535,52 @@ def test_another_career_as_background_to_a_question_of_the_paths_is_no_aside(
 ) -> None:
     (turn,) = chat(message)
     assert turn.in_scope, turn.answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [  # a review of the session's rules found each of these declined
+        "is lateral entry possible without a degree?",
+        "sir jee, how long before I earn anything?",
+        "mujhe galat hone se bahut darr lagta hai, kaunsa sahi hai mere liye?",
+        "can you help me write my resume so it gets past the degree filter for AI engineering roles?",
+    ],
+)
+def test_words_near_the_new_aside_rules_are_still_answered(chat: Callable[..., list[Turn]], message: str) -> None:
+    (turn,) = chat(message)
+    assert turn.in_scope, turn.answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "MBA or UPSC, which one should I pick?",
+        "would a government job suit me better?",
+        "how do I fix the feedback loop in my guitar amp?",
+        "kal Diwali hai, kaunsi mithai laun aur kitni?",
+    ],
+)
+def test_choices_between_other_careers_and_hinglish_small_talk_are_asides(chat: Callable[..., list[Turn]], message: str) -> None:
+    (turn,) = chat(message)
+    assert not turn.in_scope, turn.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "path"),
+    [
+        ("I don't get bored going deep. I can spend weeks on a single problem. Which path suits me?", "engineering"),
+        (
+            "I'm tired of hearing that deep learning needs a PhD. I love going deep on hard problems. which path suits me?",
+            "engineering",
+        ),
+        ("mujhe gehraai wala kaam pasand nahi, variety chahiye. mere liye kaunsa sahi hai?", "automation"),
+        ("I'm the person who 'recovers energy from depth', no doubt. which path fits me?", "engineering"),
+        (
+            "Is it weird to love spending a whole weekend on one bug and hate being interrupted? Which path suits me?",
+            "engineering",
+        ),
+    ],
+)
+def test_self_descriptions_the_new_rules_must_not_misread(chat: Callable[..., list[Turn]], message: str, path: str) -> None:
+    (fit,) = chat(message)
+    assert fit.fit is not None and fit.fit.recommended == path, fit.answer
