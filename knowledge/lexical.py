@@ -6,10 +6,12 @@ and the corpus is small; the benchmark compares it against ``bm25s``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -75,252 +77,25 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 # Light Hinglish, word for word, so that MiniLM (trained on English) and the bank read it: "ML wale log
 # kitne mahine mein thak jaate hain?" is read as "ML folks people how many months in tired ...".
-# Glossed only in a message with two or more of these words: "log" and "bhi" alone may be English.
-HINGLISH: dict[str, str] = {
-    "yaar": "",
-    "kitna": "how much",
-    "kitne": "how many",
-    "kitni": "how much",
-    "kamata": "earns",
-    "kamate": "earn",
-    "kamaate": "earn",
-    "kamai": "earnings",
-    "paisa": "money",
-    "paise": "money",
-    "mahina": "month",
-    "mahine": "months",
-    "saal": "years",
-    "thak": "tired",
-    "thake": "tired",
-    "thakaan": "exhaustion",
-    "chhod": "quit",
-    "chhodna": "quit",
-    "chhodte": "quit",
-    "naukri": "job",
-    "zyada": "more",
-    "jyada": "more",
-    "kaise": "how",
-    "kyun": "why",
-    "kyu": "why",
-    "kaunsa": "which",
-    "kaunsi": "which",
-    "konsa": "which",
-    "wale": "folks",
-    "wala": "one",
-    "log": "people",
-    "shuru": "start",
-    "pehle": "first",
-    "baad": "after",
-    "mein": "in",
-    "hai": "is",
-    "hain": "are",
-    "kya": "what",
-    "aur": "and",
-    "bhi": "also",
-    "nahi": "not",
-    "nahin": "not",
-    "dono": "both",
-    "alag": "different",
-    "kab": "when",
-    "kaun": "who",
-    "kahan": "where",
-    "milta": "get",
-    "milti": "get",
-    "seekh": "learn",
-    "seekhna": "learn",
-    "kaam": "work",
-    "chahiye": "need",
-    "mushkil": "hard",
-    "aasaan": "easy",
-    "jaldi": "quickly",
-    "toh": "so",
-    "ya": "or",
-    "mere": "my",
-    "mera": "my",
-    "meri": "my",
-    "mujhe": "me",
-    "liye": "for",
-    "sahi": "right",
-    "pasand": "like",
-    "accha": "ok",
-    "acha": "ok",
-    "achha": "ok",
-    "toot": "break",
-    "tootta": "breaks",
-    "tut": "break",
-    "tutta": "breaks",
-    "samjhao": "explain",
-    "samjhaiye": "explain",
-    "batao": "tell",
-    "bataiye": "tell",
-    "matlab": "meaning",
-    "kyunki": "because",
-    "dikkat": "problem",
-    "pareshani": "trouble",
-    "fayda": "benefit",
-    "nuksaan": "loss",
-    "sabse": "most",
-    "bahut": "very",
-    "abhi": "now",
-    "phir": "then",
-    "agar": "if",
-    "lekin": "but",
-    "sirf": "only",
-    "kuch": "some",
-    "wapas": "back",
-    "pe": "at",
-    # Ordinals, pointers and people: "teesra wala" is "the third one", "uska" "its".
-    "pehla": "first",
-    "pehli": "first",
-    "doosra": "second",
-    "dusra": "second",
-    "doosri": "second",
-    "doosre": "second",
-    "dusre": "second",
-    "dusri": "second",
-    "teesra": "third",
-    "tisra": "third",
-    "teesri": "third",
-    "teesre": "third",
-    "sawal": "question",
-    "sawaal": "question",
-    "sawalon": "questions",
-    "akhri": "last",
-    "aakhri": "last",
-    "ye": "this",
-    "yeh": "this",
-    "wo": "that",
-    "woh": "that",
-    "uski": "its",
-    "unka": "their",
-    "unki": "their",
-    "iska": "its",
-    "iski": "its",
-    "kis": "which",
-    "koi": "any",
-    "teen": "three",
-    "sab": "all",
-    "sabke": "everyone",
-    "saamne": "in front of",
-    "banda": "person",
-    "bande": "people",
-    "beta": "son",
-    "beti": "daughter",
-    "behen": "sister",
-    "ghar": "home",
-    "padhai": "studies",
-    # Verbs and what is asked of them.
-    "chunna": "choose",
-    "chunu": "choose",
-    "chunoon": "choose",
-    "chune": "choose",
-    "atak": "stuck",
-    "atakna": "stuck",
-    "atakne": "stuck",
-    "atakta": "stuck",
-    "phas": "stuck",
-    "phasna": "stuck",
-    "galat": "wrong",
-    "sochna": "think",
-    "sochta": "think",
-    "soch": "think",
-    "padhna": "read",
-    "karta": "does",
-    "karte": "do",
-    "karna": "do",
-    "kamana": "earn",
-    "kamayega": "will earn",
-    "kamayegi": "will earn",
-    "milega": "will get",
-    "milegi": "will get",
-    "khatam": "over",
-    "tankhwah": "salary",
-    "fark": "difference",
-    "farak": "difference",
-    "behtar": "better",
-    "bura": "bad",
-    "thoda": "a little",
-    "kam": "less",
-    "aage": "later",
-    "din": "days",
-    "hafta": "week",
-    "hafte": "weeks",
-    "ghante": "hours",
-    "raat": "night",
-    "kyon": "why",
-    "jab": "when",
-    "turant": "immediately",
-    "aata": "comes",
-    "aati": "comes",
-    "hoga": "will be",
-    "hogi": "will be",
-    "kiya": "did",
-    "hua": "happened",
-    "jaise": "like",
-    "logo": "people",
-    "logon": "people",
-    "jagah": "room",
-    "ab": "now",
-    "aaj": "today",
-    "bekaar": "useless",
-    "cheez": "thing",
-    "cheezein": "things",
-    "poora": "whole",
-    "bolo": "tell",
-    "boliye": "tell",
-    "lena": "take",
-    "seedha": "straight",
-    "sach": "true",
-    "asli": "real",
-    "haalat": "situation",
-    "waqt": "time",
-    "samay": "time",
-    "dhairya": "patience",
-    "sabar": "patience",
-    "gehraai": "depth",
-    "gehrai": "depth",
-    "tareef": "praise",
-    "taarif": "praise",
-    "raasta": "path",
-    "rasta": "path",
-    "padhti": "reads",
-    "padhta": "reads",
-    "uske": "his",
-    "uska": "his",
-    "kaisa": "how",
-    "kaisi": "how",
-}
-HINGLISH_MIN = 2
-# "a mere 6 months in and ya", "a teen who codes": words English has too are no evidence of Hinglish.
-ALSO_ENGLISH = frozenset(
-    {
-        "mere",
-        "ya",
-        "log",
-        "bhi",
-        "matlab",
-        "pe",
-        "ye",
-        "wo",
-        "sab",
-        "kam",
-        "din",
-        "dar",
-        "soch",
-        "beta",
-        "bura",
-        "teen",
-        "logo",
-        "ab",
-        "lena",
-    }
-)
+# The words are package data (``data/hinglish.jsonl``); a word English has too ("teen", "log", "mere")
+# is glossed but is no evidence that a message is Hinglish.
+HINGLISH_FILE = "hinglish.jsonl"
+HINGLISH_MIN = 2  # a message is glossed only with two or more of its words that are Hinglish alone
+
+
+@lru_cache(maxsize=1)
+def hinglish() -> tuple[dict[str, str], frozenset[str]]:
+    """The lexicon (Hinglish word -> English) and the words of it English has too."""
+    text = resources.files("pathwise.knowledge").joinpath("data", HINGLISH_FILE).read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return {r["hi"]: r["en"] for r in rows}, frozenset(r["hi"] for r in rows if r.get("english_too"))
 
 
 def gloss(text: str) -> str:
     """``text`` with its Hinglish words in English, when it has enough of them to be Hinglish."""
+    lexicon, english_too = hinglish()
     words = re.findall(r"[a-z]+", text.lower())
-    if sum(1 for w in words if w in HINGLISH and w not in ALSO_ENGLISH) < HINGLISH_MIN:
+    if sum(1 for w in words if w in lexicon and w not in english_too) < HINGLISH_MIN:
         return text
     # Postpositions come after the stretch of time: "6 mahine mein" is "in 6 months", "2 saal baad" "after 2 years".
     text = re.sub(
@@ -367,7 +142,7 @@ def gloss(text: str) -> str:
         "which is right for me",
         text,
     )
-    glossed = re.sub(r"[A-Za-z]+", lambda m: HINGLISH.get(m.group(0).lower(), m.group(0)), text)
+    glossed = re.sub(r"[A-Za-z]+", lambda m: lexicon.get(m.group(0).lower(), m.group(0)), text)
     # "doosre wale ko samjhao": "the second one", as an English follow-up points at an item
     glossed = re.sub(r"\b(first|second|third|last) (?:folks|one)(?: ko)?\b", r"the \1 one", glossed)
     return " ".join(glossed.split())

@@ -563,12 +563,14 @@ def _sentence_cache(store: Store) -> Path:
 
 def _trained_cache(store: Store, examples: list[Example], followups: list[str]) -> Path:
     """Where a build's classifiers are kept, named by everything they are learned from: the examples,
-    the follow-up questions, the labelled clauses of forms.jsonl, the model and the code that reads words."""
+    the follow-up questions, the labelled clauses of forms.jsonl, the model, the code that reads words
+    and the Hinglish lexicon it glosses with."""
     from pathwise.knowledge import lexical
     from pathwise.knowledge.embeddings import WEIGHTS_SHA256
 
     taught = json.dumps(
-        [[e.q, e.label, e.kind, e.route, e.ask] for e in examples] + [followups, bundled_forms(), RIDGE, WEIGHTS_SHA256]
+        [[e.q, e.label, e.kind, e.route, e.ask] for e in examples]
+        + [followups, bundled_forms(), RIDGE, WEIGHTS_SHA256, sorted(lexical.hinglish()[0].items())]
     )
     code = Path(lexical.__file__).read_bytes() + Path(forms.__file__).read_bytes()
     digest = hashlib.sha256(taught.encode() + code).hexdigest()[:16]

@@ -369,3 +369,16 @@ def test_hinglish_ordinals_negations_and_light_verbs_are_glossed() -> None:
     assert "something else" in gloss("atak jaun toh jaldi kuch aur try karta hun")
     assert "where is useful" in gloss("wo skill baad mein kahan kaam aati hai?")
     assert gloss("a teen who codes") == "a teen who codes"  # English words alone are left as they are
+
+
+def test_the_hinglish_lexicon_is_lower_case_words_each_once() -> None:
+    from importlib import resources
+
+    from pathwise.knowledge.lexical import HINGLISH_FILE, hinglish
+
+    rows = resources.files("pathwise.knowledge").joinpath("data", HINGLISH_FILE).read_text(encoding="utf-8").splitlines()
+    words = [line.split('"hi": "')[1].split('"')[0] for line in rows if line.strip()]
+    lexicon, english_too = hinglish()
+    assert len(words) == len(set(words)) == len(lexicon)  # a word twice would silently take its last gloss
+    assert all(w.isalpha() and w == w.lower() for w in words)
+    assert english_too <= set(lexicon) and {"log", "teen", "mere"} <= english_too
