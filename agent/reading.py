@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pathwise.agent.fit import OTHER, RATHER_THAN, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
 from pathwise.agent.models import FitResult
 from pathwise.agent.sessions import SessionState
-from pathwise.knowledge.lexical import gloss, sentences, tokenize
+from pathwise.knowledge.lexical import gloss, sentences, tokenize, unabbreviated
 
 if TYPE_CHECKING:
     from pathwise.knowledge.bank import Example
@@ -111,7 +111,11 @@ BOTH = re.compile(
 )
 # "and the automation route, does that stack up too?", "what's the equivalent for them?": the last
 # question, asked of the other path. "Too" and "also" point back only beside a word that refers back.
-SAME = re.compile(r"\b(?:the same|same (?:\w+ )?(?:for|with|there|thing|in|on)|equivalent|counterpart)\b")
+# "and the other one, same time frame?": the last question again, over the same stretch of time.
+SAME = re.compile(
+    r"\b(?:the same|same (?:\w+ )?(?:for|with|there|thing|in|on)|equivalent|counterpart"
+    r"|same (?:time ?frame|timeline|time|period|stage|stretch|phase|duration|years?|months?))\b"
+)
 ALSO = re.compile(r"\b(?:too|also|as well|similar(?:ly)?|likewise)\b")
 REFERS_BACK = re.compile(r"\b(?:that|this|it|those|theirs)\b")
 TOO = re.compile(r"\b(?:too|as well)\b")
@@ -124,6 +128,8 @@ JOINED_QUESTION = re.compile(
     rf"(?=(?:what|what's|whats|how|when|which|why|who|where|kya|kaunsa|kitna)\b|"
     rf"(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)"
 )
+# "1) what range should I be in, 2) does it get easier?": questions numbered in one sentence.
+NUMBERED = re.compile(r"(?:^|(?<=[\s,;:]))\(?[1-5][).](?=\s+[^\W\d])")
 # "how do ppl get past it or is that just where they quit": a second question, the other way round;
 # read as one only in a message that asks nothing else ("does it get easier or is it always this grind?
 # and what does automation build?" asks two).
@@ -162,7 +168,8 @@ QUOTED = re.compile(r"(?<![A-Za-z])['\"‘“]([^'\"’”]{3,60})['\"’”](?!
 MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 # "after like a year", "like months 6 to 18": a hedge before a stretch of time says nothing of its own.
 HEDGE = re.compile(
-    r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?|i mean|as in)\s+(?=(?:an?|one|months?|years?|yrs?)\b|\d)"
+    r"\b(?:like|about|around|roughly|maybe|say|approx(?:imately)?|i mean|as in)\s+"
+    r"(?=(?:(?:after|before|by|in|at|within|past|over)\s+)?(?:(?:an?|one|months?|years?|yrs?)\b|\d))"
 )
 # "say i push through the burnout, what does the money look like after 3 yrs?": the clause before the
 # question supposes, the question asks. Grammar, not subject: any supposition before any question word.
@@ -336,6 +343,7 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(rf"\b(?:since|for the (?:past|last))\s+{_NUM}\s+(?:years?|months?)\b", " ", t)
     # "6 months to 18 months": one unit for the range
     t = re.sub(r"(?<![\w.])(\d+)\s+months?(?=\s*(?:-|to|and|through|till|until)\s*\d+\s+months?\b)", r"\1", t)
+    t = re.sub(r"\b(months?\s+\d+\s*(?:-|to|and|till|until)\s*)months?\s+(?=\d)", r"\1", t)  # "month 6 to month 18"
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
     t = re.sub(r"\b(?:a\s+)?couple\s+(?:of\s+)?", "two ", t)  # "the first couple of years"
     m = re.search(rf"(?<![\w.]){_NUM}\s+months?\s*(?:-|to|and|through|till|until)\s*{_NUM}\s+years?\b", t)
@@ -360,6 +368,12 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
         if (m := span.search(t)) and _n(m.group(2)) > _n(m.group(1)):
             return int(max(0, _n(m.group(1)) - 1) * 12), int(_n(m.group(2)) * 12)
     t = HEDGE.sub("", t)
+    # "after 1 year or 2 years": the two points in time, and what lies between them
+    if m := re.search(
+        rf"(?:after|at|by|in)\s+{_NUM}\s+(years?|months?)\s+or\s+(?:(?:after|at|by|in)\s+)?{_NUM}\s+(years?|months?)", t
+    ):
+        ends = sorted(int(_n(n) * 12 if unit.startswith("year") else _n(n)) for n, unit in (m.group(1, 2), m.group(3, 4)))
+        return ends[0], ends[1]
     if m := re.search(
         rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+|those\s+|these\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
         t,
@@ -384,6 +398,11 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
         n = _n(m.group(1))
         months = int(n * 12 if m.group(2).startswith("year") else n)
         return max(0, months - 1), months + 1
+    if m := re.search(rf"\b(?:after|beyond|past)\s+month\s+{_NUM}\b", t):  # "after month 30"
+        return int(_n(m.group(1))), None
+    if m := re.search(rf"\bmonth\s+{_NUM}\b", t):  # "I'm at month 30": the months around it
+        n = int(_n(m.group(1)))
+        return max(0, n - 1), n + 1
     if not vague:
         return None
     if re.search(
@@ -434,8 +453,14 @@ def _unnegated(t: str, pattern: re.Pattern[str]) -> bool:
     return any(NOT_BEFORE.search(t[: m.start()]) is None for m in pattern.finditer(t))
 
 
+# "does it get easier every year, like engineering does?": the path a question measures by is not the one it asks of.
+MEASURED_BY = re.compile(
+    r"\b(?:like|as|the way)\s+(?:in\s+)?(?:(?:ai|ml)\s+)?(?:engineering|engineers?|automation(?:\s+specialists?)?)\s+(?:does|do|did)\b"
+)
+
+
 def detect_path(text: str) -> str | None:
-    t = OTHER_CAREERS.sub(" ", text.lower())
+    t = MEASURED_BY.sub(" ", OTHER_CAREERS.sub(" ", text.lower()))
     eng, auto = bool(ENGINEERING.search(t)), bool(AUTOMATION.search(t))
     if eng and auto and not BOTH.search(t):
         eng, auto = _unnegated(t, ENGINEERING), _unnegated(t, AUTOMATION)
@@ -521,12 +546,18 @@ def asking_parts(text: str, form: Callable[[str], float] | None = None) -> Asked
         for q, at in ((q, parts.index(q)) for q in asked)
     ]
     split: list[str] = []
-    for question in asked:
+    for question in (q for numbered in asked for q in _numbered(numbered)):
         # "..., and why?" asks a second question in a word.
         split.extend(q.strip(" ,") for q in JOINED_QUESTION.split(question) if len(q.split()) >= 2 or WHY.search(q.lower()))
     if len(split) == 1:
         split = [q.strip(" ,") for q in ALTERNATIVE.split(split[0]) if len(q.split()) >= 2]
     return Asked(split or asked, story, asks)
+
+
+def _numbered(question: str) -> list[str]:
+    """A sentence's numbered questions; what opens the list ("Kindly clarify two points:") asks nothing itself."""
+    pieces = [p for p in NUMBERED.split(question) if p.strip()]
+    return pieces[1:] if len(pieces) > 1 and pieces[0].rstrip().endswith(":") else pieces
 
 
 def _puts_a_figure_on(part: str, parts: list[str], asked: list[str]) -> bool:
@@ -715,6 +746,7 @@ class Reader:
         return INJECTION.search(text.lower().replace("’", "'")) is not None
 
     def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
+        text = unabbreviated(text)
         glossed = gloss(text)
         # Glossed Hinglish every word of which the article's world knows: far from every passage only by its word order.
         hinglish = glossed != text and not self._unheard_of(glossed, ANY_UNKNOWN, least=1)
@@ -780,7 +812,7 @@ class Reader:
                 or (
                     plans[0].topic in TIMED_TOPICS
                     and plans[1].topic not in TIMED_TOPICS
-                    and plans[1].period is not None
+                    and parse_period(asked[1].lower()) is not None  # its own stretch, not its sibling's
                     and POINTS_BACK.search(asked[1].lower())
                 )
             )

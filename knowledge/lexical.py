@@ -91,6 +91,27 @@ def hinglish() -> tuple[dict[str, str], frozenset[str]]:
     return {r["hi"]: r["en"] for r in rows}, frozenset(r["hi"] for r in rows if r.get("english_too"))
 
 
+# Chat shorthand ("y tho", "wat abt AE", "ok n after yr 2"), word for word, in every message: MiniLM
+# and the bank read "why though", "what about AI engineering", "ok and after year 2". Package data
+# (``data/shorthand.jsonl``); only whole words are read ("n8n" and "10k" stay as they are).
+SHORTHAND_FILE = "shorthand.jsonl"
+
+
+@lru_cache(maxsize=1)
+def shorthand() -> tuple[dict[str, str], re.Pattern[str]]:
+    """The shorthand (word -> English) and the pattern that finds its words."""
+    text = resources.files("pathwise.knowledge").joinpath("data", SHORTHAND_FILE).read_text(encoding="utf-8")
+    table = {r["short"]: r["en"] for r in (json.loads(line) for line in text.splitlines() if line.strip())}
+    words = "|".join(re.escape(w) for w in sorted(table, key=len, reverse=True))
+    return table, re.compile(rf"(?i)(?<![\w/;])(?:{words})(?![\w/;])")
+
+
+def unabbreviated(text: str) -> str:
+    """``text`` with its chat shorthand written out."""
+    table, found = shorthand()
+    return found.sub(lambda m: table[m[0].lower()], text)
+
+
 def gloss(text: str) -> str:
     """``text`` with its Hinglish words in English, when it has enough of them to be Hinglish."""
     lexicon, english_too = hinglish()

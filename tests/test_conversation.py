@@ -1584,3 +1584,32 @@ def test_choices_between_other_careers_and_hinglish_small_talk_are_asides(chat: 
 def test_self_descriptions_the_new_rules_must_not_misread(chat: Callable[..., list[Turn]], message: str, path: str) -> None:
     (fit,) = chat(message)
     assert fit.fit is not None and fit.fit.recommended == path, fit.answer
+
+
+# -- chat shorthand and stretches of time ------------------------------------------------------
+def test_chat_shorthand_is_read_as_its_words(chat: Callable[..., list[Turn]]) -> None:
+    """ "AE", "ppl", "n", "y" are words people type; read as shorthand, the turn is neither declined nor misread."""
+    _, engineers = chat("what do automation folks earn in year 3?", "ok n AE ppl in the same period?")
+    assert engineers.in_scope, engineers.answer
+    assert has(engineers, "8-18L"), engineers.answer
+    (degree,) = chat("y do AE jobs want degrees")
+    assert has(degree, "degrees as a filter", "500 applicants"), degree.answer
+    assert not has(degree, "reverse credentialism"), degree.answer  # asked of AI engineering alone
+
+
+def test_two_points_in_time_get_the_figures_between_them(chat: Callable[..., list[Turn]]) -> None:
+    _, later = chat("how much can an automation freelancer make at the start?", "and later? say after 1 year or 2 years")
+    assert has(later, "30-80k") and has(later, "60k-1.5L"), later.answer
+    assert not has(later, "10-30k"), later.answer  # the start was the last answer
+
+
+def test_numbered_questions_are_each_answered(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("I've done automation gigs for 20 months. 1) what should I be earning now 2) when does burnout usually hit?")
+    assert has(turn, "60k-1.5L"), turn.answer  # month 20 is in the third band
+    assert has(turn, "18-24"), turn.answer
+
+
+def test_a_path_measured_against_is_not_the_path_asked_of(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("does automation get easier every year, like engineering does?")
+    assert has(turn, "necessarily easier", "different tools"), turn.answer
+    assert not has(turn, "compounding bet"), turn.answer

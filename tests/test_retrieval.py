@@ -382,3 +382,22 @@ def test_the_hinglish_lexicon_is_lower_case_words_each_once() -> None:
     assert len(words) == len(set(words)) == len(lexicon)  # a word twice would silently take its last gloss
     assert all(w.isalpha() and w == w.lower() for w in words)
     assert english_too <= set(lexicon) and {"log", "teen", "mere"} <= english_too
+
+
+def test_chat_shorthand_is_written_out_word_by_word() -> None:
+    from pathwise.knowledge.lexical import unabbreviated
+
+    assert unabbreviated("y do u think AE pays more after 2 yrs?") == "why do you think AI engineering pays more after 2 years?"
+    assert unabbreviated("n8n gigs pay 10k, wat abt ur side") == "n8n gigs pay 10k, what about your side"  # whole words only
+    assert unabbreviated("Why now? Any tips?") == "Why now? Any tips?"
+
+
+def test_the_shorthand_is_lower_case_words_each_once() -> None:
+    from importlib import resources
+
+    from pathwise.knowledge.lexical import SHORTHAND_FILE, shorthand
+
+    rows = resources.files("pathwise.knowledge").joinpath("data", SHORTHAND_FILE).read_text(encoding="utf-8").splitlines()
+    words = [line.split('"short": "')[1].split('"')[0] for line in rows if line.strip()]
+    assert len(words) == len(set(words)) == len(shorthand()[0])
+    assert all(w == w.lower() and " " not in w for w in words)
