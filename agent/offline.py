@@ -47,6 +47,9 @@ EXTRA_MIN_SCORE = 3.0  # rarity-weighted overlap a supporting sentence needs bes
 # specific of the question: "agency", "startups", "meetings".
 RARE_IDF = 2.5
 SPECIFIC_MIN_SCORE = 3.5
+PATH_NAME = {"engineering": "AI Engineering", "automation": "Automation"}
+TRAITS_SAID = 2  # traits a question about what someone told of is answered on
+TRAIT_LINES = 4  # the article's lines on each
 FIT_ANSWER_PARTS = 1  # parts of the answer to a question asked beside a self-description, before the fit
 EXTRACTED = 4  # sentences a follow-up or a question no topic answers gets: four, not three, still a short answer
 OVERVIEW_WORDS = 60  # how much of a passage answers a question the comparison table does not
@@ -219,7 +222,10 @@ class OfflineAnswerer:
         """One question's answer: its parts (the first ``most``), what the bank knows answers it, the
         best lines of the passages the search ranks first, and what the article says right after
         the first part that ends on a sentence of its own."""
-        return self._with_next(plan, self._with_top_hit(plan, self._with_known_answer(plan, self._parts(plan)[:most])))
+        parts = self._parts(plan)[:most]
+        if plan.kind == "trait":  # the article's lines on what was told are the answer, whole
+            return parts
+        return self._with_next(plan, self._with_top_hit(plan, self._with_known_answer(plan, parts)))
 
     def _with_top_hit(self, plan: Plan, parts: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         """The passages the search ranks first have their say: each one's best line, when the answer
@@ -295,6 +301,8 @@ class OfflineAnswerer:
         """The sentences that answer one question, each with the passages it comes from."""
         if ENDING.search(plan.text.lower()):
             return self._ending()
+        if plan.kind == "trait" and plan.fit is not None:
+            return self._trait_lines(plan, plan.fit)
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
@@ -1060,6 +1068,32 @@ class OfflineAnswerer:
                 "When does burnout hit on this path?",
             ],
         )
+
+    def _trait_lines(self, plan: Plan, fit: FitResult) -> list[tuple[str, list[str]]]:
+        """What the article says of the traits someone told of, for the path they asked about (or both):
+        "I lose steam if nobody notices my work. Is ML bad for that?" gets the red flag's own lines."""
+        asked = plan.path if plan.path in ("engineering", "automation") else None
+        reasons = sorted(fit.reasons, key=lambda r: (asked is not None and r.path == asked, r.points), reverse=True)
+        parts: list[tuple[str, list[str]]] = []
+        for reason in reasons[:TRAITS_SAID]:
+            found = self.kb.get(_fit_passages(self, fit.model_copy(update={"reasons": [reason]})))
+            holding = [h for h in found if _sentences(reason.quote)[:1] and _sentences(reason.quote)[0] in h.text] or found[:1]
+            ids = [h.id for h in holding[:1]]
+            lines = [s for h in holding[:1] for s in _sentences(h.text)]
+            at = next((n for n, line in enumerate(lines) if reason.quote.startswith(line)), 0)
+            # A red flag's lines follow it ("You need frequent validation. Models don't thank you. ..."); a
+            # side of the framework's question is told before its verdict ("Some people recharge by going deeper ...").
+            flag = reason.signal.startswith("red_flag:")
+            start = at if flag else max(0, at - TRAIT_LINES + 1)
+            lines = lines[start : start + TRAIT_LINES]
+            if not lines:
+                continue
+            if flag:
+                lead = f"The article counts that as a red flag for {PATH_NAME[OTHER[reason.path]]}:"
+            else:
+                lead = f"The article puts that on the {PATH_NAME[reason.path]} side:"
+            parts.append((f"{lead} {' '.join(_full_stop(line) for line in lines)}", ids))
+        return parts
 
     def _reason(self, reason: Reason) -> str:
         """One line of the fit's "Why": the person's answer and its points, and for a red flag

@@ -554,6 +554,44 @@ def asking_parts(text: str, form: Callable[[str], float] | None = None) -> Asked
     return Asked(split or asked, story, asks)
 
 
+WHICH = re.compile(r"\bwhich\b")
+STORY_WORDS = 6  # a story this long before a question that only points at something is what it points at
+
+
+def _asks_of_the_story(q: str, story: str, own: Vote) -> bool:
+    """Whether a question asks about the story told just before it: it points back ("is that
+    normal?", "does the article cover this?") and names no subject of its own."""
+    told = [t for t in tokenize(story.lower()) if t not in POINTERS]
+    return (
+        len(told) >= STORY_WORDS
+        and not own.asks_fit
+        and WHICH.search(q) is None  # "so which one is that?" after a self-description asks for a path
+        and POINTS_BACK.search(q) is not None
+        and (not _says_more(q) or own.topic_score < TOPIC_MIN or _read_as_follow_up(own))
+    )
+
+
+TOLD = re.compile(r"\b(?:that|this)\b")
+# "is ML bad for that?", "would that be a problem in automation?", "does AE reward that?": a trait weighed against a path
+WEIGHED = re.compile(
+    r"\b(?:bad|good|great|okay|ok)\b[^.?!]{0,12}\b(?:for|in|at|there)\b|\ban? (?:problem|issue|dealbreaker|deal breaker|red flag)\b"
+    r"|\b(?:hurt|harm|reward|rewards|rewarded|suit|suits|fit|fits|help|helps|count|counts|matter|matters|work against)\b"
+)
+TOLD_QUESTION_WORDS = 12  # "is ML bad for that?", "does AE reward that or nah": short, and pointing at what was told
+
+
+def _asks_of_the_told(q: str, story: str) -> bool:
+    """Whether a short question weighs what the story before it told ("is that a problem in automation?")."""
+    told = [t for t in tokenize(story.lower()) if t not in POINTERS]
+    return (
+        len(told) >= STORY_WORDS
+        and WHICH.search(q) is None
+        and TOLD.search(q) is not None
+        and WEIGHED.search(q) is not None
+        and len(q.split()) <= TOLD_QUESTION_WORDS
+    )
+
+
 def _numbered(question: str) -> list[str]:
     """A sentence's numbered questions; what opens the list ("Kindly clarify two points:") asks nothing itself."""
     pieces = [p for p in NUMBERED.split(question) if p.strip()]
@@ -827,7 +865,9 @@ class Reader:
         # "should I put my savings in index funds or wait?" is a choice, but not of the paths.
         declined = not statement and all(p.intent == "offtopic" for p in plans)
         bare = _bare(plans)
-        fit = None if declined else self._fit(text, state, plans, statement, bare)
+        # "is ML bad for that?" after a trait asks of the trait, not for a path.
+        asks_of_traits = all(p.kind == "trait" for p in plans)
+        fit = None if declined or asks_of_traits else self._fit(text, state, plans, statement, bare)
         if fit is not None:
             # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
             fit.parts = [] if statement or bare else [p for p in plans if _asks_a_fact(p)][:1]
@@ -992,6 +1032,15 @@ class Reader:
         echoed = _echoed(q, last.answer) if last is not None else []
         # "You mentioned a 'data wall'. What exactly is that?": a story about the last answer is no story of its own.
         echoed = echoed or (_echoed(story, last.answer) if last is not None and story and YOU_SAID.search(story.lower()) else [])
+        if story and not echoed and _asks_of_the_told(q, story):
+            # "I need people to say 'great job' or I lose steam. Is ML bad for that?": the trait told is what
+            # is asked about, and the article's lines on it answer, of the path named or of both.
+            traits = self.profile([story], another=not _of_self(story))
+            if has_signals(traits):
+                plan.kind, plan.fit, plan.query = "trait", score_fit(traits), f"{story} {question}"
+                # what the conversation is then about: "what else makes people struggle there?" goes on from it
+                plan.topic = "red_flags" if traits.red_flags else "framework"
+                return plan
         told = self._told_of(story) if last is not None and story and not echoed else None
         if told is not None and (own.topic != told or _read_as_follow_up(own)) and self._told_of(question, vector) is None:
             # "A colleague says I overbuild. Is that going to hurt me?": "that" is the story just told, not the last
@@ -999,6 +1048,22 @@ class Reader:
             plan.topic = told
             plan.query = f"{story} {question}"
             return plan
+        if (
+            told is None
+            and last is not None
+            and story
+            and not echoed
+            # told of someone ("My last hire quit ..."), not a subject set ("Now the automation route.")
+            and (_of_self(story) or THIRD_PERSON.search(story.lower()) is not None)
+            and _asks_of_the_story(q, story, own)
+        ):
+            # "My last hire quit at month 10, felt invisible. Does the article talk about this?": "this" is
+            # what was just told, not the last answer; the two together say what is asked.
+            together = self._vote(f"{story} {question}", None, "", False)[0]
+            if together.is_topic:
+                plan.topic = together.topic
+                plan.query = f"{story} {question}"
+                return plan
         if last is not None and (
             not _says_more(q)
             or bool(echoed)

@@ -1613,3 +1613,23 @@ def test_a_path_measured_against_is_not_the_path_asked_of(chat: Callable[..., li
     (turn,) = chat("does automation get easier every year, like engineering does?")
     assert has(turn, "necessarily easier", "different tools"), turn.answer
     assert not has(turn, "compounding bet"), turn.answer
+
+
+# -- what a story told, asked about ------------------------------------------------------------
+def test_a_trait_weighed_against_a_path_gets_the_articles_lines_on_it(chat: Callable[..., list[Turn]]) -> None:
+    (praise,) = chat("I lose motivation fast if nobody praises my work. Would that be a problem in ML?")
+    assert has(praise, "no one will notice", "don’t thank you", "don't thank you"), praise.answer
+    assert praise.fit is None, praise.answer  # asked about a trait, not which path to take
+    (deep,) = chat(
+        "I love digging into one system for months until I know it better than anyone. does AI engineering reward that?"
+    )
+    assert has(deep, "depth creates compounding returns", "mastery"), deep.answer
+
+
+def test_this_after_a_story_is_the_story_not_the_last_answer(chat: Callable[..., list[Turn]]) -> None:
+    first, story = chat(
+        "what does an automation specialist do all day?",
+        "My cousin left his ML job after a year, he said nobody ever noticed his fixes. Does the article talk about this?",
+    )
+    assert has(story, "no one will notice", "validation", "invisible"), story.answer
+    assert story.answer != first.answer
