@@ -80,7 +80,7 @@ PRODUCT_CHOICE = re.compile(
 )
 # "whats a good habit tracker app?": a product to pick, when no path is named ("what apps do automation people use?" is in scope).
 GADGETS = re.compile(
-    r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b"
+    r"\b(?:which|what(?:'?s| is)?|best|good|any) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b"
     r"|\bwhich (?:one |of (?:them|the two) )?(?:should|do|would|to) (?:(?:i|you|he|she|we|they) )?buy\b"  # "which one should he buy?"
 )
 MAKING = re.compile(r"\b(?:build|make|create|develop|ship|code)\b")  # "what apps could I build?" is about the work
@@ -555,6 +555,14 @@ def asking_parts(text: str, form: Callable[[str], float] | None = None) -> Asked
 
 
 WHICH = re.compile(r"\bwhich\b")
+# "does the article talk about this?", "what does it say on that?": the article asked of the story, nothing more
+ON_IT = re.compile(
+    r"\b(?:article|author|piece|it|you)\s+(?:talk|say|cover|mention|discuss|address|speak)\w*\s+(?:\w+\s+)?(?:this|that)\b"
+)
+PERSON = re.compile(
+    r"\b(?:friend|cousin|brother|sister|colleague|uncle|aunt|son|daughter|boss|manager|wife|husband|mom|dad|father|mother"
+    r"|roommate|senior|junior|classmate|neighbou?r|someone|somebody)s?\b"
+)
 STORY_WORDS = 6  # a story this long before a question that only points at something is what it points at
 
 
@@ -567,7 +575,7 @@ def _asks_of_the_story(q: str, story: str, own: Vote) -> bool:
         and not own.asks_fit
         and WHICH.search(q) is None  # "so which one is that?" after a self-description asks for a path
         and POINTS_BACK.search(q) is not None
-        and (not _says_more(q) or own.topic_score < TOPIC_MIN or _read_as_follow_up(own))
+        and (not _says_more(q) or own.topic_score < TOPIC_MIN or _read_as_follow_up(own) or ON_IT.search(q) is not None)
     )
 
 
@@ -990,6 +998,12 @@ class Reader:
         # "I've savings for about 2 years. how long before ML pays?" asks when; the story's stretch is not the one asked of.
         # "when does it start paying?" asks when: "start" names no stretch of time there ("paid when starting out" does).
         asks_when = ASKS_WHEN.search(q) is not None
+        if own.is_topic and own.topic not in TIMED_TOPICS and own.share < UNDECIDED and parse_period(q, vague=False):
+            # "my friend says automation people crash around year two. true?": the examples scatter, but a stretch
+            # of time is named; a subject the article tells by stretches of time wins if it is close behind.
+            timed = [v for v in (self._vote(asked, t, said, search)[0] for t in TIMED_TOPICS) if v.label in TIMED_TOPICS]
+            if timed:
+                own = max(timed, key=lambda v: v.share)
         period = parse_period(q, vague=not asks_when) or (_period_around(siblings, story) if around and not asks_when else None)
         plan = Plan(
             text=question,
@@ -1050,18 +1064,18 @@ class Reader:
             return plan
         if (
             told is None
-            and last is not None
             and story
             and not echoed
             # told of someone ("My last hire quit ..."), not a subject set ("Now the automation route.")
-            and (_of_self(story) or THIRD_PERSON.search(story.lower()) is not None)
+            and (_of_self(story) or THIRD_PERSON.search(story.lower()) is not None or PERSON.search(story.lower()) is not None)
             and _asks_of_the_story(q, story, own)
         ):
             # "My last hire quit at month 10, felt invisible. Does the article talk about this?": "this" is
-            # what was just told, not the last answer; the two together say what is asked.
-            together = self._vote(f"{story} {question}", None, "", False)[0]
-            if together.is_topic:
-                plan.topic = together.topic
+            # what was just told, not the last answer.
+            # the story alone: "does the article talk about this?" says nothing of what, only that it asks
+            of_story = self._vote(story, None, "", False)[0]
+            if of_story.is_topic:
+                plan.topic = of_story.topic
                 plan.query = f"{story} {question}"
                 return plan
         if last is not None and (

@@ -1629,7 +1629,32 @@ def test_a_trait_weighed_against_a_path_gets_the_articles_lines_on_it(chat: Call
 def test_this_after_a_story_is_the_story_not_the_last_answer(chat: Callable[..., list[Turn]]) -> None:
     first, story = chat(
         "what does an automation specialist do all day?",
-        "My cousin left his ML job after a year, he said nobody ever noticed his fixes. Does the article talk about this?",
+        "My colleague in an ML team says whatever he fixes, nobody on the business side even realises. Does the article talk about this?",
     )
-    assert has(story, "no one will notice", "validation", "invisible"), story.answer
+    assert has(story, "no one will notice", "frequent validation", "invisible"), story.answer
     assert story.answer != first.answer
+
+
+def test_the_articles_parting_advice_is_its_two_choose_if_lines(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("what's the parting advice for each path, one sentence each?")
+    assert has(turn, "depth, delayed rewards") and has(turn, "speed, early income"), turn.answer
+
+
+def test_who_struggles_is_not_who_thrives(chat: Callable[..., list[Turn]]) -> None:
+    """MiniLM puts "struggles" beside "thrives": the bank's examples of both tell them apart."""
+    for question, flags in (
+        ("what sort of person finds automation work hard to live with?", ("the right way", "interrupted")),
+        ("which people do badly in AI engineering?", ("frequent validation", "wrong in public")),
+    ):
+        (turn,) = chat(question)
+        first = turn.answer.split(". ")[0]
+        assert "struggle" in first and all(has(turn, flag) for flag in flags), turn.answer
+
+
+def test_a_story_then_does_the_article_cover_this_is_answered_on_the_story(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat(
+        "A friend runs Zapier flows for ten shops and says every week some app update breaks half of them. "
+        "Does the article talk about this?"
+    )
+    assert has(turn, "something breaks", "platform updates", "webhooks"), turn.answer
+    assert not has(turn, "Choose Automation if"), turn.answer
