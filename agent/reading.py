@@ -61,22 +61,28 @@ CODE_HELP = re.compile(
 WRITING_HELP = re.compile(
     REQUEST
     + r"(?:write|draft|compose)\b(?:\W+\w+){0,5}?\W+(?:e-?mails?|mails?|letters?|messages?|essays?|posts?|tweets?|captions?|"
-    r"poems?|speech(?:es)?|reminders?|repl(?:y|ies)|headlines?|ad copy|ads|slogans?|taglines?)\b|"
+    r"poems?|speech(?:es)?|reminders?|repl(?:y|ies)|headlines?|ad copy|ads|slogans?|taglines?|inmails?|dms?|cover letters?)\b|"
     r"\b(?:e-?mail|mail|letter|message|reminder|post)\b(?:\W+\w+){0,2}?\W+likh\s*(?:do|de|dijiye|dena|ke do)\b"
 )
 # "btw unrelated, ...", "off topic but ...": the person opens by saying the message is not about the
 # conversation ("does an unrelated degree hurt?" says no such thing).
 ASIDE = re.compile(
     r"^\W*(?:\w+\W+){0,3}?"  # "haha sorry, unrelated -", "side question, totally unrelated:"
-    r"(?:(?:unrelated|off[- ]?topic|random|totally different)(?: (?:thing|question|q|note|query|topic|one))?|"
+    r"(?:(?:unrelated|off[- ]?(?:the )?topic|random|totally different)(?: (?:thing|question|q|note|query|topic|one))?|"
     r"side (?:question|note|q|thing)|(?:another|a different) note|different (?:topic|question)|change of (?:topic|subject)|"
-    r"chang(?:e|ing) (?:the )?(?:topic|subject))"
+    r"chang(?:e|ing) (?:the )?(?:topic|subject)|while i(?:'ve| have) (?:got )?you)"
+    r"(?: while i(?:'ve| have) (?:got )?you)?"  # "side question while I have you:"
     r"(?:\s*[,:;.!\-–—]|\s+but\b)"
 )
 # Which product to buy or use is not a career question, however much it mentions AI.
 PRODUCT_CHOICE = re.compile(
     r"\b(?:which|what(?:'?s| is)?(?: the)?|best) (?:\w+ ){0,2}(?:llms?|chatbots?|laptops?|gpus?|ides?)\b|"
     r"\b(?:which|best|better)\b.{0,60}\b(?:claude|chatgpt|gpt|gemini|llama|copilot|cursor)\b"
+)
+# "Nvidia stock will double this year. Should I buy now?": what to do with one's savings is no subject of the article.
+INVESTING = re.compile(
+    r"\b(?:stocks?|shares|mutual funds?|crypto|bitcoin|nifty|sensex|ipo)\b.{0,60}\b(?:buy|sell|invest|double|returns?)\b"
+    r"|\b(?:buy|sell|invest in)\b.{0,30}\b(?:stocks?|shares|crypto|bitcoin|mutual funds?)\b"
 )
 # "whats a good habit tracker app?": a product to pick, when no path is named ("what apps do automation people use?" is in scope).
 GADGETS = re.compile(
@@ -196,6 +202,7 @@ CONFIRMING = re.compile(
 # "who is each path best suited for according to that table?" asks the article, not for a fit.
 ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"
+    r"|\b(?:that|the|this) (?:\w+ ){0,4}(?:line|analogy|metaphor|comparison)\b"  # "the surgeon and doctor line, what point is it making?"
 )
 _HOW_LONG = r"\bhow (?:long|soon|quickly|many (?:months|years))\b"
 DURATION = re.compile(rf"{_HOW_LONG}|\bwhen\b")
@@ -806,6 +813,7 @@ class Reader:
             CODE_HELP.search(t)
             or WRITING_HELP.search(t)
             or PRODUCT_CHOICE.search(t)
+            or INVESTING.search(t)
             or (GADGETS.search(t) and detect_path(t) is None and not MAKING.search(t))
         ):
             return Plan(text=text, intent="offtopic")
@@ -1703,7 +1711,20 @@ def _asks_choice(plan: Plan) -> bool:
     "And the automation people?" asks the last question of another path, whatever its own reading."""
     if plan.kind in ("other_path", "period") and not FIRST_PERSON.search(plan.text.lower()):
         return plan.topic in CHOICE_TOPICS
-    return plan.topic in CHOICE_TOPICS or plan.vote.label in (*CHOICE_TOPICS, "fit") or plan.vote.asks_fit
+    return (
+        plan.topic in CHOICE_TOPICS
+        or plan.vote.label in (*CHOICE_TOPICS, "fit")
+        or plan.vote.asks_fit
+        or SUITS_WHOM.search(plan.text.lower()) is not None
+    )
+
+
+# "which of the two paths suits me?", "which path does the article point her to?": a choice for someone, by its grammar
+SUITS_WHOM = re.compile(
+    r"\bwhich (?:one|path|way|side|of (?:them|the two|these|those)(?: (?:two|paths))?|(?:of the )?two(?: paths)?)\b"
+    r"(?:\s+\w+){0,4}?\s+(?:suits?|fits?|is (?:right |better |best )?for|points?|would (?:suit|fit))\b(?:\s+\w+){0,2}?\s+"
+    r"(?:me|him|her|them|us)\b"
+)
 
 
 def _asks_a_fact(plan: Plan) -> bool:

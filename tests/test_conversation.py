@@ -1658,3 +1658,38 @@ def test_a_story_then_does_the_article_cover_this_is_answered_on_the_story(chat:
     )
     assert has(turn, "something breaks", "platform updates", "webhooks"), turn.answer
     assert not has(turn, "Choose Automation if"), turn.answer
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "Slightly off the topic, but is the passport renewal fee the same for a 10-year booklet?",
+        "Side question while I have you: when is the advance tax instalment due?",
+        "While I have you, could you draft a cold InMail for a candidate I'd like to hire?",
+        "my uncle says some bank's shares will double by March. should I buy now?",
+    ],
+)
+def test_asides_marked_as_asides_or_about_savings_are_declined(chat: Callable[..., list[Turn]], aside: str) -> None:
+    first, declined = chat("When do automation specialists burn out?", aside)
+    assert first.in_scope and not declined.in_scope, declined.answer
+
+
+def test_the_words_that_mark_an_aside() -> None:
+    from pathwise.agent.reading import ASIDE
+
+    assert ASIDE.search("slightly off the topic, but is this cbse rule new?")
+    assert ASIDE.search("side question while i have you: when is the tax due?")
+    assert not ASIDE.search("while i have you here, what do ai engineers earn")  # no mark after it: it may be the question
+
+
+def test_a_line_of_the_article_naming_another_career_is_the_articles(chat: Callable[..., list[Turn]]) -> None:
+    _, line = chat("how are the two paths different?", "that surgeon and general doctor comparison, what is it getting at?")
+    assert line.in_scope and has(line, "surgeon"), line.answer
+
+
+def test_which_path_points_me_to_asks_for_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat(
+        "I would rather reason a problem through than try random fixes, and I can wait two years for money. "
+        "Which path does the article point me to?"
+    )
+    assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
