@@ -1084,7 +1084,8 @@ class OfflineAnswerer:
             # A red flag's lines follow it ("You need frequent validation. Models don't thank you. ..."); a
             # side of the framework's question is told before its verdict ("Some people recharge by going deeper ...").
             flag = reason.signal.startswith("red_flag:")
-            start = at if flag else max(0, at - TRAIT_LINES + 1)
+            # a preference's line is the article's verdict ("Choose AI Engineering if ..."): it stands alone
+            start = at if flag or reason.signal.startswith("preference:") else max(0, at - TRAIT_LINES + 1)
             lines = lines[start : start + TRAIT_LINES]
             if not lines:
                 continue

@@ -70,7 +70,7 @@ ASIDE = re.compile(
     r"^\W*(?:\w+\W+){0,3}?"  # "haha sorry, unrelated -", "side question, totally unrelated:"
     r"(?:(?:unrelated|off[- ]?(?:the )?topic|random|totally different)(?: (?:thing|question|q|note|query|topic|one))?|"
     r"side (?:question|note|q|thing)|(?:another|a different) note|different (?:topic|question)|change of (?:topic|subject)|"
-    r"chang(?:e|ing) (?:the )?(?:topic|subject)|while i(?:'ve| have) (?:got )?you)"
+    r"chang(?:e|ing) (?:the )?(?:topic|subject))"
     r"(?: while i(?:'ve| have) (?:got )?you)?"  # "side question while I have you:"
     r"(?:\s*[,:;.!\-–—]|\s+but\b)"
 )
@@ -86,7 +86,8 @@ INVESTING = re.compile(
 )
 # "whats a good habit tracker app?": a product to pick, when no path is named ("what apps do automation people use?" is in scope).
 GADGETS = re.compile(
-    r"\b(?:which|what(?:'?s| is)?|best|good|any) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b"
+    r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b"
+    r"|\bany (?:\w+ ){0,2}apps? (?:you'?d|you would|you) (?:suggest|recommend)\b"
     r"|\bwhich (?:one |of (?:them|the two) )?(?:should|do|would|to) (?:(?:i|you|he|she|we|they) )?buy\b"  # "which one should he buy?"
 )
 MAKING = re.compile(r"\b(?:build|make|create|develop|ship|code)\b")  # "what apps could I build?" is about the work
@@ -135,7 +136,7 @@ JOINED_QUESTION = re.compile(
     rf"(?:is|are|do|does|did|can|could|should|will|would)\s+{SUBJECT}\b)"
 )
 # "1) what range should I be in, 2) does it get easier?": questions numbered in one sentence.
-NUMBERED = re.compile(r"(?:^|(?<=[\s,;:]))\(?[1-5][).](?=\s+[^\W\d])")
+NUMBERED = re.compile(r"(?:^|(?<=[\s,;:]))\(?([1-5])[).](?=\s+[^\W\d])")
 # "how do ppl get past it or is that just where they quit": a second question, the other way round;
 # read as one only in a message that asks nothing else ("does it get easier or is it always this grind?
 # and what does automation build?" asks two).
@@ -348,6 +349,7 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(r"\bafter (?:that|this) (first|1st)\b", r"after the \1", t)  # "after that first year"
     # "i teach tuition since 8 years", "for the past 3 years": how long the writer has done something else
     t = re.sub(rf"\b(?:since|for the (?:past|last))\s+{_NUM}\s+(?:years?|months?)\b", " ", t)
+    t = re.sub(rf"\b{_NUM}[\s-]+years?[\s-]+old\b|\baged?\s+{_NUM}\b", " ", t)  # "for a 30 year old": an age
     # "6 months to 18 months": one unit for the range
     t = re.sub(r"(?<![\w.])(\d+)\s+months?(?=\s*(?:-|to|and|through|till|until)\s*\d+\s+months?\b)", r"\1", t)
     t = re.sub(r"\b(months?\s+\d+\s*(?:-|to|and|till|until)\s*)months?\s+(?=\d)", r"\1", t)  # "month 6 to month 18"
@@ -377,10 +379,10 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = HEDGE.sub("", t)
     # "after 1 year or 2 years": the two points in time, and what lies between them
     if m := re.search(
-        rf"(?:after|at|by|in)\s+{_NUM}\s+(years?|months?)\s+or\s+(?:(?:after|at|by|in)\s+)?{_NUM}\s+(years?|months?)", t
+        rf"(after|at|by|in)\s+{_NUM}\s+(years?|months?)\s+or\s+(?:(?:after|at|by|in)\s+)?{_NUM}\s+(years?|months?)", t
     ):
-        ends = sorted(int(_n(n) * 12 if unit.startswith("year") else _n(n)) for n, unit in (m.group(1, 2), m.group(3, 4)))
-        return ends[0], ends[1]
+        ends = sorted(int(_n(n) * 12 if unit.startswith("year") else _n(n)) for n, unit in (m.group(2, 3), m.group(4, 5)))
+        return ends[0], None if m.group(1) == "after" else ends[1]
     if m := re.search(
         rf"(?:after|beyond|past|more than|over|once (?:i've|you've|i have|you have) (?:done|had|spent))\s+(?:the\s+|those\s+|these\s+)?(?:first\s+)?{_NUM}\s+(years?|months?)",
         t,
@@ -462,12 +464,17 @@ def _unnegated(t: str, pattern: re.Pattern[str]) -> bool:
 
 # "does it get easier every year, like engineering does?": the path a question measures by is not the one it asks of.
 MEASURED_BY = re.compile(
-    r"\b(?:like|as|the way)\s+(?:in\s+)?(?:(?:ai|ml)\s+)?(?:engineering|engineers?|automation(?:\s+specialists?)?)\s+(?:does|do|did)\b"
+    r"\b(?:like|the way)\s+(?:in\s+)?(?:(?:ai|ml)\s+)?(?:engineering|engineers?|automation(?:\s+specialists?)?)\s+(?:does|do|did)\b"
 )
 
 
+ASKS_OF_IT = re.compile(r"\b(?:does|do|is|will|did) (?:it|this|that)\b")
+
+
 def detect_path(text: str) -> str | None:
-    t = MEASURED_BY.sub(" ", OTHER_CAREERS.sub(" ", text.lower()))
+    t = OTHER_CAREERS.sub(" ", text.lower())
+    rest = MEASURED_BY.sub(" ", t)  # "does automation get easier, like engineering does?" asks of automation
+    t = rest if ASKS_OF_IT.search(t) or ENGINEERING.search(rest) or AUTOMATION.search(rest) else t
     eng, auto = bool(ENGINEERING.search(t)), bool(AUTOMATION.search(t))
     if eng and auto and not BOTH.search(t):
         eng, auto = _unnegated(t, ENGINEERING), _unnegated(t, AUTOMATION)
@@ -582,7 +589,7 @@ def _asks_of_the_story(q: str, story: str, own: Vote) -> bool:
         and not own.asks_fit
         and WHICH.search(q) is None  # "so which one is that?" after a self-description asks for a path
         and POINTS_BACK.search(q) is not None
-        and (not _says_more(q) or own.topic_score < TOPIC_MIN or _read_as_follow_up(own) or ON_IT.search(q) is not None)
+        and ON_IT.search(q) is not None  # "is that good money?" after a story asks its own question
     )
 
 
@@ -608,7 +615,10 @@ def _asks_of_the_told(q: str, story: str) -> bool:
 
 
 def _numbered(question: str) -> list[str]:
-    """A sentence's numbered questions; what opens the list ("Kindly clarify two points:") asks nothing itself."""
+    """A sentence's numbered questions; what opens the list ("Kindly clarify two points:") asks nothing itself.
+    A list counts from 1: "paid from month 3. Is that right?" numbers nothing."""
+    if [m.group(1) for m in NUMBERED.finditer(question)][:2] != ["1", "2"]:
+        return [question]
     pieces = [p for p in NUMBERED.split(question) if p.strip()]
     return pieces[1:] if len(pieces) > 1 and pieces[0].rstrip().endswith(":") else pieces
 
@@ -799,7 +809,7 @@ class Reader:
         return INJECTION.search(text.lower().replace("’", "'")) is not None
 
     def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
-        text = unabbreviated(text)
+        text = unabbreviated(text, letters=gloss(text) == text)
         glossed = gloss(text)
         # Glossed Hinglish every word of which the article's world knows: far from every passage only by its word order.
         hinglish = glossed != text and not self._unheard_of(glossed, ANY_UNKNOWN, least=1)
@@ -813,7 +823,7 @@ class Reader:
             CODE_HELP.search(t)
             or WRITING_HELP.search(t)
             or PRODUCT_CHOICE.search(t)
-            or INVESTING.search(t)
+            or (INVESTING.search(t) and detect_path(t) is None)
             or (GADGETS.search(t) and detect_path(t) is None and not MAKING.search(t))
         ):
             return Plan(text=text, intent="offtopic")

@@ -99,17 +99,30 @@ SHORTHAND_FILE = "shorthand.jsonl"
 
 @lru_cache(maxsize=1)
 def shorthand() -> tuple[dict[str, str], re.Pattern[str]]:
-    """The shorthand (word -> English) and the pattern that finds its words."""
+    """The shorthand (word -> English) and the pattern that finds its words. A word written with
+    capitals is matched as written ("AE", not the Hinglish "ae bhai"); a single letter only in
+    lower case ("r" is "are", "R" the language)."""
     text = resources.files("pathwise.knowledge").joinpath("data", SHORTHAND_FILE).read_text(encoding="utf-8")
     table = {r["short"]: r["en"] for r in (json.loads(line) for line in text.splitlines() if line.strip())}
-    words = "|".join(re.escape(w) for w in sorted(table, key=len, reverse=True))
-    return table, re.compile(rf"(?i)(?<![\w/;])(?:{words})(?![\w/;])")
+    loose = [w for w in table if w == w.lower() and len(w) > 1]
+    exact = [w for w in table if w not in loose]
+
+    def any_of(words: list[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+    return table, re.compile(rf"(?<![\w/;])(?:(?i:{any_of(loose)})|{any_of(exact)})(?![\w/;])")
 
 
-def unabbreviated(text: str) -> str:
-    """``text`` with its chat shorthand written out."""
+def unabbreviated(text: str, *, letters: bool = True) -> str:
+    """``text`` with its chat shorthand written out; without ``letters``, single letters stay
+    (in Hinglish "y" is "ye", this)."""
     table, found = shorthand()
-    return found.sub(lambda m: table[m[0].lower()], text)
+
+    def out(m: re.Match[str]) -> str:
+        word = m[0] if m[0] in table else m[0].lower()
+        return m[0] if len(word) == 1 and not letters else table[word]
+
+    return found.sub(out, text)
 
 
 def gloss(text: str) -> str:

@@ -778,7 +778,9 @@ def _base_env() -> dict[str, str]:
         ("two and a half years in", (30, None)),
         ("half a year in", (6, None)),
         ("between 6 months and 18 months", (6, 18)),  # a unit on both ends of the range
-        ("what do they make after 1 year or 2 years?", (12, 24)),  # two points in time: what lies between
+        ("what do they make after 1 year or 2 years?", (12, None)),  # after either point
+        ("what do they make in 1 year or 2 years?", (12, 24)),  # two points in time: what lies between
+        ("is it worth it for a 30 year old?", None),  # an age
         ("what should I earn by now? I'm at month 20", (19, 21)),  # one month: the stretch around it
         ("and after month 20?", (20, None)),
         ("from month 6 to month 18", (6, 18)),

@@ -1693,3 +1693,19 @@ def test_which_path_points_me_to_asks_for_a_fit(chat: Callable[..., list[Turn]])
         "Which path does the article point me to?"
     )
     assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
+
+
+def test_the_review_s_misreadings_of_this_session_s_rules(chat: Callable[..., list[Turn]]) -> None:
+    """Found by a review of the session's change, each with the rule it narrowed."""
+    (month,) = chat("My cousin says AI engineers get paid from month 3. Is that right?")  # no numbered list
+    assert not has(month, "right once"), month.answer
+    _, other = chat("what do AI engineers earn in year 2?", "while I have you, what about automation?")  # no aside
+    assert has(other, "30-80k", "60k-1.5L"), other.answer
+    (crypto,) = chat("can I sell my automation services to crypto startups?")  # no savings aside
+    assert crypto.in_scope, crypto.answer
+    (money,) = chat("My friend is thinking about quitting his job to do automation full time. How long till that pays?")
+    assert has(money, "10-30k"), money.answer  # the question's own subject, not the story's
+    (both,) = chat("does automation burn you out as fast as engineering does?")
+    assert has(both, "8-14") and has(both, "18-24"), both.answer
+    (age,) = chat("you think AI engineering is worth it for a 30 year old?")
+    assert not has(age, "20-50L"), age.answer
