@@ -697,9 +697,8 @@ class OfflineAnswerer:
             flags = self.facts.flags(path)
             if not flags:
                 continue
-            name = "AI Engineering" if path == "engineering" else "Automation"
             listed = " ".join(f"({i}) {f.flag}" for i, f in enumerate(flags, 1))
-            parts.append((f"You'll struggle with {name} if: {listed}", [f.passage_id for f in flags]))
+            parts.append((f"You'll struggle with {PATH_NAME[path]} if: {listed}", [f.passage_id for f in flags]))
         # "I always reach for the fanciest model": what the article says of that trait.
         return parts + self._extract(plan, n=1, min_score=EXTRA_MIN_SCORE)
 
@@ -1076,8 +1075,9 @@ class OfflineAnswerer:
         reasons = sorted(fit.reasons, key=lambda r: (asked is not None and r.path == asked, r.points), reverse=True)
         parts: list[tuple[str, list[str]]] = []
         for reason in reasons[:TRAITS_SAID]:
-            found = self.kb.get(_fit_passages(self, fit.model_copy(update={"reasons": [reason]})))
-            holding = [h for h in found if _sentences(reason.quote)[:1] and _sentences(reason.quote)[0] in h.text] or found[:1]
+            found = self.kb.get(_reason_passages(self, reason))
+            first = next(iter(_sentences(reason.quote)), None)
+            holding = [h for h in found if first and first in h.text] or found[:1]
             ids = [h.id for h in holding[:1]]
             lines = [s for h in holding[:1] for s in _sentences(h.text)]
             at = next((n for n, line in enumerate(lines) if reason.quote.startswith(line)), 0)
@@ -1308,19 +1308,16 @@ def _weighted(idf: Callable[[str], float], related: set[str]) -> Callable[[str],
 
 
 def _fit_passages(answerer: OfflineAnswerer, fit: FitResult) -> list[str]:
+    return list(dict.fromkeys(pid for r in fit.reasons for pid in _reason_passages(answerer, r)))[:4]
+
+
+def _reason_passages(answerer: OfflineAnswerer, r: Reason) -> list[str]:
+    """The passages that hold the article's sentence behind one reason of a fit."""
     facts = answerer.facts
-    ids: list[str] = []
-    for r in fit.reasons:
-        for q in facts.questions:
-            if r.quote in (q.engineering, q.automation):
-                ids.extend(pid for pid in q.passage_ids[:2] if pid not in ids)
-        for f in facts.red_flags:
-            if r.quote == f.flag and f.passage_id not in ids:
-                ids.append(f.passage_id)
-        for rec in facts.recommendations.values():
-            if r.quote == rec.text and rec.passage_id not in ids:
-                ids.append(rec.passage_id)
-        row = facts.row("suited")
-        if row and r.quote.endswith(row.engineering) and row.passage_id not in ids:
-            ids.append(row.passage_id)
-    return ids[:4]
+    ids = [pid for q in facts.questions if r.quote in (q.engineering, q.automation) for pid in q.passage_ids[:2]]
+    ids += [f.passage_id for f in facts.red_flags if r.quote == f.flag]
+    ids += [rec.passage_id for rec in facts.recommendations.values() if r.quote == rec.text]
+    row = facts.row("suited")
+    if row and r.quote.endswith(row.engineering):
+        ids.append(row.passage_id)
+    return list(dict.fromkeys(ids))

@@ -580,17 +580,15 @@ PERSON = re.compile(
 STORY_WORDS = 6  # a story this long before a question that only points at something is what it points at
 
 
+def _tells_enough(story: str) -> bool:
+    """Whether a story says enough for a short question after it to be about it."""
+    return len([t for t in tokenize(story.lower()) if t not in POINTERS]) >= STORY_WORDS
+
+
 def _asks_of_the_story(q: str, story: str, own: Vote) -> bool:
-    """Whether a question asks about the story told just before it: it points back ("is that
-    normal?", "does the article cover this?") and names no subject of its own."""
-    told = [t for t in tokenize(story.lower()) if t not in POINTERS]
-    return (
-        len(told) >= STORY_WORDS
-        and not own.asks_fit
-        and WHICH.search(q) is None  # "so which one is that?" after a self-description asks for a path
-        and POINTS_BACK.search(q) is not None
-        and ON_IT.search(q) is not None  # "is that good money?" after a story asks its own question
-    )
+    """Whether a question only asks whether the article covers the story told just before it ("does
+    the article talk about this?"); "is that good money?" after a story asks a question of its own."""
+    return _tells_enough(story) and not own.asks_fit and WHICH.search(q) is None and ON_IT.search(q) is not None
 
 
 TOLD = re.compile(r"\b(?:that|this)\b")
@@ -604,10 +602,9 @@ TOLD_QUESTION_WORDS = 12  # "is ML bad for that?", "does AE reward that or nah":
 
 def _asks_of_the_told(q: str, story: str) -> bool:
     """Whether a short question weighs what the story before it told ("is that a problem in automation?")."""
-    told = [t for t in tokenize(story.lower()) if t not in POINTERS]
     return (
-        len(told) >= STORY_WORDS
-        and WHICH.search(q) is None
+        _tells_enough(story)
+        and WHICH.search(q) is None  # "so which one is that?" after a self-description asks for a path
         and TOLD.search(q) is not None
         and WEIGHED.search(q) is not None
         and len(q.split()) <= TOLD_QUESTION_WORDS
@@ -1089,8 +1086,7 @@ class Reader:
             and _asks_of_the_story(q, story, own)
         ):
             # "My last hire quit at month 10, felt invisible. Does the article talk about this?": "this" is
-            # what was just told, not the last answer.
-            # the story alone: "does the article talk about this?" says nothing of what, only that it asks
+            # what was just told, not the last answer; the question says nothing of what, so the story alone is voted on.
             of_story = self._vote(story, None, "", False)[0]
             if of_story.is_topic:
                 plan.topic = of_story.topic
