@@ -767,6 +767,15 @@ def vote(
     )
 
 
+class Ballot(NamedTuple):
+    """A message's vote, the vector and hits it was taken on, and the same ballots counted under another prior."""
+
+    vote: Vote
+    vector: Any
+    hits: list[Hit]
+    recount: Callable[[str | None], Vote]
+
+
 @dataclass
 class Plan:
     """What one message (or one question of it) asks, and what to answer it from."""
@@ -931,12 +940,11 @@ class Reader:
         return plan
 
     # -- steps ------------------------------------------------------------------------------
-    def _vote(
-        self, text: str, prior: str | None = None, context: str = "", search: bool = True, vector: Any = None
-    ) -> tuple[Vote, Any, list[Hit]]:
+    def _vote(self, text: str, prior: str | None = None, context: str = "", search: bool = True, vector: Any = None) -> Ballot:
         """The vote on ``text`` alone, with a ``context`` (the story before a question) on both, and
         (with ``search``) on the topics of the passages a search for them finds; also the vector
-        and hits it used. Without ``search`` (a model reads the passages) the store is not searched."""
+        and hits it used, and a recount under another prior that embeds and searches nothing again.
+        Without ``search`` (a model reads the passages) the store is not searched."""
         searched = f"{context} {text}" if context else text
         if context:
             vector, whole = self.kb.embed_many([text, searched])  # one model call
@@ -959,19 +967,20 @@ class Reader:
         # "so where do I fit?" is a request by its nearest example, not by a vote: a vote would let it pull
         # "where can that take me later?" towards a fit.
         asks_fit = self.kb.asks_fit(vector) >= max(nearest + ASK_MARGIN, ASK_MIN)
-        if not search:
-            return (
-                replace(vote(*views, prior=prior, classified=classified, weights=weights, dense=dense), asks_fit=asks_fit),
-                vector,
-                [],
-            )
-        hits = self.kb.search(searched, 6, vector=whole, reading=True)
-        # What the passages found are about, as far as they are close to the message at all.
-        closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
-        reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))
-        found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
-        voted = vote(*views, prior=prior, found=found, classified=classified, weights=weights, dense=dense)
-        return replace(voted, asks_fit=asks_fit), vector, hits
+        hits: list[Hit] = []
+        found: dict[str, float] = {}
+        if search:
+            hits = self.kb.search(searched, 6, vector=whole, reading=True)
+            # What the passages found are about, as far as they are close to the message at all.
+            closest = max((h.similarity or 0.0) for h in hits) if hits else 0.0
+            reach = min(1.0, max(0.0, (closest - FOUND_FLOOR) / FOUND_FLOOR))
+            found = {t: w * reach for t, w in self.kb.passage_topics([h.id for h in hits[:FOUND]]).items()}
+
+        def recount(prior: str | None) -> Vote:
+            voted = vote(*views, prior=prior, found=found, classified=classified, weights=weights, dense=dense)
+            return replace(voted, asks_fit=asks_fit)
+
+        return Ballot(recount(prior), vector, hits, recount)
 
     def _read_question(
         self,
@@ -989,7 +998,7 @@ class Reader:
         everything: being far alone does not make it an aside, its examples or unknown words must."""
         supposed = SUPPOSING.match(question)
         asked, said = (question[supposed.end() :], f"{story} {supposed.group(1)}".strip()) if supposed else (question, story)
-        own, vector, hits = self._vote(asked, prior, said, search)
+        own, vector, hits, recount = self._vote(asked, prior, said, search)
         last = state.last_answered() if prior else None
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()
@@ -1016,7 +1025,7 @@ class Reader:
         if own.is_topic and own.topic not in TIMED_TOPICS and own.share < UNDECIDED and parse_period(q, vague=False):
             # "my friend says automation people crash around year two. true?": the examples scatter, but a stretch
             # of time is named; a subject the article tells by stretches of time wins if it is close behind.
-            timed = [v for v in (self._vote(asked, t, said, search)[0] for t in TIMED_TOPICS) if v.label in TIMED_TOPICS]
+            timed = [v for v in map(recount, TIMED_TOPICS) if v.label in TIMED_TOPICS]
             if timed:
                 own = max(timed, key=lambda v: v.share)
         period = parse_period(q, vague=not asks_when) or (_period_around(siblings, story) if around and not asks_when else None)
