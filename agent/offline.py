@@ -102,6 +102,7 @@ ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  #
 ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|ques|qn|q|one)\b")
 # "3rd?", "and the second?": an ordinal alone, after a list, points into it.
 BARE_ORDINAL = re.compile(r"\W*(?:and |what about |how about )?(?:the )?(first|1st|second|2nd|third|3rd|last|final)\W*")
+LISTED_OPENING = 24  # characters of an item's opening that tell it from its list's other items
 ITEM_WORDS = 70  # an item's paragraph is given whole up to this many words; a longer one, its best sentences
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
@@ -729,20 +730,21 @@ class OfflineAnswerer:
         )
         return [(" ".join([text, *(s for s, _ in more)]), [pid for _, _, pid in picks])]
 
-    def _items(self, plan: Plan) -> list[tuple[str, str]]:
+    def _items(self, plan: Plan) -> list[tuple[str, str, int]]:
         """The items of the list the last answer gave ("(1) You need frequent validation. (2) ..."),
         in its order: each with the cited passage that opens with it (after a lead-in such as
-        "You'll struggle with AI Engineering if:")."""
+        "You'll struggle with AI Engineering if:") and its number in the list, from 1."""
         found: list[tuple[int, str, str]] = []
         rows = self._table_rows()
         for h in self.kb.get(plan.carried):
             if h.id in rows:
                 continue
             lead = next((s for s in _sentences(h.text) if not s.endswith(":")), "")
-            listed = re.search(r"\(\d\) " + re.escape(lead), plan.said) if lead else None
+            # The list gives an item's opening words (a quote's full stop ends no sentence for the splitter).
+            listed = re.search(r"\((\d)\) " + re.escape(lead[:LISTED_OPENING]), plan.said) if lead else None
             if listed is not None:
-                found.append((listed.start(), h.id, lead))
-        return [(pid, lead) for _, pid, lead in sorted(found)]
+                found.append((listed.start(), h.id, lead, int(listed.group(1))))
+        return [(pid, lead, number) for _, pid, lead, number in sorted(found)]
 
     def _referred_item(self, plan: Plan) -> tuple[str, str] | None:
         """The one item of the last answer's list a follow-up points at, by its place ("your second
@@ -750,8 +752,8 @@ class OfflineAnswerer:
         named_path = detect_path(plan.text.lower())
         # "and what does the engineering course person know?" after the automation course: the other path's.
         items = [
-            (pid, lead)
-            for pid, lead in self._items(plan)
+            (pid, lead, number)
+            for pid, lead, number in self._items(plan)
             if named_path not in OTHER
             or self.kb.passage_path(pid) != OTHER[named_path]
             and not _mentions(lead, OTHER[named_path])
@@ -759,10 +761,19 @@ class OfflineAnswerer:
         if len(items) < 2:
             return None
         at = point_in_last_answer(plan.text.lower())
+        at = point_in_last_answer(plan.story.lower()) if at is None and plan.story else at
         if at is not None:
-            return items[at] if at < len(items) else None
+            # By the number the list gave it: an item whose passage was not cited keeps its place.
+            numbers = [int(n) for n in re.findall(r"\((\d)\) ", plan.said)]
+            wanted = (numbers[at] if -len(numbers) <= at < len(numbers) else None) if numbers else None
+            placed = [(pid, lead) for pid, lead, number in items if number == wanted]
+            if len(placed) == 1:
+                return placed[0]
+            # Two lists, each with its first point: the one whose words the message uses, or by place among all.
+            named = [(pid, lead) for pid, lead in placed if self._rare_words(plan.text) & set(tokenize(lead))]
+            return named[0] if len(named) == 1 else (items[at][:2] if -len(items) <= at < len(items) else None)
         asked = self._rare_words(plan.text) - ASKING_WORDS
-        named = [(pid, lead) for pid, lead in items if asked & set(tokenize(lead))]
+        named = [(pid, lead) for pid, lead, _ in items if asked & set(tokenize(lead))]
         return named[0] if len(named) == 1 else None
 
     def _item_answer(self, plan: Plan, item: tuple[str, str]) -> list[tuple[str, list[str]]]:

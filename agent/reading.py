@@ -17,12 +17,13 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pathwise.agent.fit import OTHER, RATHER_THAN, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
 from pathwise.agent.models import FitResult
 from pathwise.agent.sessions import SessionState
-from pathwise.knowledge.lexical import gloss, sentences, tokenize, unabbreviated
+from pathwise.knowledge.lexical import gloss, hinglish, sentences, tokenize, unabbreviated
 
 if TYPE_CHECKING:
     from pathwise.knowledge.bank import Example
@@ -147,6 +148,16 @@ PICKS = re.compile(
     r"\bwhich (?:one|path|way|side|of (?:them|the two|these(?: two)?))(?: should| do| would| will| can| shall)? (?:i|we) "
     r"(?:go|pick|choose|commit|opt|follow|stick)(?: (?:for|with|to|into))?\s*(?:[?.!]|$)"
 )
+# One thing the choice is weighed on ("all I care about is steady income", "if I only care about salary after 4
+# years"): the paths compared on it, not the person's fit.
+CRITERION = re.compile(
+    r"(?:\b(?:all|the only thing|only thing) (?:i|we|he|she|they) (?:really |truly )?cares? about (?:is|are) "
+    r"|\b(?:i|we|he|she|they) (?:only|just|mainly|mostly) cares? (?:about|for) "
+    r"|\b(?:my|our|his|her|their) (?:only|one|main|top|biggest) (?:priority|concern|goal|criterion) (?:is|was) "
+    r"|\b(?:purely|only|just|solely) (?:in terms of|on (?:the basis of )?|for|by) (?=(?:the )?(?:money|pay|salary|income|earnings|stability|burnout|stress|growth|security|demand)\b))"
+    r"([^.?!;]{3,80}?)(?=\s*(?:[.?!;]|,\s*(?:which|what|how|so|then|should|would|is|does|do|can)\b|$))"
+)
+CHOICE_ASKED = re.compile(r"\bwhich\b|\bbetter\b|\bfits?\b|\bsuits?\b|\bchoose\b|\bpick\b|\bgo for\b|\bshould (?:i|we|he|she)\b")
 WHY_FIRST = re.compile(
     r"\W*(?:(?:but|so|and|ok|okay|then|toh|hmm+)\W+)*(?:why|how come)\b(?! (?:don'?t|won'?t|can'?t|wouldn'?t|not just) you)"
 )
@@ -858,7 +869,12 @@ class Reader:
             if detect_path(rest) is None and (self._unheard_of(rest, ASIDE_UNKNOWN) or not self._on_a_subject(rest)):
                 return Plan(text=text, intent="offtopic")
         prior = state.topic if state.topic != "fit" else None
-        asked = _clarified(questions)[:2]
+        asked = _two_asked(_clarified(questions))
+        weighed = _criterion(t) if CHOICE_ASKED.search(asked_text) else None
+        if weighed is not None:
+            # "Suppose all I care about is steady income. Which of the two fits that better?" compares the paths on it.
+            story = " ".join(s for s in sentences(story) if _criterion(s.lower()) is None)
+            asked = [f"{weighed}: AI engineering or automation?"]
         # A path or stretch of time one question names holds for the others ("How does automation
         # compare over the first 18 months? What does it pay?"), before the conversation's.
         plans = [
@@ -908,6 +924,9 @@ class Reader:
                     self._search(plan)
             return fit
         answered = [p for p in plans if p.intent in ("answer", "followup")]
+        if len(answered) == 2 and answered[0].topic == answered[1].topic and (restated := _restated(answered)) is not None:
+            # "and the stuck one? when stuck, what do people do on each side?": the fuller one asks both.
+            answered = [restated]
         if len(answered) == 2 and len({(p.topic, p.kind, p.path, p.period) for p in answered}) == 1:
             # One question asked twice over ("... of ML, and of automation?" is two): the second's words still count.
             answered[0].query = f"{answered[0].query} {answered[1].text}"
@@ -1117,6 +1136,8 @@ class Reader:
             or AFTERWARDS.search(q) is not None
             or _points_at_said(q, last.answer)
             or point_in_last_answer(q) is not None
+            # "regarding your second point, we get disturbed all day. what's the problem there?"
+            or (bool(story) and point_in_last_answer(story.lower()) is not None)
         ):
             plan = self._follow_up(plan, q, own, vector, state, echoed)
             if story:  # "I'm 2 yrs in and fried. is that normal?" mid-conversation: the story still says of what
@@ -1258,7 +1279,10 @@ class Reader:
         def described(message: str) -> bool:
             return _of_self(message) or (another and THIRD_PERSON.search(message.lower()) is not None)
 
-        own = self.profile([text], another) if described(t) and (statement or choosing or bare) else FitAnswers()
+        # "right once matlab?" after the framework's questions asks what the last answer's words mean: no self-description.
+        echoing = [p.text for p in plans if p.echoed]
+        said = " ".join(s for s in sentences(text) if s not in echoing) if echoing else text
+        own = self.profile([said], another) if described(t) and (statement or choosing or bare) else FitAnswers()
         self_described = has_signals(own)
         told = [e.user for e in state.exchanges if described(e.user)]
         # "So which of the two is for me?" after describing oneself over earlier turns.
@@ -1343,7 +1367,12 @@ class Reader:
         """Whether ``share`` or more of the question's words (career names aside) are words neither
         the article nor the bank's examples ever use: "do AI engineers get health insurance?" is about
         something the article never mentions, however close MiniLM puts it to a passage."""
-        words = [t for t in tokenize(MARKUP.sub(" ", question)) if t not in PATH_WORDS and t not in POINTERS]
+        # A Hinglish word ("right once matlab?") is the writer's language, not a subject the article lacks.
+        words = [
+            t
+            for t in tokenize(MARKUP.sub(" ", question))
+            if t not in PATH_WORDS and t not in POINTERS and t not in _hinglish_terms()
+        ]
         return len(words) >= least and sum(1 for t in words if not self.kb.knows(t)) >= share * len(words) - 1e-9
 
     def _search(self, plan: Plan) -> None:
@@ -1536,6 +1565,46 @@ def _clarified(questions: list[str]) -> list[str]:
     return out
 
 
+def _criterion(text: str) -> str | None:
+    """The one thing a choice is weighed on, as said ("a steady, predictable income")."""
+    m = CRITERION.search(text.replace("’", "'"))
+    return m.group(1).strip(" ,") if m else None
+
+
+@lru_cache(maxsize=1)
+def _hinglish_terms() -> frozenset[str]:
+    return frozenset(t for word in hinglish()[0] for t in tokenize(word))
+
+
+def _restated(plans: list[Plan]) -> Plan | None:
+    """Of two questions on one subject, the one whose words hold all the other's, when one does."""
+    words = [set(tokenize(p.text)) - POINTERS - PATH_WORDS for p in plans]
+    for n in (0, 1):
+        other = plans[1 - n]
+        if words[1 - n] and words[1 - n] <= words[n] and plans[n].period == other.period and other.path in (None, plans[n].path):
+            return plans[n]
+    return None
+
+
+def _two_asked(questions: list[str]) -> list[str]:
+    """The message's first two questions that ask something: "zero?? ok and year 2? and after 4 years?" reacts,
+    then asks two (a reaction asks of nothing: no question word, path or stretch of time, a word or two)."""
+    if len(questions) <= 2:
+        return questions
+    asking = [q for q in questions if not _reacts(q)]
+    return (asking if len(asking) >= 2 else questions)[:2]
+
+
+def _reacts(question: str) -> bool:
+    q = question.lower()
+    return (
+        len(tokenize(q)) <= 2
+        and not (QUESTION_OPENING.search(q) or INVERTED.search(q) or WHY.search(q) or CONTINUES.match(q) or OTHER_PATH.search(q))
+        and detect_path(q) is None
+        and parse_period(q) is None
+    )
+
+
 def _bare(plans: list[Plan]) -> bool:
     """Whether a message asks nothing but "which?" ("... months of theory bore me. so which one")."""
     return not any(
@@ -1594,7 +1663,7 @@ def _echoed(text: str, said: str) -> list[str]:
     quoted = [q for q in QUOTED.findall(text) if q.strip() and q.lower() in said.lower()]
     if quoted:
         return sorted(set(tokenize(" ".join(quoted))) - PATH_WORDS)
-    words = set(tokenize(HEDGE.sub("", text.lower()))) - PATH_WORDS - POINTERS - META
+    words = set(tokenize(HEDGE.sub("", text.lower()))) - PATH_WORDS - POINTERS - META - _hinglish_terms()
     words = {t for t in words if not t.isdigit() and t not in NUMBER_WORDS}
     return sorted(words) if words and words <= set(tokenize(said)) else []
 

@@ -13,6 +13,7 @@ import pytest
 
 from pathwise.agent.advisor import Advisor
 from pathwise.agent.models import Turn
+from pathwise.agent.reading import ASIDE_UNKNOWN, Plan, _echoed, _restated
 from pathwise.agent.sessions import SessionState
 from pathwise.bench.evaluate import contains
 from pathwise.knowledge.base import KnowledgeBase
@@ -1709,3 +1710,47 @@ def test_the_review_s_misreadings_of_this_session_s_rules(chat: Callable[..., li
     assert has(both, "8-14") and has(both, "18-24"), both.answer
     (age,) = chat("you think AI engineering is worth it for a 30 year old?")
     assert not has(age, "20-50L"), age.answer
+
+
+def test_a_reaction_before_two_questions_leaves_both_answered(chat: Callable[..., list[Turn]]) -> None:
+    _, periods = chat("what does an AI engineer earn in the first year?", "wow, nothing?? and year 2? and after 4 years?")
+    assert has(periods, "3-6L") and has(periods, "20-50L"), periods.answer
+
+
+def test_a_point_of_the_last_list_named_in_the_sentence_before_the_question(chat: Callable[..., list[Turn]]) -> None:
+    _, point = chat(
+        "what kind of person struggles in automation?",
+        "about your second point, my office job has constant interruptions too. why is that so bad for them?",
+    )
+    assert has(point, "deep work schedule", "unbroken focus"), point.answer
+
+
+def test_the_first_point_of_two_lists_is_the_one_its_words_name(chat: Callable[..., list[Turn]]) -> None:
+    _, point = chat("who struggles on each path?", "on your first point, what is wrong with wanting things done the right way?")
+    assert has(point, "duct tape", "architectural purity"), point.answer
+
+
+def test_a_word_of_hinglish_is_the_writers_language_not_a_subject_the_article_lacks(advisor: Advisor) -> None:
+    reader = advisor.offline.reader
+    assert not reader._unheard_of("right once matlab?", ASIDE_UNKNOWN)
+    assert reader._unheard_of("any canteen biryani tips?", ASIDE_UNKNOWN)
+    said = "Do you recover energy from depth or breadth?"
+    assert _echoed("depth or breadth matlab?", said) == ["breadth", "depth"]  # it asks what the last answer's words mean
+
+
+def test_a_choice_weighed_on_one_thing_compares_the_paths_on_it(chat: Callable[..., list[Turn]]) -> None:
+    (income,) = chat("If all I care about is a steady income, which one should I pick?")
+    assert income.fit is None and has(income, "predictable growth") and has(income, "dry months"), income.answer
+    (late,) = chat("which of the two is better for me if I only care about salary after 4 years?")
+    assert income.fit is None and has(late, "20-50L"), late.answer
+    (tired,) = chat("My only concern is burnout. Which one suits me better?")
+    assert has(tired, "8-14") and has(tired, "18-24"), tired.answer
+
+
+def test_a_question_restated_in_fuller_words_is_answered_once() -> None:
+    short = Plan(text="and the stuck one?", intent="answer", topic="framework")
+    full = Plan(text="when stuck, what do people do on each side?", intent="followup", topic="framework", path="both")
+    assert _restated([short, full]) is full
+    engineering = Plan(text="which bet is AI engineering?", intent="answer", topic="framework", path="engineering")
+    automation = Plan(text="which bet is automation?", intent="answer", topic="framework", path="automation")
+    assert _restated([engineering, automation]) is None  # one question of each path: both are answered
