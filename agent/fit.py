@@ -184,7 +184,9 @@ def mirror(answers: FitAnswers) -> FitAnswers:
 
 
 # -- free text -----------------------------------------------------------------------------
-_NEG_AFTER = r"(?:bores?|drains?|kills?|exhausts?|wears? (?:me )?out|frustrates?|annoys?) me\b"
+_NEG_AFTER = r"(?:(?:bores?|drains?|kills?|exhausts?|wears? (?:me )?out|frustrates?|annoys?) me\b|(?<!never )(?<!not )(?<!n't )(?<!without )(?:i )?(?:get|gets|getting) (?:so |very |really )?bored\b)"
+# The thing disliked, then the dislike, in one clause: "I like variety, I get bored ..." dislikes no variety.
+_WORDS_BEFORE = r"[^\w,.;!?]+(?:\w+[^\w,.;!?]+){0,4}"
 _NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
 
 # (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
@@ -204,8 +206,10 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:wait|delay|slow|uncertain|ambigu|not knowing)", "pref", "speed"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:deep|depth|one thing|same domain)", "q2", "breadth"),
     # The same dislike said after the thing: "going deep on one thing for weeks bores me".
-    (rf"(?:deep|depth|one thing|same domain|one problem)\W+(?:\w+\W+){{0,4}}{_NEG_AFTER}", "q2", "breadth"),
-    (rf"(?:variety|switching|new tools|breadth|context[- ]switching)\W+(?:\w+\W+){{0,4}}{_NEG_AFTER}", "q2", "depth"),
+    (rf"(?:deep|depth|one thing|same domain|one problem){_WORDS_BEFORE}{_NEG_AFTER}", "q2", "breadth"),
+    (rf"(?:variety|switching|new tools|breadth|context[- ]switching){_WORDS_BEFORE}{_NEG_AFTER}", "q2", "depth"),
+    # "reading theory I get bored": thinking it through is what they would not do when stuck.
+    (rf"(?:theory|reading|papers|research){_WORDS_BEFORE}{_NEG_AFTER}", "q3", "try_faster"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:variety|switching|new tools|breadth)", "q2", "depth"),
     # Not needing praise is no red flag: taken out first, so it cannot read as needing it.
     (

@@ -200,7 +200,7 @@ SUPPOSING = re.compile(
 # "sach me?", "good strategy?", "is it worth it?"): it asks about the sentence before it.
 _FILLER = (
     r"(?:so|and|but|ok|okay|is|it|that|this|thats|that's|its|it's|a|an|the|kya|hai|ye|yeh|ah|na|or|not|no|me|mein|"
-    r"bro|yaar|tbh|aano|he|she|his|her|my)"
+    r"bro|yaar|tbh|aano|he|she|his|her|my|here|there|now|then|exactly|actually|please|pls)"
 )
 _VERDICT = (
     r"(?:true|right|correct|really|real|accurate|legit|sach|sahi|fact|myth|good|bad|smart|wise|fine|worth|strategy|"
@@ -651,6 +651,7 @@ OFFTOPIC_TEMPERATURE = 0.03  # declining is decided by the nearest examples alon
 CONFIDENT = 0.62  # an example this close says what the message asks, on its own
 TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
+OFFTOPIC_AGREED = 0.5  # ...or this share, with the classifier as sure
 FIT_SHARE = 0.5
 # A bare ask for a recommendation this close, and nearer by the margin than any other example, asks one:
 # "is that the sort of problem an automation specialist deals with?" is as near one as a question, and
@@ -1068,6 +1069,8 @@ class Reader:
         if (path is None or not named) and (
             own.offtopic >= OFFTOPIC_SHARE
             or own.classified_offtopic >= OFFTOPIC_SHARE
+            # the nearest examples and the classifier each lean to an aside: together they are sure enough
+            or min(own.offtopic, own.classified_offtopic) >= OFFTOPIC_AGREED
             # Mid-conversation (after a fit too) a far message is an aside only by its examples or its unknown words.
             or (
                 _far(own, hits)

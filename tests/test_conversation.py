@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from pathwise.agent.advisor import Advisor
 from pathwise.agent.models import Turn
-from pathwise.agent.reading import ASIDE_UNKNOWN, Plan, _echoed, _restated
+from pathwise.agent.reading import ASIDE_UNKNOWN, Ballot, Plan, _echoed, _restated
 from pathwise.agent.sessions import SessionState
 from pathwise.bench.evaluate import contains
 from pathwise.knowledge.base import KnowledgeBase
@@ -1754,3 +1755,29 @@ def test_a_question_restated_in_fuller_words_is_answered_once() -> None:
     engineering = Plan(text="which bet is AI engineering?", intent="answer", topic="framework", path="engineering")
     automation = Plan(text="which bet is automation?", intent="answer", topic="framework", path="automation")
     assert _restated([engineering, automation]) is None  # one question of each path: both are answered
+
+
+def test_what_a_word_told_before_means_here_is_asked_of_that_word(chat: Callable[..., list[Turn]]) -> None:
+    _, meaning = chat("which path should I choose?", "a friend used the word barbell. what does it mean here?")
+    assert has(meaning, "barbell") and has(meaning, "high-value"), meaning.answer
+
+
+@pytest.mark.parametrize(
+    ("examples", "classifier", "declined"),
+    [(0.55, 0.55, True), (0.55, 0.3, False), (0.3, 0.55, False)],
+)
+def test_an_aside_the_examples_and_the_classifier_both_lean_to_is_declined(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, examples: float, classifier: float, declined: bool
+) -> None:
+    """Neither view alone is sure of an aside below its threshold; both leaning to one together are."""
+    reader = advisor.offline.reader
+    real = reader._vote
+
+    def leaning(*args: object, **kwargs: object) -> Ballot:
+        ballot = real(*args, **kwargs)  # type: ignore[arg-type]
+        leant = replace(ballot.vote, label="income", offtopic=examples, classified_offtopic=classifier)
+        return ballot._replace(vote=leant)
+
+    monkeypatch.setattr(reader, "_vote", leaning)
+    plan = reader.read("what do people earn in their first year?", SessionState())
+    assert (plan.intent == "offtopic") is declined, plan.intent

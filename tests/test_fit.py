@@ -280,3 +280,17 @@ def test_a_negation_elsewhere_in_the_sentence_does_not_hide_a_phrase(text: str) 
 )
 def test_what_someone_says_they_do_not_do_is_no_trait_of_theirs(text: str) -> None:
     assert answers_from_text(text).energy_from != "depth"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        ("working on one thing for months I get bored", "energy_from", "breadth"),
+        ("reading theory for days I get bored", "when_stuck", "try_faster"),
+        ("I like variety, I get bored repeating the same lesson", "energy_from", "breadth"),
+        ("I can stay with one problem for weeks without getting bored", "energy_from", None),
+        ("I could read papers all day and never get bored", "when_stuck", "think_harder"),
+    ],
+)
+def test_what_bores_someone_is_the_thing_before_it_in_the_clause(text: str, field: str, expected: str | None) -> None:
+    assert getattr(answers_from_text(text), field) == expected
