@@ -734,7 +734,7 @@ class OfflineAnswerer:
         """The items of the list the last answer gave ("(1) You need frequent validation. (2) ..."),
         in its order: each with the cited passage that opens with it (after a lead-in such as
         "You'll struggle with AI Engineering if:") and its number in the list, from 1."""
-        found: list[tuple[int, str, str]] = []
+        found: list[tuple[int, str, str, int]] = []
         rows = self._table_rows()
         for h in self.kb.get(plan.carried):
             if h.id in rows:
