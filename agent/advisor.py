@@ -231,8 +231,8 @@ class _Quarantined:
     def embed_many(self, texts: list[str]) -> Any:
         return self._kb.embed_many(texts)
 
-    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
-        return self._kb.classify(vector, traits=traits)
+    def classify(self, vector: Any, *, traits: bool = False, text: str = "") -> dict[str, float]:
+        return self._kb.classify(vector, traits=traits, text=text)
 
     def asks(self, text: str) -> float:
         return self._kb.asks(text)

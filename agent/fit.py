@@ -314,8 +314,9 @@ NEGATED = re.compile(
     r"|\b(?:not|never|no)\s*$"  # "... not going super deep", "no depth": the bare word too ("isn't elegant still bothers me" is a flag)
 )
 NEGATION_REACH = 60  # characters: the longest run of such words
-# "I'd rather try five things than sit reading papers": the part after "than" is what they would not do.
-RATHER_THAN = re.compile(r"(\brather\b[^.;!?]*?)\bthan\b[^.,;!?]*")
+# "I'd rather try five things than sit reading papers", "I like variety much more than going deep": the part
+# after "than" is what they would not do.
+RATHER_THAN = re.compile(r"(\b(?:rather|more)\b[^.;!?]*?)\bthan\b[^.,;!?]*")
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,18 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pathwise.agent.fit import OTHER, RATHER_THAN, FitAnswers, answers_from_text, fit_by_example, has_signals, score_fit
+from pathwise.agent.fit import (
+    OTHER,
+    PREFERENCES,
+    QUESTION_ANSWERS,
+    RATHER_THAN,
+    RED_FLAGS,
+    FitAnswers,
+    answers_from_text,
+    fit_by_example,
+    has_signals,
+    score_fit,
+)
 from pathwise.agent.models import FitResult
 from pathwise.agent.sessions import SessionState
 from pathwise.knowledge.lexical import gloss, hinglish, sentences, tokenize, unabbreviated
@@ -1324,7 +1335,9 @@ class Reader:
         if new:  # a conversation's earlier clauses were read on their own turn
             for clause, vector in zip(new, self.kb.embed_many(new)):
                 near = self.kb.neighbours(vector, 1, traits=True)
-                self._traits[clause] = _trait(self.kb.classify(vector, traits=True)) if near and near[0][1] >= TRAIT_MIN else None
+                self._traits[clause] = (
+                    _trait(self.kb.classify(vector, traits=True, text=clause)) if near and near[0][1] >= TRAIT_MIN else None
+                )
             while len(self._traits) > TRAIT_CACHE:
                 self._traits.pop(next(iter(self._traits)))
         found = FitAnswers()
@@ -1401,6 +1414,7 @@ TRAIT_MIN = 0.5  # a clause less like every labelled trait than this says nothin
 # A bare "so?" after this many things said of oneself asks which path: one could be small talk.
 BARE_SIGNALS = 2
 TRAIT_SHARE = 0.55  # the trait classifier is this sure, or the clause says nothing the framework uses
+TRAIT_PAIR_SHARE = 0.8  # ...or its two likeliest traits, evidence for one path, are this sure together
 # Trait labels -> the framework's answers. The opposite of a red flag ("being wrong in public doesn't
 # bother me") is no evidence either way in the article's framework, so it scores nothing.
 TRAIT_SIGNALS: dict[str, tuple[str, str] | None] = {
@@ -1535,8 +1549,29 @@ def _trait(probabilities: dict[str, float]) -> str | None:
     """The trait the trait classifier reads in a clause, when it is sure enough."""
     if not probabilities:
         return None
-    label = max(probabilities, key=lambda k: probabilities[k])
-    return label if probabilities[label] >= TRAIT_SHARE else None
+    label, runner_up = (
+        sorted(probabilities, key=lambda k: -probabilities[k])[:2] if len(probabilities) > 1 else (max(probabilities), "")
+    )
+    # "I like juggling different clients' problems": useful repeatedly or breadth, split between them, is
+    # surely evidence for the path both point to: the likelier one is read.
+    together = (
+        probabilities.get(runner_up, 0.0)
+        if _trait_path(runner_up) is not None and _trait_path(runner_up) == _trait_path(label)
+        else 0.0
+    )
+    return label if probabilities[label] >= TRAIT_SHARE or probabilities[label] + together >= TRAIT_PAIR_SHARE else None
+
+
+def _trait_path(trait: str) -> str | None:
+    """The path a trait label is evidence for, if any."""
+    signal = TRAIT_SIGNALS.get(trait)
+    if signal is None:
+        return None
+    field_name, key = signal
+    if field_name in QUESTION_ANSWERS:
+        return QUESTION_ANSWERS[field_name][key]
+    found = RED_FLAGS.get(key) or PREFERENCES.get(key)
+    return found.path if found else None
 
 
 def _names_timed_topic(own: Vote, topic: str | None) -> bool:

@@ -208,8 +208,8 @@ class KnowledgeBase:
     def neighbours(self, vector: Any, k: int = 10, *, traits: bool = False) -> list[tuple[Example, float]]:
         return self._read(lambda: self.retriever.neighbours(vector, k, traits=traits))
 
-    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
-        return self._read(lambda: self.retriever.classify(vector, traits=traits))
+    def classify(self, vector: Any, *, traits: bool = False, text: str = "") -> dict[str, float]:
+        return self._read(lambda: self.retriever.classify(vector, traits=traits, text=text))
 
     def asks(self, text: str) -> float:
         return self._read(lambda: self.retriever.asks(text))

@@ -27,6 +27,7 @@ from pathwise.knowledge.lexical import gloss
 FORMS_FILE = "forms.jsonl"
 FEATURES = 1 << 14  # hashed features: collisions among a few thousand words and pairs are rare at this size
 FORM_RIDGE = 1.0
+LABEL_RIDGE = 0.3  # the trait classifier's on words: cross-validated on traits.jsonl with its MiniLM one
 SOLVED = 1e-10  # conjugate gradients stop when the residual is this small a share of the target's
 MAX_STEPS = 500
 WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # any script: Devanagari is words too
@@ -104,3 +105,37 @@ def asks(weights: Any, text: str) -> float:
     if weights is None or not found:
         return 0.0
     return float(weights[found].sum() / np.sqrt(len(found)) + weights[FEATURES])
+
+
+def train_labels(labelled: list[tuple[str, int]], n: int, ridge: float = LABEL_RIDGE) -> Any:
+    """Ridge weights (one row per feature, then the bias; a column per label) from (text, label)
+    pairs, solved in the dual: a square system the size of the examples, not of the features."""
+    found = [[*features(text), FEATURES] for text, _ in labelled]
+    if n < 2 or not found:
+        return None
+    scale = [1 / np.sqrt(max(1, len(f) - 1)) for f in found]
+    value = [[s] * (len(f) - 1) + [1.0] for f, s in zip(found, scale, strict=True)]
+    # The examples' products, feature by feature: each feature touches only the examples that have it.
+    postings: dict[int, list[tuple[int, float]]] = {}
+    for row, (cols, vals) in enumerate(zip(found, value, strict=True)):
+        for col, val in zip(cols, vals, strict=True):
+            postings.setdefault(col, []).append((row, val))
+    gram = np.zeros((len(found), len(found)))
+    for posting in postings.values():
+        among = np.asarray([r for r, _ in posting])
+        products = np.asarray([v for _, v in posting])
+        gram[np.ix_(among, among)] += np.outer(products, products)
+    targets = np.eye(n)[[label for _, label in labelled]]
+    dual = np.linalg.solve(gram + ridge * np.eye(len(found)), targets)
+    weights = np.zeros((FEATURES + 1, n))
+    for row, (cols, vals) in enumerate(zip(found, value, strict=True)):
+        np.add.at(weights, cols, np.outer(vals, dual[row]))
+    return weights
+
+
+def label_scores(weights: Any, text: str) -> Any:
+    """Each label's ridge score for ``text``, from its hashed words (zeros when it has none)."""
+    found = features(text)
+    if weights is None or not found:
+        return None
+    return weights[found].sum(axis=0) / np.sqrt(len(found)) + weights[FEATURES]

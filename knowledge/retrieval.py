@@ -84,6 +84,7 @@ class _Trained(NamedTuple):
     trait_classifier: Any
     tokens: list[list[str]]  # each bank message's words
     form: Any  # ridge weights on a clause's hashed words: whether it asks (knowledge/forms.py)
+    trait_words: Any  # ridge weights on a trait clause's hashed words, a column per trait: polarity MiniLM blurs
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class _Index:
             _ridge(self.trait_vectors, [kinds.index(e.kind or "") for e in traits], len(kinds)),
             [tokenize(e.q) for e in messages],
             forms.train(bundled_forms()),
+            forms.train_labels([(e.q, kinds.index(e.kind or "")) for e in traits], len(kinds)),
         )
 
     def _row_links(self) -> dict[str, dict[str, str]]:
@@ -334,10 +336,12 @@ class HybridRetriever:
             return 0.0
         return float(cosines(index.ask_vectors, vector).max())
 
-    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
+    def classify(self, vector: Any, *, traits: bool = False, text: str = "") -> dict[str, float]:
         """What a linear classifier trained on the bank's messages (or with ``traits``, its trait
         clauses) makes of a vector: each label's probability (a softmax over its ridge scores). It
-        generalises where the nearest examples scatter; cross-validated on the bank in docs/evaluation.md."""
+        generalises where the nearest examples scatter; cross-validated on the bank in docs/evaluation.md.
+        A trait clause's ``text`` is read on its words too, the two scores averaged: "I hate waiting for
+        a payoff" and "I'm fine waiting for a payoff" are neighbours to MiniLM, not to their word pairs."""
         index = self._index()
         trained = index.trained
         if trained is None:
@@ -346,6 +350,9 @@ class HybridRetriever:
         if weights is None:
             return {}
         scores = np.einsum("i,ij->j", np.append(np.asarray(vector, dtype=np.float64), 1.0), weights)  # not BLAS: see cosines
+        worded = forms.label_scores(trained.trait_words, text) if traits and text else None
+        if worded is not None:
+            scores = (scores + worded) / 2
         odds = np.exp((scores - scores.max()) / CLASSIFIER_TEMPERATURE)
         odds /= odds.sum()
         return {label: float(w) for label, w in zip(labels, odds) if w >= 1e-3}
@@ -583,13 +590,15 @@ def _load_trained(path: Path) -> _Trained | None:
             tokens = json.loads(str(data["tokens"]))
             if not isinstance(tokens, list):
                 return None
-            return _Trained(data["classifier"], data["trait_classifier"], tokens, data["form"])
+            return _Trained(data["classifier"], data["trait_classifier"], tokens, data["form"], data["trait_words"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # none yet, or a file another version or process left
         return None
 
 
 def _save_trained(path: Path, trained: _Trained | None) -> None:
-    if trained is None or trained.classifier is None or trained.trait_classifier is None or trained.form is None:
+    if trained is None or any(
+        w is None for w in (trained.classifier, trained.trait_classifier, trained.form, trained.trait_words)
+    ):
         return
     # A read-only cache costs the next process its training, nothing more.
     _write_npz(
@@ -599,6 +608,7 @@ def _save_trained(path: Path, trained: _Trained | None) -> None:
         trait_classifier=trained.trait_classifier,
         tokens=np.asarray(json.dumps(trained.tokens)),
         form=trained.form,
+        trait_words=trained.trait_words,
     )
 
 

@@ -555,7 +555,7 @@ class FakeKB:
     def embed_many(self, texts: list[str]) -> list[Any]:
         return list(texts)
 
-    def classify(self, vector: Any, *, traits: bool = False) -> dict[str, float]:
+    def classify(self, vector: Any, *, traits: bool = False, text: str = "") -> dict[str, float]:
         return {}  # the nearest examples alone read a message here; no clause reads as a trait
 
     def asks(self, text: str) -> float:

@@ -405,3 +405,28 @@ def test_the_shorthand_is_words_each_once() -> None:
     words = [line.split('"short": "')[1].split('"')[0] for line in rows if line.strip()]
     assert len(words) == len(set(words)) == len(shorthand()[0])
     assert all(" " not in w for w in words) and "AE" in words  # capitals are matched as written
+
+
+@pytest.mark.parametrize(
+    ("clause", "trait", "opposite"),
+    [
+        ("i hate waiting months for a payoff", "early_income", "delayed_rewards"),
+        ("when stuck i open the textbook and think it over", "think_harder", "try_faster"),
+    ],
+)
+def test_a_trait_clause_is_read_on_its_words_as_well_as_its_meaning(kb, clause: str, trait: str, opposite: str) -> None:  # type: ignore[no-untyped-def]
+    """MiniLM puts "hate waiting" beside "fine waiting"; the words' pairs tell them apart."""
+    vector = kb.embed(clause)
+    worded = kb.classify(vector, traits=True, text=clause)
+    assert worded.get(trait, 0.0) > worded.get(opposite, 0.0), worded
+    meaning = kb.classify(vector, traits=True)
+    assert worded.get(trait, 0.0) - worded.get(opposite, 0.0) > meaning.get(trait, 0.0) - meaning.get(opposite, 0.0)
+
+
+def test_the_word_classifier_learns_labels_from_their_examples() -> None:
+    from pathwise.knowledge.forms import label_scores, train_labels
+
+    weights = train_labels([("i love waiting", 0), ("i hate waiting", 1), ("love it", 0), ("hate it", 1)], 2)
+    assert label_scores(weights, "hate waiting").argmax() == 1
+    assert label_scores(weights, "love waiting").argmax() == 0
+    assert label_scores(weights, "") is None  # no words, no reading
