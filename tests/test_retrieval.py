@@ -410,16 +410,16 @@ def test_the_shorthand_is_words_each_once() -> None:
 @pytest.mark.parametrize(
     ("clause", "trait", "opposite"),
     [
-        ("i hate waiting months for a payoff", "early_income", "delayed_rewards"),
-        ("when stuck i open the textbook and think it over", "think_harder", "try_faster"),
+        ("if i am stuck i go back and think it through slowly", "think_harder", "try_faster"),
+        ("when i get stuck i go back to my notes and think", "think_harder", "try_faster"),
     ],
 )
 def test_a_trait_clause_is_read_on_its_words_as_well_as_its_meaning(kb, clause: str, trait: str, opposite: str) -> None:  # type: ignore[no-untyped-def]
-    """MiniLM puts "hate waiting" beside "fine waiting"; the words' pairs tell them apart."""
+    """ "go back" sits near "try something else" for MiniLM; "think it through" and "and think" say which."""
     vector = kb.embed(clause)
     worded = kb.classify(vector, traits=True, text=clause)
-    assert worded.get(trait, 0.0) > worded.get(opposite, 0.0), worded
     meaning = kb.classify(vector, traits=True)
+    assert worded.get(trait, 0.0) > worded.get(opposite, 0.0), worded
     assert worded.get(trait, 0.0) - worded.get(opposite, 0.0) > meaning.get(trait, 0.0) - meaning.get(opposite, 0.0)
 
 
