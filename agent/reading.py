@@ -663,6 +663,7 @@ CONFIDENT = 0.62  # an example this close says what the message asks, on its own
 TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 OFFTOPIC_AGREED = 0.5  # ...or this share, with the classifier as sure
+OFFTOPIC_HEARD = 0.05  # the classifier declines alone only where the nearest examples give an aside this share
 FIT_SHARE = 0.5
 # A bare ask for a recommendation this close, and nearer by the margin than any other example, asks one:
 # "is that the sort of problem an automation specialist deals with?" is as near one as a question, and
@@ -1079,7 +1080,9 @@ class Reader:
         named = named_path in ("engineering", "automation") or bool(ENGINEERING.search(q) or AUTOMATION.search(q))
         if (path is None or not named) and (
             own.offtopic >= OFFTOPIC_SHARE
-            or own.classified_offtopic >= OFFTOPIC_SHARE
+            # the classifier alone does not outvote an example of the article's that says what is asked
+            # (nor one whose nearest examples give an aside no say at all)
+            or (own.classified_offtopic >= OFFTOPIC_SHARE and own.topic_score < CONFIDENT and own.offtopic >= OFFTOPIC_HEARD)
             # the nearest examples and the classifier each lean to an aside: together they are sure enough
             or min(own.offtopic, own.classified_offtopic) >= OFFTOPIC_AGREED
             # Mid-conversation (after a fit too) a far message is an aside only by its examples or its unknown words.

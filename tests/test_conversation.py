@@ -1763,19 +1763,26 @@ def test_what_a_word_told_before_means_here_is_asked_of_that_word(chat: Callable
 
 
 @pytest.mark.parametrize(
-    ("examples", "classifier", "declined"),
-    [(0.55, 0.55, True), (0.55, 0.3, False), (0.3, 0.55, False)],
+    ("examples", "classifier", "nearest", "declined"),
+    [
+        (0.55, 0.55, 0.4, True),  # both lean to an aside
+        (0.55, 0.3, 0.4, False),
+        (0.3, 0.55, 0.4, False),
+        (0.3, 0.7, 0.4, True),  # the classifier is sure, and the examples give an aside a say
+        (0.0, 0.7, 0.4, False),  # ...not when they give it none
+        (0.3, 0.7, 0.75, False),  # ...nor against an example of the article's this close
+    ],
 )
-def test_an_aside_the_examples_and_the_classifier_both_lean_to_is_declined(
-    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, examples: float, classifier: float, declined: bool
+def test_an_aside_is_declined_by_the_examples_and_the_classifier_together(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, examples: float, classifier: float, nearest: float, declined: bool
 ) -> None:
-    """Neither view alone is sure of an aside below its threshold; both leaning to one together are."""
+    """A wrong refusal is the worst failure: the classifier declines alone only where the nearest examples agree in part."""
     reader = advisor.offline.reader
     real = reader._vote
 
     def leaning(*args: object, **kwargs: object) -> Ballot:
         ballot = real(*args, **kwargs)  # type: ignore[arg-type]
-        leant = replace(ballot.vote, label="income", offtopic=examples, classified_offtopic=classifier)
+        leant = replace(ballot.vote, label="income", offtopic=examples, classified_offtopic=classifier, topic_score=nearest)
         return ballot._replace(vote=leant)
 
     monkeypatch.setattr(reader, "_vote", leaning)
