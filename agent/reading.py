@@ -1166,6 +1166,10 @@ class Reader:
             plan.query = f"{story} {question}"
         plan.topic = own.topic
         plan.vote = own
+        if plan.path is None and last is not None and state.path in OTHER and own.path == state.path and not COMPARING.search(q):
+            # "ok so if i still wanna do it, what's worth learning?" after the ML market: the conversation's
+            # path, where the question's own examples are of it too.
+            plan.path = state.path
         return plan
 
     def _follow_up(self, plan: Plan, q: str, own: Vote, vector: Any, state: SessionState, echoed: list[str]) -> Plan:

@@ -1788,3 +1788,9 @@ def test_an_aside_is_declined_by_the_examples_and_the_classifier_together(
     monkeypatch.setattr(reader, "_vote", leaning)
     plan = reader.read("what do people earn in their first year?", SessionState())
     assert (plan.intent == "offtopic") is declined, plan.intent
+
+
+def test_a_new_question_keeps_the_conversations_path_where_its_examples_are_of_it_too(chat: Callable[..., list[Turn]]) -> None:
+    _, learn = chat("how is the 2026 job market for AI engineers?", "hmm. if I still want to go for it, what is worth learning?")
+    assert has(learn, "deployment, monitoring", "evaluation frameworks"), learn.answer
+    assert not has(learn, "n8n"), learn.answer  # not the automation course
