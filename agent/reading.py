@@ -227,6 +227,13 @@ ASKS_THE_ARTICLE = re.compile(
     r"\b(?:according to|the article|the table|per the|each (?:path|one|side|career)|both (?:paths|careers))\b"
     r"|\b(?:that|the|this) (?:\w+ ){0,4}(?:line|analogy|metaphor|comparison)\b"  # "the surgeon and doctor line, what point is it making?"
 )
+# "was it engineering where you struggle if ...?", "wasn't the barbell about automation?": which path is what is
+# asked, the path named only a guess to check; the article's answer, of whichever path, is the reply.
+WHICH_PATH_WAS_IT = re.compile(
+    r"\b(?:was|wasn'?t|is|isn'?t) (?:it|that) (?:the |for )?(?:ai |ml )?(?:engineering|engineers?|automation|ml)\b"
+    r"[^?]*?\b(?:where|that|who|which|when|whose)\b"
+    r"|\bwasn'?t (?:the |that )?(?:\w+ ){1,3}(?:about|for|on|in) (?:the )?(?:ai |ml )?(?:engineering|engineers?|automation|ml)\b"
+)
 _HOW_LONG = r"\bhow (?:long|soon|quickly|many (?:months|years))\b"
 DURATION = re.compile(rf"{_HOW_LONG}|\bwhen\b")
 # A question of when, not "when" opening a clause of time ("what do I make when I start?").
@@ -1034,7 +1041,7 @@ class Reader:
         last = state.last_answered() if prior else None
         q = question.lower().replace("’", "'")
         around = f"{siblings} {story}".strip()
-        named_path = detect_path(q)
+        named_path = detect_path(q) if not WHICH_PATH_WAS_IT.search(q) else "both"
         # "How does automation compare over 18 months? What does it pay?": the path its sibling names holds
         # where the question points at it; "what's the barbell thing? and is automation safer?" asks of its own.
         context = f"{siblings} {story}" if POINTS_BACK.search(q) or not _says_more(q) else story

@@ -1794,3 +1794,17 @@ def test_a_new_question_keeps_the_conversations_path_where_its_examples_are_of_i
     _, learn = chat("how is the 2026 job market for AI engineers?", "hmm. if I still want to go for it, what is worth learning?")
     assert has(learn, "deployment, monitoring", "evaluation frameworks"), learn.answer
     assert not has(learn, "n8n"), learn.answer  # not the automation course
+
+
+@pytest.mark.parametrize(
+    ("message", "span"),
+    [
+        ("was it automation where you struggle if you need frequent validation?", "Struggle with AI Engineering"),
+        ("wasn't the data wall about automation people?", "8-14"),
+    ],
+)
+def test_a_path_guessed_in_a_which_was_it_question_is_checked_not_taken(
+    chat: Callable[..., list[Turn]], message: str, span: str
+) -> None:
+    (turn,) = chat(message)
+    assert has(turn, span), turn.answer
