@@ -847,6 +847,7 @@ class Reader:
 
     def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
         text = unabbreviated(text, letters=gloss(text) == text)
+        text = _named_as_him(text, state)
         glossed = gloss(text)
         # Glossed Hinglish every word of which the article's world knows: far from every passage only by its word order.
         hinglish = glossed != text and not self._unheard_of(glossed, ANY_UNKNOWN, least=1)
@@ -1621,6 +1622,21 @@ def _criterion(text: str) -> str | None:
     """The one thing a choice is weighed on, as said ("a steady, predictable income")."""
     m = CRITERION.search(text.replace("’", "'"))
     return m.group(1).strip(" ,") if m else None
+
+
+# "which of the two suits Arjun?": a person asked for by name, after the conversation told of them.
+NAMED_FOR = re.compile(r"\b(?:suits?|fits?|for|should|would|could|does|can|will) ([A-Z][a-z]{2,})\b")
+
+
+def _named_as_him(text: str, state: SessionState) -> str:
+    """A question for someone named earlier in the conversation, asked of "him": the reading of advice
+    sought for another ("which path suits him?") and what was said of them then apply."""
+    told = " ".join(e.user for e in state.exchanges)
+    for m in NAMED_FOR.finditer(text):
+        name = m.group(1)
+        if re.search(rf"\b{name}\b", told) and detect_path(name.lower()) is None:
+            return text[: m.start(1)] + "him" + text[m.end(1) :]
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -1808,3 +1808,12 @@ def test_a_path_guessed_in_a_which_was_it_question_is_checked_not_taken(
 ) -> None:
     (turn,) = chat(message)
     assert has(turn, span), turn.answer
+
+
+def test_a_fit_asked_for_someone_by_name_counts_what_was_said_of_them(chat: Callable[..., list[Turn]]) -> None:
+    _, named = chat(
+        "My cousin Meera can spend a whole week on one hard maths problem and loves going deep. "
+        "She is happy to wait two years for money. What does the article say about people like her?",
+        "so which path suits Meera?",
+    )
+    assert named.fit is not None and named.fit.recommended == "engineering", named.answer
