@@ -138,7 +138,7 @@ SAME = re.compile(
 ALSO = re.compile(r"\b(?:too|also|as well|similar(?:ly)?|likewise)\b")
 REFERS_BACK = re.compile(r"\b(?:that|this|it|those|theirs)\b")
 TOO = re.compile(r"\b(?:too|as well)\b")
-OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track)\b|the opposite|the alternative|\bvice versa\b")
+OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track|column)\b|the opposite|the alternative|\bvice versa\b")
 # "Is that normal, and what pays better?": a second question joined to the first. An auxiliary
 # opens one only before its subject: "and is that steady?" asks, "and do a bit of both?" does not.
 SUBJECT = r"(?:i|you|we|they|he|she|it|that|this|these|those|there|the|my|your|our|their|people|most|ai|ml|automation)"
@@ -684,6 +684,7 @@ UNDECIDED = 0.25  # below this share of the vote, the winning subject is a guess
 NO_PASSAGE = 0.25  # below this cosine to every passage and example, nothing in the article is close
 FAR_PASSAGE = 0.3  # a message this far from every passage...
 FAR_EXAMPLE = 0.42  # ...and from every labelled message is about something else
+FAR_AGREED = 0.5  # ...unless this share of its examples, however far, agree on one of the article's subjects
 # Mid-conversation, a message that far is a terse follow-up ("why then?") unless this share of its
 # words are ones the article and the bank never use ("any good biryani spots in Hyderabad?").
 ASIDE_UNKNOWN = 1 / 3
@@ -1097,6 +1098,12 @@ class Reader:
             or (
                 _far(own, hits)
                 and self._row_named(q) is None  # a row of the article's table, named by its label, is the article's
+                # far, but its examples give an aside no say and agree on one of the article's subjects ("the row
+                # about feedback"), or, mid-conversation, read it as a follow-up ("and for the other column?")
+                and not (
+                    own.offtopic < OFFTOPIC_HEARD
+                    and ((own.is_topic and own.share >= FAR_AGREED) or (bool(state.exchanges) and own.label == "followup"))
+                )
                 and (
                     (not state.exchanges and not hinglish) or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)
                 )

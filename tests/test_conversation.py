@@ -1817,3 +1817,12 @@ def test_a_fit_asked_for_someone_by_name_counts_what_was_said_of_them(chat: Call
         "so which path suits Meera?",
     )
     assert named.fit is not None and named.fit.recommended == "engineering", named.answer
+
+
+def test_a_far_message_its_examples_agree_is_the_articles_is_answered_not_refused(chat: Callable[..., list[Turn]]) -> None:
+    (row,) = chat(
+        "I'm turning the comparison table into slides. The row about feedback: what does it say for each of the two columns?"
+    )
+    assert row.in_scope and has(row, "slow, delayed, indirect"), row.answer
+    _, column = chat("what skill carries over from the engineering side?", "and for the other column?")
+    assert column.in_scope and has(column, "translating business problems"), column.answer
