@@ -186,7 +186,7 @@ def mirror(answers: FitAnswers) -> FitAnswers:
 # -- free text -----------------------------------------------------------------------------
 _NEG_AFTER = r"(?:(?:bores?|drains?|kills?|exhausts?|wears? (?:me )?out|frustrates?|annoys?) me\b|(?<!never )(?<!not )(?<!n't )(?<!without )(?:i )?(?:get|gets|getting) (?:so |very |really )?bored\b)"
 # The thing disliked, then the dislike, in one clause: "I like variety, I get bored ..." dislikes no variety.
-_WORDS_BEFORE = r"[^\w,.;!?]+(?:\w+[^\w,.;!?]+){0,4}"
+_WORDS_BEFORE = r"[^\w,.;!?]+(?:(?!(?:not|never|dont|don't|ever|rarely|hardly|without|otherwise|else)\b)\w+[^\w,.;!?]+){0,4}"
 _NEG = r"(?:hate|dislike|can'?t stand|can'?t tolerate|cannot tolerate|don'?t like|do not like|don'?t enjoy|avoid|struggle with|bad at|not good at|get drained by|drained by|no patience for|can'?t handle|not into|not a fan of|not fond of|afraid of|scared of|terrified of|fear(?:ful)? of)"
 
 # (pattern, kind, key); first match per key wins. Patterns run on lower-cased text with straight quotes.
@@ -208,8 +208,9 @@ _TEXT_SIGNALS: list[tuple[str, str, str]] = [
     # The same dislike said after the thing: "going deep on one thing for weeks bores me".
     (rf"(?:deep|depth|one thing|same domain|one problem){_WORDS_BEFORE}{_NEG_AFTER}", "q2", "breadth"),
     (rf"(?:variety|switching|new tools|breadth|context[- ]switching){_WORDS_BEFORE}{_NEG_AFTER}", "q2", "depth"),
-    # "reading theory I get bored": thinking it through is what they would not do when stuck.
-    (rf"(?:theory|reading|papers|research){_WORDS_BEFORE}{_NEG_AFTER}", "q3", "try_faster"),
+    # "reading theory I get bored": thinking it through is what they would not do when stuck, unless they say
+    # what they do ("... but when I'm stuck I think it through" answers the question itself).
+    (rf"(?:theory|reading|papers|research){_WORDS_BEFORE}{_NEG_AFTER}", "q3_unless_said", "try_faster"),
     (rf"{_NEG}\W+(?:\w+\W+){{0,3}}(?:variety|switching|new tools|breadth)", "q2", "depth"),
     # Not needing praise is no red flag: taken out first, so it cannot read as needing it.
     (
@@ -311,12 +312,12 @@ _KIND_FIELD = {"q1": "right_once_or_repeatedly", "q2": "energy_from", "q3": "whe
 NEGATED = re.compile(
     r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|isn'?t|won'?t|hardly)"
     r"(?:\s+(?:really|even|much|that|too|care|cares|about|want|wants|need|needs|in|it|for|into|after|chasing|looking|bothered|fussed|worried|interested|interest|a|hurry))+\s*$"
-    r"|\b(?:not|never|no)\s*$"  # "... not going super deep", "no depth": the bare word too ("isn't elegant still bothers me" is a flag)
+    r"|\b(?:not|never|no|without|don'?t|doesn'?t|didn'?t)\s*$"  # "... not going super deep", "no depth": the bare word too ("isn't elegant still bothers me" is a flag)
 )
 NEGATION_REACH = 60  # characters: the longest run of such words
 # "I'd rather try five things than sit reading papers", "I like variety much more than going deep": the part
-# after "than" is what they would not do.
-RATHER_THAN = re.compile(r"(\b(?:rather|more)\b[^.;!?]*?)\bthan\b[^.,;!?]*")
+# after "than" is what they would not do ("more than once", "more than 3 years" compare nothing).
+RATHER_THAN = re.compile(r"(\brather\b[^.;!?]*?|\b(?:like|love|prefer|enjoy)\w*\b[^.;!?]*?\bmore\b[^.;!?]*?)\bthan\b[^.,;!?]*")
 
 
 @lru_cache(maxsize=1)
@@ -330,6 +331,7 @@ def answers_from_text(text: str) -> FitAnswers:
     said = t  # a negation is looked for in the words as said, before matched phrases are blanked
     found = FitAnswers()
     taken: set[str] = set()
+    unless_said: str | None = None
     for rx, kind, key in _compiled():
         m = rx.search(t)
         if not m:
@@ -338,7 +340,9 @@ def answers_from_text(text: str) -> FitAnswers:
         t = t[: m.start()] + " " * (m.end() - m.start()) + t[m.end() :]
         if kind == "none" or NEGATED.search(said[max(0, m.start() - NEGATION_REACH) : m.start()]):
             continue  # "he doesn't care about quick money" wants no early income
-        if kind in _KIND_FIELD:
+        if kind == "q3_unless_said":
+            unless_said = key
+        elif kind in _KIND_FIELD:
             field = _KIND_FIELD[kind]
             if field not in taken:
                 taken.add(field)
@@ -348,6 +352,8 @@ def answers_from_text(text: str) -> FitAnswers:
                 found.red_flags.append(key)
         elif key not in found.preferences:
             found.preferences.append(key)
+    if unless_said is not None and found.when_stuck is None:
+        found.when_stuck = unless_said  # type: ignore[assignment]
     return found
 
 

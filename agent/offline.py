@@ -769,12 +769,22 @@ class OfflineAnswerer:
             placed = [(pid, lead) for pid, lead, number in items if number == wanted]
             if len(placed) == 1:
                 return placed[0]
-            # Two lists, each with its first point: the one whose words the message uses, or by place among all.
+            # Two lists, each with its second point: the one whose words the message uses, else the one whose
+            # paragraph its meaning is closest to ("my family calls me every hour" is the interruptions one).
             named = [(pid, lead) for pid, lead in placed if self._rare_words(plan.text) & set(tokenize(lead))]
-            return named[0] if len(named) == 1 else (items[at][:2] if -len(items) <= at < len(items) else None)
+            if len(named) == 1:
+                return named[0]
+            return max(placed, key=lambda item: self._closeness(plan, item[0])) if placed else None
         asked = self._rare_words(plan.text) - ASKING_WORDS
         named = [(pid, lead) for pid, lead, _ in items if asked & set(tokenize(lead))]
         return named[0] if len(named) == 1 else None
+
+    def _closeness(self, plan: Plan, pid: str) -> float:
+        """How close a message's meaning comes to a passage: its closest sentence's cosine."""
+        hits = self.kb.get([pid])
+        if not hits:
+            return 0.0
+        return max(self.kb.sentence_similarity(f"{plan.story} {plan.text}".strip(), hits).values(), default=0.0)
 
     def _item_answer(self, plan: Plan, item: tuple[str, str]) -> list[tuple[str, list[str]]]:
         """An item's paragraph from its opening on, in the article's order; a long one, cut to the

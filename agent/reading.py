@@ -164,7 +164,7 @@ PICKS = re.compile(
 CRITERION = re.compile(
     r"(?:\b(?:all|the only thing|only thing) (?:i|we|he|she|they) (?:really |truly )?cares? about (?:is|are) "
     r"|\b(?:i|we|he|she|they) (?:only|just|mainly|mostly) cares? (?:about|for) "
-    r"|\b(?:my|our|his|her|their) (?:only|one|main|top|biggest) (?:priority|concern|goal|criterion) (?:is|was) "
+    r"|\b(?:my|our|his|her|their) (?:only|one|main|top|biggest) (?:priority|concern|criterion) (?:is|was) "
     r"|\b(?:purely|only|just|solely) (?:in terms of|on (?:the basis of )?|for|by) (?=(?:the )?(?:money|pay|salary|income|earnings|stability|burnout|stress|growth|security|demand)\b))"
     r"([^.?!;]{3,80}?)(?=\s*(?:[.?!;]|,\s*(?:which|what|how|so|then|should|would|is|does|do|can)\b|$))"
 )
@@ -893,10 +893,15 @@ class Reader:
         prior = state.topic if state.topic != "fit" else None
         asked = _two_asked(_clarified(questions))
         weighed = _criterion(t) if CHOICE_ASKED.search(asked_text) else None
-        if weighed is not None:
-            # "Suppose all I care about is steady income. Which of the two fits that better?" compares the paths on it.
+        # "my biggest concern is that I'm impatient", "I'm patient. my main concern is burnout, which suits me?": a
+        # self-description asks for a fit, whatever else weighs.
+        rest = " ".join(s for s in sentences(text) if _criterion(s.lower()) is None)
+        if weighed is not None and not FIRST_PERSON.search(weighed) and not has_signals(self.profile([rest])):
+            # "Suppose all I care about is steady income. Which of the two fits that better?" compares the paths on it,
+            # over the stretch of time it names ("purely in terms of pay, which is better in year 2?").
             story = " ".join(s for s in sentences(story) if _criterion(s.lower()) is None)
-            asked = [f"{weighed}: AI engineering or automation?"]
+            period = parse_period(t, vague=False)
+            asked = [f"{weighed}{_period_words(period)}: AI engineering or automation?"]
         # A path or stretch of time one question names holds for the others ("How does automation
         # compare over the first 18 months? What does it pay?"), before the conversation's.
         plans = [
@@ -1316,7 +1321,7 @@ class Reader:
             return _of_self(message) or (another and THIRD_PERSON.search(message.lower()) is not None)
 
         # "right once matlab?" after the framework's questions asks what the last answer's words mean: no self-description.
-        echoing = [p.text for p in plans if p.echoed]
+        echoing = [p.text for p in plans if p.echoed and p.text.rstrip().endswith("?")]
         said = " ".join(s for s in sentences(text) if s not in echoing) if echoing else text
         own = self.profile([said], another) if described(t) and (statement or choosing or bare) else FitAnswers()
         self_described = has_signals(own)
@@ -1623,6 +1628,14 @@ def _clarified(questions: list[str]) -> list[str]:
         else:
             out.append(q)
     return out
+
+
+def _period_words(period: Period | None) -> str:
+    """A stretch of time as words the period reader reads back."""
+    if period is None:
+        return ""
+    start, end = period
+    return f" after {start} months" if end is None else f" from month {start} to month {end}"
 
 
 def _criterion(text: str) -> str | None:

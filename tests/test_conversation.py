@@ -1826,3 +1826,18 @@ def test_a_far_message_its_examples_agree_is_the_articles_is_answered_not_refuse
     assert row.in_scope and has(row, "slow, delayed, indirect"), row.answer
     _, column = chat("what skill carries over from the engineering side?", "and for the other column?")
     assert column.in_scope and has(column, "translating business problems"), column.answer
+
+
+def test_the_reviews_misreadings_of_the_second_round(chat: Callable[..., list[Turn]]) -> None:
+    """Found by a review of this session's change, each with the rule it narrowed."""
+    (impatient,) = chat("my biggest concern is that I'm super impatient and I need money fast. which path suits me?")
+    assert impatient.fit is not None and impatient.fit.recommended == "automation", impatient.answer  # a self-description
+    (year2,) = chat("purely in terms of pay, which is better in year 2?")
+    assert has(year2, "3-6L") and not has(year2, "20-50L"), year2.answer  # the stretch of time it names
+    _, me = chat("what are the three questions?", "useful repeatedly matlab, that's me yaar")
+    assert me.fit is not None and me.fit.recommended == "automation", me.answer  # a statement, not a question of the words
+    _, noisy = chat(
+        "what are the red flags for both?",
+        "ok so the second point... I work from a noisy flat with my family calling me every hour. which side does that hurt?",
+    )
+    assert has(noisy, "deep work schedule", "unbroken focus"), noisy.answer  # of two second points, the one it is about

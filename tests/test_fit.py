@@ -294,3 +294,30 @@ def test_what_someone_says_they_do_not_do_is_no_trait_of_theirs(text: str) -> No
 )
 def test_what_bores_someone_is_the_thing_before_it_in_the_clause(text: str, field: str, expected: str | None) -> None:
     assert getattr(answers_from_text(text), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "unwanted"),
+    [
+        ("when I go deep into one problem I dont get bored, I get obsessed", "energy_from", "breadth"),
+        ("sticking to one thing i never really get bored, I like mastery", "energy_from", "breadth"),
+        ("I could read research papers for hours without ever getting bored", "when_stuck", "try_faster"),
+        ("without variety I get bored quickly", "energy_from", "depth"),
+        ("I love switching between projects otherwise I get bored", "energy_from", "depth"),
+        ("reading documentation I get bored, but when I'm stuck I like to think it through", "when_stuck", "try_faster"),
+    ],
+)
+def test_boredom_negated_or_outweighed_says_nothing_against_the_thing(text: str, field: str, unwanted: str) -> None:
+    """Found by a review: "get bored" after a negation, "without", "otherwise", or beside the stuck question's own answer."""
+    assert getattr(answers_from_text(text), field) != unwanted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "more than once I've spent a whole weekend on one bug and loved it",
+        "I've spent more than 3 years going deep into one domain",
+    ],
+)
+def test_more_than_as_a_quantity_hides_nothing(text: str) -> None:
+    assert answers_from_text(text).energy_from == "depth"
