@@ -307,7 +307,8 @@ class OfflineAnswerer:
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
-        one = self._framework_question(plan) if plan.followup and plan.topic == "framework" else None
+        listed = any(q.question in plan.said for q in self.facts.questions)  # the last answer gave the framework's questions
+        one = self._framework_question(plan) if plan.followup and (plan.topic == "framework" or listed) else None
         if one is not None:  # "tell me more about the depth one" after the framework's questions
             return self._one_question(plan, one)
         item = self._referred_item(plan) if plan.followup else None
@@ -736,8 +737,9 @@ class OfflineAnswerer:
         "You'll struggle with AI Engineering if:") and its number in the list, from 1."""
         found: list[tuple[int, str, str, int]] = []
         rows = self._table_rows()
+        asked = {q.question for q in self.facts.questions}  # the framework's questions answer with both their sides
         for h in self.kb.get(plan.carried):
-            if h.id in rows:
+            if h.id in rows or any(h.text.startswith(q) for q in asked):
                 continue
             lead = next((s for s in _sentences(h.text) if not s.endswith(":")), "")
             # The list gives an item's opening words (a quote's full stop ends no sentence for the splitter).

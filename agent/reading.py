@@ -136,7 +136,7 @@ SAME = re.compile(
     r"|same (?:time ?frame|timeline|time|period|stage|stretch|phase|duration|years?|months?))\b"
 )
 ALSO = re.compile(r"\b(?:too|also|as well|similar(?:ly)?|likewise)\b")
-REFERS_BACK = re.compile(r"\b(?:that|this|it|those|theirs)\b")
+REFERS_BACK = re.compile(r"\b(?:that|this|it|those|they|theirs)\b")
 TOO = re.compile(r"\b(?:too|as well)\b")
 OTHER_PATH = re.compile(r"\bother (?:one|path|side|role|career|track|column)\b|the opposite|the alternative|\bvice versa\b")
 # "Is that normal, and what pays better?": a second question joined to the first. An auxiliary
