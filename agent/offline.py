@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pathwise.agent.fit import OTHER
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
@@ -776,17 +776,21 @@ class OfflineAnswerer:
             named = [(pid, lead) for pid, lead in placed if self._rare_words(plan.text) & set(tokenize(lead))]
             if len(named) == 1:
                 return named[0]
-            return max(placed, key=lambda item: self._closeness(plan, item[0])) if placed else None
+            if not placed:
+                return None
+            said = f"{plan.story} {plan.text}".strip()
+            vector = self.kb.embed(said)  # once for every candidate
+            return max(placed, key=lambda item: self._closeness(said, vector, item[0]))
         asked = self._rare_words(plan.text) - ASKING_WORDS
         named = [(pid, lead) for pid, lead, _ in items if asked & set(tokenize(lead))]
         return named[0] if len(named) == 1 else None
 
-    def _closeness(self, plan: Plan, pid: str) -> float:
+    def _closeness(self, text: str, vector: Any, pid: str) -> float:
         """How close a message's meaning comes to a passage: its closest sentence's cosine."""
         hits = self.kb.get([pid])
         if not hits:
             return 0.0
-        return max(self.kb.sentence_similarity(f"{plan.story} {plan.text}".strip(), hits).values(), default=0.0)
+        return max(self.kb.sentence_similarity(text, hits, vector).values(), default=0.0)
 
     def _item_answer(self, plan: Plan, item: tuple[str, str]) -> list[tuple[str, list[str]]]:
         """An item's paragraph from its opening on, in the article's order; a long one, cut to the
