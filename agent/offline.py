@@ -307,8 +307,11 @@ class OfflineAnswerer:
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)
-        listed = any(q.question in plan.said for q in self.facts.questions)  # the last answer gave the framework's questions
-        one = self._framework_question(plan) if plan.followup and (plan.topic == "framework" or listed) else None
+        one = (
+            self._framework_question(plan)
+            if plan.followup and (plan.topic == "framework" or self._listed_questions(plan))
+            else None
+        )
         if one is not None:  # "tell me more about the depth one" after the framework's questions
             return self._one_question(plan, one)
         item = self._referred_item(plan) if plan.followup else None
@@ -816,7 +819,7 @@ class OfflineAnswerer:
         t = plan.text.lower()
         # "Regarding your second question: she gets a buzz from variety. What does the article say?"
         qs = self.facts.questions
-        listed = any(q.question in plan.said for q in qs)
+        listed = self._listed_questions(plan)
         m = ORDINAL.search(t) or BARE_ORDINAL.fullmatch(t) or (ORDINAL.search(plan.story.lower()) if listed else None)
         # "The last one" points into a list of them the last answer gave; "the second question" says so itself.
         if m is None or not qs:
@@ -826,6 +829,10 @@ class OfflineAnswerer:
             return None
         at = ORDINALS[m.group(1)]
         return qs[at] if at < len(qs) else None
+
+    def _listed_questions(self, plan: Plan) -> bool:
+        """Whether the last answer gave the framework's questions."""
+        return any(q.question in plan.said for q in self.facts.questions)
 
     def _framework_question(self, plan: Plan) -> FrameworkQuestion | None:
         """The one framework question a message is about ("what do I do when I'm stuck?"), unless

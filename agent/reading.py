@@ -895,11 +895,10 @@ class Reader:
         weighed = _criterion(t) if CHOICE_ASKED.search(asked_text) else None
         # "my biggest concern is that I'm impatient", "I'm patient. my main concern is burnout, which suits me?": a
         # self-description asks for a fit, whatever else weighs.
-        rest = " ".join(s for s in sentences(text) if _criterion(s.lower()) is None)
-        if weighed is not None and not FIRST_PERSON.search(weighed) and not has_signals(self.profile([rest])):
+        if weighed is not None and not FIRST_PERSON.search(weighed) and not has_signals(self.profile([_without_criterion(text)])):
             # "Suppose all I care about is steady income. Which of the two fits that better?" compares the paths on it,
             # over the stretch of time it names ("purely in terms of pay, which is better in year 2?").
-            story = " ".join(s for s in sentences(story) if _criterion(s.lower()) is None)
+            story = _without_criterion(story)
             period = parse_period(t, vague=False)
             asked = [f"{weighed}{_period_words(period)}: AI engineering or automation?"]
         # A path or stretch of time one question names holds for the others ("How does automation
@@ -1576,17 +1575,16 @@ def _trait(probabilities: dict[str, float]) -> str | None:
     """The trait the trait classifier reads in a clause, when it is sure enough."""
     if not probabilities:
         return None
-    label, runner_up = (
-        sorted(probabilities, key=lambda k: -probabilities[k])[:2] if len(probabilities) > 1 else (max(probabilities), "")
-    )
+    label, *rest = sorted(probabilities, key=lambda k: -probabilities[k])
+    if probabilities[label] >= TRAIT_SHARE:
+        return label
     # "I like juggling different clients' problems": useful repeatedly or breadth, split between them, is
     # surely evidence for the path both point to: the likelier one is read.
-    together = (
-        probabilities.get(runner_up, 0.0)
-        if _trait_path(runner_up) is not None and _trait_path(runner_up) == _trait_path(label)
-        else 0.0
+    path = _trait_path(label)
+    together = probabilities[label] + (
+        probabilities[rest[0]] if rest and path is not None and _trait_path(rest[0]) == path else 0.0
     )
-    return label if probabilities[label] >= TRAIT_SHARE or probabilities[label] + together >= TRAIT_PAIR_SHARE else None
+    return label if together >= TRAIT_PAIR_SHARE else None
 
 
 def _trait_path(trait: str) -> str | None:
@@ -1642,6 +1640,11 @@ def _criterion(text: str) -> str | None:
     """The one thing a choice is weighed on, as said ("a steady, predictable income")."""
     m = CRITERION.search(text.replace("’", "'"))
     return m.group(1).strip(" ,") if m else None
+
+
+def _without_criterion(text: str) -> str:
+    """``text`` without its sentences that say what a choice is weighed on."""
+    return " ".join(s for s in sentences(text) if _criterion(s.lower()) is None)
 
 
 # "which of the two suits Arjun?": a person asked for by name, after the conversation told of them.
