@@ -345,7 +345,8 @@ def _n(word: str) -> float:
 
 # Where a message asks of a second stretch of time: "between 18 and 36 months, and after 3 years?"
 SECOND_PERIOD = re.compile(
-    r"\s*[,;]\s*|\s+(?:and|or|&)\s+(?=(?:then\s+|also\s+|(?:what|how much)\s+(?:about\s+)?)?(?:after|before|beyond|past|in|by|during|from|over|the|year|month|yr))"
+    r"\s*[,;]\s*|\s+(?:and|or|&)\s+(?=(?:then\s+|also\s+|(?:what|how much)\s+(?:about\s+)?)?"
+    r"(?:after|before|beyond|past|in|by|during|from|over|the|year|month|yr|first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)\b))"
 )
 
 
@@ -358,6 +359,8 @@ def parse_period(text: str, *, vague: bool = True) -> Period | None:
     # "I'm 3 years into teaching, ..." is the writer's story, not a stretch of the career asked about.
     asked = [part for part in SECOND_PERIOD.split(text) if not (FIRST_PERSON.search(part.lower()) and not _asks(part))]
     found = {p for p in (_one_period(part, vague=False) for part in asked) if p is not None}
+    if len(found) == 1 and len(asked) >= 2 and AFTERWARDS.search(asked[-1].lower()):
+        found.add((max(p[1] or p[0] for p in found), None))  # "from 18 months to 3 years, and after that?"
     if len(found) >= 2:
         return min(p[0] for p in found), None if any(p[1] is None for p in found) else max(p[1] or 0 for p in found)
     return _one_period(text, vague=vague)
@@ -384,7 +387,7 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
     t = re.sub(r"\b(months?\s+\d+\s*(?:-|to|and|till|until)\s*)months?\s+(?=\d)", r"\1", t)  # "month 6 to month 18"
     t = re.sub(r"\b(\w+)[- ]year mark\b", r"\1 years", t)  # "past the four-year mark"
     t = re.sub(r"\b(?:a\s+)?couple\s+(?:of\s+)?", "two ", t)  # "the first couple of years"
-    m = re.search(rf"(?<![\w.]){_NUM}\s+months?\s*(?:-|to|and|through|till|until)\s*{_NUM}\s+years?\b", t)
+    m = re.search(rf"(?<![\w.]){_NUM}\s+months?\s*(?:-|(?:up\s*)?to|and|through|till|until)\s*{_NUM}\s+years?\b", t)
     if m and _n(m.group(2)) * 12 > _n(m.group(1)):
         return int(_n(m.group(1))), int(_n(m.group(2)) * 12)  # "18 months to 3 years in"
     if m := re.search(rf"months?\s+{_NUM}\s*(?:-|to|and)\s*{_NUM}\b", t) or re.search(  # "months six to eighteen" too
@@ -907,6 +910,10 @@ class Reader:
             self._read_question(q, story, state, prior, search, siblings=" ".join(o for o in asked if o != q), hinglish=hinglish)
             for q in asked
         ]
+        for before, plan in zip(plans, plans[1:]):
+            # "... from 18 months to 3 years, and what about after that?": the stretch after the one asked before
+            if before.topic in TIMED_TOPICS and before.period is not None and parse_period(plan.text.lower()) is None:
+                plan.period = shift_period(before.period, plan.text) or plan.period
         for plan in plans:
             # "the 8-14 month wall, what causes it?": the article gives that stretch as one path's burnout point
             if plan.topic == "burnout" and plan.path is None:

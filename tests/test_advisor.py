@@ -784,6 +784,9 @@ def _base_env() -> dict[str, str]:
         ("what should I earn by now? I'm at month 20", (19, 21)),  # one month: the stretch around it
         ("and after month 20?", (20, None)),
         ("from month 6 to month 18", (6, 18)),
+        ("how much in the first year and second year also tell", (0, 24)),  # a second stretch named by its ordinal
+        ("from 18 months up to 3 years", (18, 36)),
+        ("from 18 months up to 3 years in, and what about after that?", (18, None)),  # and what follows it
     ],
 )
 def test_periods_in_everyday_notation(text: str, period: tuple[int, int | None] | None) -> None:

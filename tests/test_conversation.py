@@ -520,6 +520,18 @@ def test_a_stretch_of_time_in_the_story_does_not_narrow_a_question_of_how_long(c
             [],
             id="after-that-then-named",
         ),
+        pytest.param(  # "and after that?" beside a stretch asks what follows that stretch, in the same message
+            ["for automation people, what's usual from 18 months up to 3 years in, and what about after that?"],
+            ["60k-1.5L", "variable consulting"],
+            ["30-80k"],
+            id="stretch-and-after-it",
+        ),
+        pytest.param(  # a second year named by its ordinal alone; then "after that" goes on from the later one
+            ["ML engineer first year how much they earn and second year also", "after that what"],
+            ["8-18L"],
+            ["3-6L", "20-50L"],
+            id="second-by-ordinal-then-after",
+        ),
     ],
 )
 def test_the_stretches_of_time_a_conversation_asks_get_their_bands(
