@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from pathwise.agent.fit import OTHER
+from pathwise.agent.fit import OTHER, QUESTION_ANSWERS
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.agent.reading import (
     ENGINEERING,
@@ -1140,6 +1140,8 @@ class OfflineAnswerer:
             after = _sentences(passage[0].text.split(reason.quote, 1)[1])
             if after:
                 text += f", and the article says: “{after[0]}”"
+        elif reason.signal in QUESTION_ANSWERS:  # the side of the framework's question said in the article's words
+            text += f": “{reason.quote}”"
         return text
 
     def _follow_ups(self, plan: Plan) -> list[str]:

@@ -1853,3 +1853,9 @@ def test_the_reviews_misreadings_of_the_second_round(chat: Callable[..., list[Tu
         "ok so the second point... I work from a noisy flat with my family calling me every hour. which side does that hurt?",
     )
     assert has(noisy, "deep work schedule", "unbroken focus"), noisy.answer  # of two second points, the one it is about
+
+
+def test_a_fit_gives_the_article_s_own_words_for_the_side_of_its_question_it_read(chat: Callable[..., list[Turn]]) -> None:
+    turn = chat("Going deep into one subject recharges me; switching between lots of things drains me. Which path fits me?")[-1]
+    assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
+    assert has(turn, "depth creates compounding returns"), turn.answer
