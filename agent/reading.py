@@ -1113,7 +1113,11 @@ class Reader:
                 # about feedback"), or, mid-conversation, read it as a follow-up ("and for the other column?")
                 and not (
                     own.offtopic < OFFTOPIC_HEARD
-                    and ((own.is_topic and own.share >= FAR_AGREED) or (bool(state.exchanges) and own.label == "followup"))
+                    # (by its examples or by the classifier: "and then what, she's locked into it for life?")
+                    and (
+                        (own.is_topic and own.share >= FAR_AGREED)
+                        or (bool(state.exchanges) and "followup" in (own.label, own.classified))
+                    )
                 )
                 and (
                     (not state.exchanges and not hinglish) or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)

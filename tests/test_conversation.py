@@ -1859,3 +1859,11 @@ def test_a_fit_gives_the_article_s_own_words_for_the_side_of_its_question_it_rea
     turn = chat("Going deep into one subject recharges me; switching between lots of things drains me. Which path fits me?")[-1]
     assert turn.fit is not None and turn.fit.recommended == "engineering", turn.answer
     assert has(turn, "depth creates compounding returns"), turn.answer
+
+
+def test_a_short_follow_up_with_a_word_the_article_never_uses_is_still_answered(chat: Callable[..., list[Turn]]) -> None:
+    _, then = chat(
+        "my son does a little ML and a little Zapier. is that smart, and how long should he stick with one?",
+        "and after that, welded to it permanently?",
+    )
+    assert then.in_scope, then.answer
