@@ -255,6 +255,9 @@ class _Quarantined:
     def knows(self, term: str) -> bool:
         return self._kb.knows(term)
 
+    def respelled(self, text: str, keep: frozenset[str] = frozenset()) -> str:
+        return self._kb.respelled(text, keep)
+
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[Any], float]:
         return self._kb.lexical_neighbours(text, k)
 

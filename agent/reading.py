@@ -855,7 +855,7 @@ class Reader:
         glossed = gloss(text)
         # Glossed Hinglish every word of which the article's world knows: far from every passage only by its word order.
         hinglish = glossed != text and not self._unheard_of(glossed, ANY_UNKNOWN, least=1)
-        text = glossed
+        text = self.kb.respelled(glossed, keep=_hinglish_words())
         t = text.lower().replace("’", "'")
         if self.is_injection(text):
             return Plan(text=text, intent="injection")
@@ -1671,6 +1671,11 @@ def _named_as_him(text: str, state: SessionState) -> str:
         if re.search(rf"\b{name}\b", told) and detect_path(name.lower()) is None:
             return text[: m.start(1)] + "him" + text[m.end(1) :]
     return text
+
+
+@lru_cache(maxsize=1)
+def _hinglish_words() -> frozenset[str]:
+    return frozenset(hinglish()[0])
 
 
 @lru_cache(maxsize=1)

@@ -235,6 +235,9 @@ class KnowledgeBase:
     def knows(self, term: str) -> bool:
         return self._read(lambda: self.retriever.knows(term))
 
+    def respelled(self, text: str, keep: frozenset[str] = frozenset()) -> str:
+        return self._read(lambda: self.retriever.respelled(text, keep))
+
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Example, float]], float]:
         return self._read(lambda: self.retriever.lexical_neighbours(text, k))
 

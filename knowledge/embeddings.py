@@ -150,6 +150,13 @@ class Embedder:
         return vectors  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The whole words of MiniLM's vocabulary: English a misspelling is told from ("filing" is a word)."""
+    vocab = json.loads((model_dir() / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and w.isascii())
+
+
 @lru_cache(maxsize=4)
 def load_embedder(cache_dir: Path) -> Embedder:
     """One embedder per process (per cache dir)."""

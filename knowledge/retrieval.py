@@ -8,12 +8,15 @@ most questions (``pathwise eval --retrieval``: MRR 0.82 with RRF, see the README
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,7 @@ from pathwise.errors import InputError
 from pathwise.knowledge import forms
 from pathwise.knowledge.bank import Example, bundled_digest, bundled_examples, followup_keys, sentence_keys
 from pathwise.knowledge.corpus import ARTICLE_NAME
+from pathwise.knowledge.embeddings import english_words
 from pathwise.knowledge.forms import bundled_forms
 from pathwise.knowledge.lexical import BM25, tokenize
 from pathwise.knowledge.lexical import sentences as sentences_of
@@ -43,6 +47,19 @@ KEY_LEXICAL_POOL = 20
 SENTENCE_KEY_SCALE = 0.95  # a sentence's few questions count a little below its passage's dozen
 RECENT_SEARCHES = 64  # the best-matching bank questions whose passages join the candidates
 MAX_K = 100
+INFLECTIONS = ("", "s", "es", "d", "ed", "r", "er", "ers", "ing")  # "patching" is "patch" and English
+
+
+def _inflects(word: str, english: frozenset[str]) -> bool:
+    return any(word.endswith(end) and word[: len(word) - len(end)] in english for end in INFLECTIONS)
+
+
+# A word the article's world never uses is read as the one it nearly spells ("engeneer", "automaton"):
+# a word of the article or its examples at least this long, used this often, and this close by difflib.
+SPELLED_MIN = 6
+SPELLED_COUNT = 3
+SPELLING_CUTOFF = 0.86
+WORD = re.compile(r"[A-Za-z]+")
 MAX_QUERY_CHARS = 2000
 # Shares of the fused score: BM25, the passage's own cosine, and the cosine of the closest bank
 # question that points at it. Chosen on the dev and team sets only (see docs/evaluation.md).
@@ -107,6 +124,8 @@ class _Index:
     bank_bm25: BM25 | None = field(init=False)  # the examples' words, for a lexical reading of a message
     bank_messages: list[Example] = field(init=False)  # the examples that are messages (not trait clauses)
     bank_words: frozenset[str] = field(init=False)
+    spellings: dict[int, list[str]] = field(init=False)  # the words a misspelling is read as, by length
+    surface: frozenset[str] = field(init=False)  # every word the article and its examples use, as written
     message_rows: Any = field(init=False)
     trait_rows: Any = field(init=False)
     ask_rows: Any = field(init=False)  # asks for a recommendation that say nothing of the writer
@@ -176,6 +195,14 @@ class _Index:
         words = frozenset(t for e, said in zip(messages, tokens, strict=True) if e.route != "offtopic" for t in said)
         words |= {t for said in asks for t in said}
         object.__setattr__(self, "bank_words", words)
+        written = [p.text for p in self.passages] + [e.q for e in messages if e.route != "offtopic"]
+        used = Counter(w for text in written for w in WORD.findall(text.lower()))
+        spellings: dict[int, list[str]] = {}
+        for w, times in used.items():
+            if len(w) >= SPELLED_MIN and times >= SPELLED_COUNT:
+                spellings.setdefault(len(w), []).append(w)
+        object.__setattr__(self, "spellings", spellings)
+        object.__setattr__(self, "surface", frozenset(used))
 
     def _train(self, messages: list[Example], labels: list[str], traits: list[Example], kinds: list[str]) -> _Trained:
         """The classifiers and the messages' words: the slow part of a build, kept between processes."""
@@ -375,6 +402,23 @@ class HybridRetriever:
         """Whether a (stemmed) word occurs in a stored passage or in a bank example."""
         index = self._index()
         return term in index.bm25.index or term in index.bank_words
+
+    def respelled(self, text: str, keep: frozenset[str] = frozenset()) -> str:
+        """``text`` with each word that is neither English nor used by the article's world (``keep``
+        aside) read as the frequent word of that world it nearly spells: "engeneer" is "engineer".
+        A misspelling keeps its first letter ("vouching" is not "touching")."""
+        index = self._index()
+        english = english_words()
+
+        def fix(m: re.Match[str]) -> str:
+            word = m[0].lower()
+            if len(word) < SPELLED_MIN or word in index.surface or word in keep or _inflects(word, english):
+                return m[0]
+            near = [w for n in range(len(word) - 1, len(word) + 2) for w in index.spellings.get(n, []) if w[0] == word[0]]
+            found = difflib.get_close_matches(word, near, n=1, cutoff=SPELLING_CUTOFF)
+            return found[0] if found else m[0]
+
+        return WORD.sub(fix, text)
 
     def lexical_neighbours(self, text: str, k: int = 10) -> tuple[list[tuple[Example, float]], float]:
         """The examples sharing the most (rarity-weighted) words with ``text``, each with its BM25

@@ -589,6 +589,9 @@ class FakeKB:
     def knows(self, term: str) -> bool:
         return True
 
+    def respelled(self, text: str, keep: frozenset[str] = frozenset()) -> str:
+        return text  # every word is known: none is misspelt
+
     def adjacent(self, ids: list[str]) -> list[str]:
         return list(ids)
 

@@ -1867,3 +1867,8 @@ def test_a_short_follow_up_with_a_word_the_article_never_uses_is_still_answered(
         "and after that, welded to it permanently?",
     )
     assert then.in_scope, then.answer
+
+
+def test_a_misspelt_path_name_still_names_the_path(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("how much does an engeneer earn in the first year?")
+    assert has(turn, "0-12") and not has(turn, "10-30k"), turn.answer

@@ -430,3 +430,17 @@ def test_the_word_classifier_learns_labels_from_their_examples() -> None:
     assert label_scores(weights, "hate waiting").argmax() == 1
     assert label_scores(weights, "love waiting").argmax() == 0
     assert label_scores(weights, "") is None  # no words, no reading
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("how much does an engeneer make", "how much does an engineer make"),  # a slip of the article's word
+        ("is the experiance diffrent", "is the experience different"),
+        ("filing taxes while patching servers", "filing taxes while patching servers"),  # English, if not the article's
+        ("kitna milta hai bhai", "kitna milta hai bhai"),  # the writer's other language is kept
+        ("a vouching letter", "a vouching letter"),  # a slip keeps its first letter: not "touching"
+    ],
+)
+def test_a_misspelt_word_is_read_as_the_article_s_word_it_nearly_spells(kb, text: str, read_as: str) -> None:  # type: ignore[no-untyped-def]
+    assert kb.respelled(text, keep=frozenset({"kitna", "milta", "hai", "bhai"})) == read_as
