@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pathwise.agent.fit import OTHER, QUESTION_ANSWERS
 from pathwise.agent.models import Citation, FitResult, Reason, Turn
 from pathwise.agent.reading import (
+    AFTERWARDS,
     ENGINEERING,
     ORDINALS,
     TOPIC_WORDS,
@@ -107,7 +108,8 @@ ITEM_WORDS = 70  # an item's paragraph is given whole up to this many words; a l
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
 STANDALONE_WEIGHT = 0.5  # a follow-up sentence's cosine to the question as it stands with the last one, beside its own
-SAID_PENALTY = 0.15  # cosine units: what the last answer said is said again only if far the best
+SAID_PENALTY = 0.15  # cosine units: what the last answer said is said again only if far the best, when
+# the follow-up asks what came next ("then what happened?"); asked why or when, the best line is the best
 # "You mentioned a 'data wall'. What exactly is that?": asked what a thing the last answer named is.
 DEFINES = re.compile(
     r"\bwhat (?:exactly |actually )?(?:is|are|was|were|'s) (?:that|this|it|those|these)\b|\bwhat do(?:es)? (?:you|u|it|that|this) (?:\w+ )?mean"
@@ -399,6 +401,7 @@ class OfflineAnswerer:
             return []
         # A sentence said already is said again only when it answers the follow-up far better than
         # anything new ("what are they scared of?" after the trust problem was named).
+        penalty = SAID_PENALTY if AFTERWARDS.search(plan.text.lower()) else 0.0
         for h in fresh:
             for sentence in _sentences(h.text):
                 # Asked about by its own words ("what's this 'data wall'?"), a line said is no repetition.
@@ -408,7 +411,7 @@ class OfflineAnswerer:
                     and sentence not in known
                     and not (defines and sentence in explaining)
                 ):
-                    bonus[sentence] = bonus.get(sentence, 0.0) - SAID_PENALTY
+                    bonus[sentence] = bonus.get(sentence, 0.0) - penalty
         # What the follow-up asks, read alone and read with the last question, picks the sentences;
         # the conversation already chose where from.
         # ("how do people get through it?" asks something the last question did not: its own words decide.)

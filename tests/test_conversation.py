@@ -1872,3 +1872,11 @@ def test_a_short_follow_up_with_a_word_the_article_never_uses_is_still_answered(
 def test_a_misspelt_path_name_still_names_the_path(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("how much does an engeneer earn in the first year?")
     assert has(turn, "0-12") and not has(turn, "10-30k"), turn.answer
+
+
+def test_asked_when_after_an_answer_that_said_when_the_figure_is_said_again(chat: Callable[..., list[Turn]]) -> None:
+    _, when = chat(
+        "What wears automation freelancers down in the end, according to the article?",
+        "Thanks. And at about what stage does that usually set in?",
+    )
+    assert has(when, "18-24"), when.answer
