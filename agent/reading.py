@@ -851,7 +851,8 @@ class Reader:
 
     def read(self, text: str, state: SessionState, *, search: bool = True) -> Plan:
         text = unabbreviated(text, letters=gloss(text) == text)
-        text = _named_as_him(text, state)
+        person = _named_for(text, state)
+        text = _named_as_him(text, person)
         glossed = gloss(text)
         # Glossed Hinglish every word of which the article's world knows: far from every passage only by its word order.
         hinglish = glossed != text and not self._unheard_of(glossed, ANY_UNKNOWN, least=1)
@@ -948,7 +949,7 @@ class Reader:
         bare = _bare(plans)
         # "is ML bad for that?" after a trait asks of the trait, not for a path.
         asks_of_traits = all(p.kind == "trait" for p in plans)
-        fit = None if declined or asks_of_traits else self._fit(text, state, plans, statement, bare)
+        fit = None if declined or asks_of_traits else self._fit(text, state, plans, statement, bare, person)
         if fit is not None:
             # "I need praise to keep going. which traits sink engineers?" asks a fact too: both are answered.
             fit.parts = [] if statement or bare else [p for p in plans if _asks_a_fact(p)][:1]
@@ -1312,16 +1313,20 @@ class Reader:
             leads.extend(p for p in e.passages[:2] if p not in leads)
         return leads
 
-    def _fit(self, text: str, state: SessionState, plans: list[Plan], statement: bool, bare: bool) -> Plan | None:
+    def _fit(
+        self, text: str, state: SessionState, plans: list[Plan], statement: bool, bare: bool, person: str | None = None
+    ) -> Plan | None:
         """A recommendation when the person asks which path suits them, or describes themselves
-        without asking anything; everything they said of themselves in the conversation counts.
-        (``read`` then attaches a question of fact asked beside it, to be answered first.)"""
+        without asking anything; everything they said of themselves in the conversation counts
+        (asked for ``person``, named earlier, what was said of them; in a chat two people share,
+        what the writer said of themselves). (``read`` then attaches a question of fact asked beside it.)"""
         t = text.lower().replace("’", "'")
         # Reading traits costs a model call per message: only for a statement, or a question of choice.
         # "He's patient ... Which path should he pick for those months?": a choice by the classifier, the 18 months by examples.
         # "but why not both?" asks for a reason, not for a path ("which suits me, and why?" does).
         asking = [p for p in plans if not WHY_FIRST.match(p.text.lower())]
-        choosing = any(
+        # "and for Ishaan?" right after a fit for someone else asks his.
+        choosing = (person is not None and state.topic == "fit") or any(
             p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES or PICKS.search(p.text.lower()) for p in asking
         )
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
@@ -1335,12 +1340,15 @@ class Reader:
         said = " ".join(s for s in sentences(text) if s not in echoing) if echoing else text
         own = self.profile([said], another) if described(t) and (statement or choosing or bare) else FitAnswers()
         self_described = has_signals(own)
-        told = [e.user for e in state.exchanges if described(e.user)]
+        told = [m for m in _said_of(person, [e.user for e in state.exchanges]) if described(m)]
         # "So which of the two is for me?" after describing oneself over earlier turns.
         # "Who is each path best suited for?" asks the article, whoever spoke of themselves before.
         of_paths = ASKS_THE_ARTICLE.search(t) is not None and not FIRST_PERSON.search(t)
         described_before = (
-            bool(told) and not of_paths and any(_asks_choice(p) for p in asking) and has_signals(self.profile(told, another))
+            bool(told)
+            and not of_paths
+            and ((person is not None and state.topic == "fit") or any(_asks_choice(p) for p in asking))
+            and has_signals(self.profile(told, another))
         )
         asks = (
             any(p.vote.label == "fit" and p.vote.share >= FIT_SHARE for p in plans)
@@ -1364,7 +1372,7 @@ class Reader:
         """What the person said of themselves (or, asking for ``another``, of anyone), as the
         framework's answers: the fit reader's own phrasings, and each clause's trait (traits.jsonl)."""
         # 'recover energy from depth' in quotes is the article's; "what does it mean by the depth side?" asks of it.
-        texts = [" ".join(_unquoted(s) for s in sentences(text) if another or not _asks_of_others(s)) for text in texts]
+        texts = [" ".join(_unquoted(s) for s in sentences(text) if not _asks_of_others(s, another)) for text in texts]
         if another:
             texts = [_in_first_person(text) for text in texts]
         parts = [c for text in texts for c in clauses(text) if another or not _of_others(c)]
@@ -1548,11 +1556,17 @@ def _in_first_person(text: str) -> str:
     return out
 
 
-def _asks_of_others(sentence: str) -> bool:
+def _asks_of_others(sentence: str, another: bool = False) -> bool:
     """A wh-question with no "I", "me" or "my" in it says nothing of the writer ("what does it mean by the
-    depth side?"); a yes-no one may ("isn't deep work for hours the dream?")."""
+    depth side?"); a yes-no one may ("isn't deep work for hours the dream?"). Of ``another``, nor does one
+    without "he" or "she" ("how quick is the feedback there?")."""
     t = sentence.lower().replace("’", "'").strip()
-    return t.endswith("?") and WH_FIRST.match(t) is not None and FIRST_PERSON.search(t) is None
+    return (
+        t.endswith("?")
+        and WH_FIRST.match(t) is not None
+        and FIRST_PERSON.search(t) is None
+        and not (another and THIRD_PERSON.search(t))
+    )
 
 
 def _unquoted(sentence: str) -> str:
@@ -1662,15 +1676,54 @@ def _without_criterion(text: str) -> str:
 NAMED_FOR = re.compile(r"\b(?:suits?|fits?|for|should|would|could|does|can|will) ([A-Z][a-z]{2,})\b")
 
 
-def _named_as_him(text: str, state: SessionState) -> str:
-    """A question for someone named earlier in the conversation, asked of "him": the reading of advice
-    sought for another ("which path suits him?") and what was said of them then apply."""
+# Who speaks in a chat two people share: "Sana here.", "Farhan: I'm the opposite", "ok Ishaan's turn.", "me now".
+SPEAKER = re.compile(
+    r"^\W*(?:(?:ok|okay|so|and|now|right|hi|hey|hello)\W+)*(?:(?:this is|it's|its)\s+)?"
+    r"(?!(?:Hey|Hello|Okay|Note|Update|Question|Also|Edit|Thanks|Sir|Madam|Bro|Yaar|Haha|Hmm|Well|Wait|Sorry)\b)"
+    r"([A-Z][a-z]{2,})(?:\s+here\b|\s*:|'s\s+(?:turn|question)\b)"
+)
+SPEAKER_ME = re.compile(
+    r"^\W*(?:(?:ok|okay|so|and|right)\W+)*(?:me now|now me|my turn|me next|now for me|ok me)\b", re.IGNORECASE
+)
+
+
+def _named_for(text: str, state: SessionState) -> str | None:
+    """The person a question is for, named in it and earlier (in the conversation or the message):
+    "which path suits Arjun?" after Arjun was described."""
     told = " ".join(e.user for e in state.exchanges)
     for m in NAMED_FOR.finditer(text):
         name = m.group(1)
-        if re.search(rf"\b{name}\b", told) and detect_path(name.lower()) is None:
-            return text[: m.start(1)] + "him" + text[m.end(1) :]
-    return text
+        if re.search(rf"\b{name}\b", f"{told} {text[: m.start(1)]}") and detect_path(name.lower()) is None:
+            return name
+    return None
+
+
+def _named_as_him(text: str, person: str | None) -> str:
+    """A question for someone named, asked of "him": the reading of advice sought for another
+    ("which path suits him?") and what was said of them then apply."""
+    if person is None:
+        return text
+    at = max(m.start(1) for m in NAMED_FOR.finditer(text) if m.group(1) == person)
+    return text[:at] + "him" + text[at + len(person) :]
+
+
+def _said_of(person: str | None, messages: list[str]) -> list[str]:
+    """The messages that speak of ``person`` (None: the writer). A message is of whoever it says
+    speaks ("Sana here.", "me now") or the one person it names; else of whom the last one was."""
+    names = {m.group(1) for message in messages if (m := SPEAKER.match(message))} | ({person} if person else set())
+    if not names:
+        return messages
+    out, subject = [], None
+    for message in messages:
+        if m := SPEAKER.match(message):
+            subject = m.group(1)
+        elif SPEAKER_ME.match(message):
+            subject = None
+        elif len(named := {n for n in names if re.search(rf"\b{n}\b", message)}) == 1:
+            subject = named.pop()
+        if subject == person:
+            out.append(message)
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -1880,3 +1880,30 @@ def test_asked_when_after_an_answer_that_said_when_the_figure_is_said_again(chat
         "Thanks. And at about what stage does that usually set in?",
     )
     assert has(when, "18-24"), when.answer
+
+
+def test_two_people_sharing_a_chat_each_get_the_fit_of_what_they_said(chat: Callable[..., list[Turn]]) -> None:
+    turns = chat(
+        "Meera here. I love variety: new clients, new tools every week, learn just enough and move on.",
+        "ok Dev's turn. when he is stuck he thinks it through instead of trying random things, and he recharges by going deep into one subject.",
+        "so which path for Meera?",
+        "and for Dev?",
+    )
+    meera, dev = turns[2].fit, turns[3].fit
+    assert meera is not None and meera.recommended == "automation", turns[2].answer
+    assert dev is not None and dev.recommended == "engineering", turns[3].answer
+
+
+def test_what_was_said_of_one_person_is_not_counted_for_another() -> None:
+    from pathwise.agent.reading import _said_of
+
+    messages = [
+        "Meera here. I love variety.",
+        "Ravi: I'm the opposite, I like depth.",
+        "he also hates being interrupted.",
+        "me now. I get bored fast.",
+    ]
+    assert _said_of("Meera", messages) == messages[:1]
+    assert _said_of("Ravi", messages) == messages[1:3]  # "he" goes on about the one last named
+    assert _said_of(None, messages) == messages[3:]  # the writer: what they said once they spoke for themselves
+    assert _said_of(None, ["I like depth.", "and I hate meetings."]) == ["I like depth.", "and I hate meetings."]
