@@ -1147,7 +1147,7 @@ class Reader:
                 plan.topic = "red_flags" if traits.red_flags else "framework"
                 return plan
         told = self._told_of(story) if last is not None and story and not echoed else None
-        if told is not None and (own.topic != told or _read_as_follow_up(own)) and self._told_of(question, vector) is None:
+        if told is not None and self._told_of(question, vector) is None:
             # "A colleague says I overbuild. Is that going to hurt me?": "that" is the story just told, not the last
             # answer ("Now the automation side. What does it bring in?" asks a subject of its own).
             plan.topic = told

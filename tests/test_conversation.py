@@ -1907,3 +1907,11 @@ def test_what_was_said_of_one_person_is_not_counted_for_another() -> None:
     assert _said_of("Ravi", messages) == messages[1:3]  # "he" goes on about the one last named
     assert _said_of(None, messages) == messages[3:]  # the writer: what they said once they spoke for themselves
     assert _said_of(None, ["I like depth.", "and I hate meetings."]) == ["I like depth.", "and I hate meetings."]
+
+
+def test_a_story_naming_a_subject_then_a_bare_question_asks_of_that_subject(chat: Callable[..., list[Turn]]) -> None:
+    _, then = chat(
+        "how much do automation people make early on?",
+        "A colleague told me the piece lists a few questions you should put to yourself before deciding. Which are those?",
+    )
+    assert has(then, "right once") and has(then, "depth or breadth"), then.answer
