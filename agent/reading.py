@@ -124,8 +124,9 @@ ENGINEERING = re.compile(
 )
 ENGINEERING_TOOLS = re.compile(r"pytorch|tensorflow|backprop|transformers? from scratch")  # name the path, when nothing else does
 AUTOMATION = re.compile(r"automat|no[- ]code|zapier|\bzaps?\b|n8n|workflow (?:builder|person|people)|make\.com")
+# "each path", "for each" name both; "in one line each" does not
 BOTH = re.compile(
-    r"\bboth\b|\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either|which (?:one |path )?(?:pays|earns|is)|"
+    r"\bboth\b|(?<!line )(?<!lines )(?<!sentence )(?<!word )(?<!words )(?<!point )(?<!bullet )\beach\b|\bcompare|comparison|versus|\bvs\.?\b|difference|differ|two paths|either|which (?:one |path )?(?:pays|earns|is)|"
     r"\b(?:easier|harder|better|worse|more|less|faster|slower|safer)\b[^.?!]{0,40}\bthan\b"
 )
 # "and the automation route, does that stack up too?", "what's the equivalent for them?": the last

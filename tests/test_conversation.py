@@ -1915,3 +1915,8 @@ def test_a_story_naming_a_subject_then_a_bare_question_asks_of_that_subject(chat
         "A colleague told me the piece lists a few questions you should put to yourself before deciding. Which are those?",
     )
     assert has(then, "right once") and has(then, "depth or breadth"), then.answer
+
+
+def test_one_line_each_asks_of_the_items_not_of_both_paths(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("in one line each, what warning signs does the article give for automation?")
+    assert has(turn, "the right way") and not has(turn, "frequent validation"), turn.answer
