@@ -103,6 +103,10 @@ ASKING_WORDS = frozenset(tokenize("ask asking should would could tell know"))  #
 ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|last|final) (question|ques|qn|q|one)\b")
 # "3rd?", "and the second?": an ordinal alone, after a list, points into it.
 BARE_ORDINAL = re.compile(r"\W*(?:and |what about |how about )?(?:the )?(first|1st|second|2nd|third|3rd|last|final)\W*")
+# "unpack the first and the last of those": two of the list just given
+ORDINAL_PAIR = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|last|final)\b(?: (?:one|question|q))?,? (?:and|&|\+) (?:the )?(first|1st|second|2nd|third|3rd|last|final)\b"
+)
 LISTED_OPENING = 24  # characters of an item's opening that tell it from its list's other items
 ITEM_WORDS = 70  # an item's paragraph is given whole up to this many words; a longer one, its best sentences
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
@@ -306,6 +310,11 @@ class OfflineAnswerer:
             return self._ending()
         if plan.kind == "trait" and plan.fit is not None:
             return self._trait_lines(plan, plan.fit)
+        pair = ORDINAL_PAIR.search(plan.text.lower()) if self.facts.questions and self._listed_questions(plan) else None
+        if pair is not None:  # each of the two, in turn
+            qs = self.facts.questions
+            at = dict.fromkeys(ORDINALS[n] % len(qs) for n in pair.groups() if ORDINALS[n] < len(qs))
+            return [part for n in at for part in self._one_question(plan, qs[n])[:1]]
         nth = self._nth_question(plan)
         if nth is not None:
             return self._one_question(replace(plan, path=detect_path(plan.text.lower())), nth)

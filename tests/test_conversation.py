@@ -1920,3 +1920,8 @@ def test_a_story_naming_a_subject_then_a_bare_question_asks_of_that_subject(chat
 def test_one_line_each_asks_of_the_items_not_of_both_paths(chat: Callable[..., list[Turn]]) -> None:
     (turn,) = chat("in one line each, what warning signs does the article give for automation?")
     assert has(turn, "the right way") and not has(turn, "frequent validation"), turn.answer
+
+
+def test_two_of_the_framework_s_questions_named_by_their_places_are_both_explained(chat: Callable[..., list[Turn]]) -> None:
+    _, both = chat("what does the article tell me to ask myself before choosing?", "go deeper on the 2nd and 3rd ones please")
+    assert has(both, "depth or breadth") and has(both, "think harder"), both.answer
