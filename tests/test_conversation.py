@@ -1925,3 +1925,8 @@ def test_one_line_each_asks_of_the_items_not_of_both_paths(chat: Callable[..., l
 def test_two_of_the_framework_s_questions_named_by_their_places_are_both_explained(chat: Callable[..., list[Turn]]) -> None:
     _, both = chat("what does the article tell me to ask myself before choosing?", "go deeper on the 2nd and 3rd ones please")
     assert has(both, "depth or breadth") and has(both, "think harder"), both.answer
+
+
+def test_what_a_scene_is_for_is_answered_with_the_line_that_says_it(chat: Callable[..., list[Turn]]) -> None:
+    (turn,) = chat("why does the article go back to the cafe at the end?")
+    assert has(turn, "which type of hard"), turn.answer
