@@ -112,8 +112,9 @@ ITEM_WORDS = 70  # an item's paragraph is given whole up to this many words; a l
 FRAMEWORK_EXAMPLES = 3  # the nearest examples on the framework say which of its questions is asked...
 FRAMEWORK_NEAR = 0.7  # ...when they are this close
 STANDALONE_WEIGHT = 0.5  # a follow-up sentence's cosine to the question as it stands with the last one, beside its own
-SAID_PENALTY = 0.15  # cosine units: what the last answer said is said again only if far the best, when
-# the follow-up asks what came next ("then what happened?"); asked why or when, the best line is the best
+# Cosine units: asked what came next ("then what happened?"), a line the last answer said is said again
+# only if far the best; asked why or when ("at what stage?"), the best line is said, said before or not.
+SAID_PENALTY = 0.15
 # "You mentioned a 'data wall'. What exactly is that?": asked what a thing the last answer named is.
 DEFINES = re.compile(
     r"\bwhat (?:exactly |actually )?(?:is|are|was|were|'s) (?:that|this|it|those|these)\b|\bwhat do(?:es)? (?:you|u|it|that|this) (?:\w+ )?mean"

@@ -1327,7 +1327,8 @@ class Reader:
         # "but why not both?" asks for a reason, not for a path ("which suits me, and why?" does).
         asking = [p for p in plans if not WHY_FIRST.match(p.text.lower())]
         # "and for Ishaan?" right after a fit for someone else asks his.
-        choosing = (person is not None and state.topic == "fit") or any(
+        again = person is not None and state.topic == "fit"
+        choosing = again or any(
             p.topic in FIT_TOPICS or _asks_choice(p) or p.vote.chooses >= CHOOSES or PICKS.search(p.text.lower()) for p in asking
         )
         # "which path should he pick?": a parent asks for a son, and what they said of him counts.
@@ -1348,7 +1349,7 @@ class Reader:
         described_before = (
             bool(told)
             and not of_paths
-            and ((person is not None and state.topic == "fit") or any(_asks_choice(p) for p in asking))
+            and (again or any(_asks_choice(p) for p in asking))
             and has_signals(self.profile(told, another))
         )
         asks = (

@@ -47,20 +47,14 @@ KEY_LEXICAL_POOL = 20
 SENTENCE_KEY_SCALE = 0.95  # a sentence's few questions count a little below its passage's dozen
 RECENT_SEARCHES = 64  # the best-matching bank questions whose passages join the candidates
 MAX_K = 100
-INFLECTIONS = ("", "s", "es", "d", "ed", "r", "er", "ers", "ing")  # "patching" is "patch" and English
-
-
-def _inflects(word: str, english: frozenset[str]) -> bool:
-    return any(word.endswith(end) and word[: len(word) - len(end)] in english for end in INFLECTIONS)
-
-
+MAX_QUERY_CHARS = 2000
 # A word the article's world never uses is read as the one it nearly spells ("engeneer", "automaton"):
 # a word of the article or its examples at least this long, used this often, and this close by difflib.
 SPELLED_MIN = 6
 SPELLED_COUNT = 3
 SPELLING_CUTOFF = 0.86
 WORD = re.compile(r"[A-Za-z]+")
-MAX_QUERY_CHARS = 2000
+INFLECTIONS = ("", "s", "es", "d", "ed", "r", "er", "ers", "ing")  # "patching" is "patch" and English
 # Shares of the fused score: BM25, the passage's own cosine, and the cosine of the closest bank
 # question that points at it. Chosen on the dev and team sets only (see docs/evaluation.md).
 LEXICAL_SHARE = 0.3
@@ -105,6 +99,10 @@ class _Trained(NamedTuple):
     trait_words: Any  # ridge weights on a trait clause's hashed words, a column per trait: polarity MiniLM blurs
 
 
+def _inflects(word: str, english: frozenset[str]) -> bool:
+    return any(word.endswith(end) and word[: len(word) - len(end)] in english for end in INFLECTIONS)
+
+
 @dataclass(frozen=True)
 class _Index:
     """The stored passages and bank examples as one search sees them; a refresh swaps in a whole new one."""
@@ -124,7 +122,8 @@ class _Index:
     bank_bm25: BM25 | None = field(init=False)  # the examples' words, for a lexical reading of a message
     bank_messages: list[Example] = field(init=False)  # the examples that are messages (not trait clauses)
     bank_words: frozenset[str] = field(init=False)
-    spellings: dict[int, list[str]] = field(init=False)  # the words a misspelling is read as, by length
+    # the words a misspelling is read as, by first letter (a slip keeps it) and length
+    spellings: dict[tuple[str, int], list[str]] = field(init=False)
     surface: frozenset[str] = field(init=False)  # every word the article and its examples use, as written
     message_rows: Any = field(init=False)
     trait_rows: Any = field(init=False)
@@ -197,10 +196,10 @@ class _Index:
         object.__setattr__(self, "bank_words", words)
         written = [p.text for p in self.passages] + [e.q for e in messages if e.route != "offtopic"]
         used = Counter(w for text in written for w in WORD.findall(text.lower()))
-        spellings: dict[int, list[str]] = {}
+        spellings: dict[tuple[str, int], list[str]] = {}
         for w, times in used.items():
             if len(w) >= SPELLED_MIN and times >= SPELLED_COUNT:
-                spellings.setdefault(len(w), []).append(w)
+                spellings.setdefault((w[0], len(w)), []).append(w)
         object.__setattr__(self, "spellings", spellings)
         object.__setattr__(self, "surface", frozenset(used))
 
@@ -414,7 +413,7 @@ class HybridRetriever:
             word = m[0].lower()
             if len(word) < SPELLED_MIN or word in index.surface or word in keep or _inflects(word, english):
                 return m[0]
-            near = [w for n in range(len(word) - 1, len(word) + 2) for w in index.spellings.get(n, []) if w[0] == word[0]]
+            near = [w for n in range(len(word) - 1, len(word) + 2) for w in index.spellings.get((word[0], n), [])]
             found = difflib.get_close_matches(word, near, n=1, cutoff=SPELLING_CUTOFF)
             return found[0] if found else m[0]
 
