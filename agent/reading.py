@@ -346,7 +346,7 @@ def _n(word: str) -> float:
 
 # Where a message asks of a second stretch of time: "between 18 and 36 months, and after 3 years?"
 SECOND_PERIOD = re.compile(
-    r"\s*[,;]\s*|\s+(?:and|or|&)\s+(?=(?:then\s+|also\s+|(?:what|how much)\s+(?:about\s+)?)?"
+    r"\s*[,;]\s*|\s+\+\s+|\s+(?:and|or|&)\s+(?=(?:then\s+|also\s+|(?:what|how much)\s+(?:about\s+)?)?"
     r"(?:after|before|beyond|past|in|by|during|from|over|the|year|month|yr|first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)\b))"
 )
 
@@ -460,6 +460,7 @@ def _one_period(text: str, *, vague: bool = True) -> Period | None:
 # "and after that?", "then what?": what came next, in time or in the story the last answer told.
 AFTERWARDS = re.compile(
     r"\b(after that|year after|next year|the next|afterwards|then what|what happened next|after this|uske baad|baad mein)\b"
+    r"|(?:^\W*|\b(?:and|n|&) )then\W*$"  # "and then?" on its own, not "I learned Python and then switched"
 )
 # "and then what happened?" asks how the story the last answer told goes on, not of the next year.
 HAPPENED = re.compile(r"\bhappened\b")
@@ -1230,7 +1231,12 @@ class Reader:
         goes_on = _after_a_thing(q, last.answer) or HAPPENED.search(q) is not None
         shifted = None if goes_on else shift_period(_timed_period(state), q)
         if shifted is not None and plan.period is not None and plan.period[0] >= shifted[0]:
-            shifted = None  # "and after that? like 2-3 yrs in": the stretch it names is the one asked
+            # "after that year what does it pay, and then in years 3-4?": the next stretch and the one named after it;
+            # "and after that? like 2-3 yrs in": the stretch it names is the one asked
+            named = [_one_period(p, vague=False) for p in SECOND_PERIOD.split(q)]
+            relative = [n for n, p in enumerate(SECOND_PERIOD.split(q)) if AFTERWARDS.search(p) and named[n] is None]
+            later = [n for n, period in enumerate(named) if period is not None]
+            shifted = (shifted[0], plan.period[1]) if relative and later and relative[0] < later[0] else None
         if shifted is not None:
             plan.period, kind = shifted, "period"
         elif AFTERWARDS.search(q) and plan.period is None and (state.topic not in TIMED_TOPICS or goes_on):

@@ -103,14 +103,24 @@ def shorthand() -> tuple[dict[str, str], re.Pattern[str]]:
     capitals is matched as written ("AE", not the Hinglish "ae bhai"); a single letter only in
     lower case ("r" is "are", "R" the language)."""
     text = resources.files("pathwise.knowledge").joinpath("data", SHORTHAND_FILE).read_text(encoding="utf-8")
-    table = {r["short"]: r["en"] for r in (json.loads(line) for line in text.splitlines() if line.strip())}
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    table = {r["short"]: r["en"] for r in rows}
+    unless = {r["short"]: r["unless_next"] for r in rows if r.get("unless_next")}
     loose = [w for w in table if w == w.lower() and len(w) > 1]
     exact = [w for w in table if w not in loose]
 
+    def one(w: str) -> str:  # "auto" is automation, but not in "auto driver"
+        after = rf"(?!\W+(?i:{'|'.join(map(re.escape, unless[w]))})\b)" if w in unless else ""
+        return re.escape(w) + after
+
     def any_of(words: list[str]) -> str:
-        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        return "|".join(one(w) for w in sorted(words, key=len, reverse=True))
 
     return table, re.compile(rf"(?<![\w/;])(?:(?i:{any_of(loose)})|{any_of(exact)})(?![\w/;])")
+
+
+# "yr1", "mo6", "year2": a stretch of time written as one word reads as the two the period parser knows.
+GLUED_PERIOD = re.compile(r"(?i)\b(yrs?|years?|mo|mos|months?|mnths?|mths?)(\d{1,2})\b")
 
 
 def unabbreviated(text: str, *, letters: bool = True) -> str:
@@ -122,7 +132,7 @@ def unabbreviated(text: str, *, letters: bool = True) -> str:
         word = m[0] if m[0] in table else m[0].lower()
         return m[0] if len(word) == 1 and not letters else table[word]
 
-    return found.sub(out, text)
+    return found.sub(out, GLUED_PERIOD.sub(r"\1 \2", text))
 
 
 def gloss(text: str) -> str:

@@ -1611,6 +1611,32 @@ def test_chat_shorthand_is_read_as_its_words(chat: Callable[..., list[Turn]]) ->
     assert not has(degree, "reverse credentialism"), degree.answer  # asked of AI engineering alone
 
 
+def test_auto_and_engg_name_the_paths(chat: Callable[..., list[Turn]]) -> None:
+    """ "auto" is how people type automation: a fragment naming it asks of that path."""
+    _, flags = chat("what do ml engineers earn at first?", "red flags for auto?")
+    assert has(flags, "the right way") and not has(flags, "frequent validation"), flags.answer
+    _, lasting, leads = chat("which skill lasts in engg?", "and in auto?", "auto one leads where")
+    assert has(lasting, "translating business problems"), lasting.answer
+    assert has(leads, "consulting"), leads.answer
+
+
+def test_and_then_after_a_pay_band_is_the_next_band(chat: Callable[..., list[Turn]]) -> None:
+    _, then = chat("ml engineer salary in the first year?", "and then?")
+    assert has(then, "3-6L") and not has(then, "8-18L"), then.answer
+
+
+def test_the_stretch_after_the_last_one_and_a_later_one_named_get_both_bands(chat: Callable[..., list[Turn]]) -> None:
+    _, later = chat(
+        "how much does an ml engineer make in year one?", "right, after that year what do they earn, and then in years 3-4?"
+    )
+    assert has(later, "3-6L") and has(later, "8-18L") and not has(later, "20-50L"), later.answer
+
+
+def test_two_years_joined_by_a_plus_get_the_bands_between_them(chat: Callable[..., list[Turn]]) -> None:
+    (pay,) = chat("engg pay yr1 + yr3")
+    assert has(pay, "₹0") and has(pay, "8-18L") and not has(pay, "20-50L"), pay.answer
+
+
 def test_two_points_in_time_get_the_figures_between_them(chat: Callable[..., list[Turn]]) -> None:
     _, later = chat("how much can an automation freelancer make at the start?", "and later? say after 1 year or 2 years")
     assert has(later, "30-80k") and has(later, "60k-1.5L"), later.answer

@@ -394,6 +394,9 @@ def test_chat_shorthand_is_written_out_word_by_word() -> None:
         unabbreviated("ae bhai, do automation people use R?") == "ae bhai, do automation people use R?"
     )  # Hinglish "ae", the language R
     assert unabbreviated("y path sahi hai?", letters=False) == "y path sahi hai?"  # Hinglish "y" is "ye"
+    assert unabbreviated("is auto easier than engg") == "is automation easier than engg"
+    assert unabbreviated("my dad is an auto driver") == "my dad is an auto driver"  # an auto-rickshaw, not a path
+    assert unabbreviated("pay in yr2 vs mo6?") == "pay in year 2 vs month 6?"  # a stretch glued to its number
 
 
 def test_the_shorthand_is_words_each_once() -> None:
