@@ -963,6 +963,10 @@ class Reader:
         if len(answered) == 2 and answered[0].topic == answered[1].topic and (restated := _restated(answered)) is not None:
             # "and the stuck one? when stuck, what do people do on each side?": the fuller one asks both.
             answered = [restated]
+        if len(answered) == 2 and answered[0].followup and not answered[1].followup and _restates(answered[1], answered[0]):
+            # "why right around then? what actually goes wrong?": the second asks the first again, in words of its own
+            answered[0].query = f"{answered[0].query} {answered[1].text}"
+            answered = answered[:1]
         if len(answered) == 2 and len({(p.topic, p.kind, p.path, p.period) for p in answered}) == 1:
             # One question asked twice over ("... of ML, and of automation?" is two): the second's words still count.
             answered[0].query = f"{answered[0].query} {answered[1].text}"
@@ -1752,6 +1756,14 @@ def _restated(plans: list[Plan]) -> Plan | None:
         if words[1 - n] and words[1 - n] <= words[n] and plans[n].period == other.period and other.path in (None, plans[n].path):
             return plans[n]
     return None
+
+
+def _restates(second: Plan, first: Plan) -> bool:
+    """Whether a question after a follow-up in one message names nothing of its own (no path, stretch or
+    subject its nearest examples and the classifier agree on): it asks what the follow-up did."""
+    own = second.vote
+    unsure = own is None or (own.topic_score < CONFIDENT and own.classified != own.label)
+    return unsure and second.path in (None, first.path) and second.period is None
 
 
 def _two_asked(questions: list[str]) -> list[str]:

@@ -1637,6 +1637,13 @@ def test_two_years_joined_by_a_plus_get_the_bands_between_them(chat: Callable[..
     assert has(pay, "₹0") and has(pay, "8-18L") and not has(pay, "20-50L"), pay.answer
 
 
+def test_a_why_then_a_question_with_no_subject_of_its_own_is_one_question(chat: Callable[..., list[Turn]]) -> None:
+    """The second question asks the first again: it is not read as a new subject (the red flags, here)."""
+    _, why = chat("when do automation people burn out?", "how come? what is the underlying problem?")
+    assert has(why, "platform updates", "maintenance"), why.answer
+    assert not has(why, "You'll struggle with"), why.answer
+
+
 def test_two_points_in_time_get_the_figures_between_them(chat: Callable[..., list[Turn]]) -> None:
     _, later = chat("how much can an automation freelancer make at the start?", "and later? say after 1 year or 2 years")
     assert has(later, "30-80k") and has(later, "60k-1.5L"), later.answer
