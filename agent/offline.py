@@ -384,6 +384,14 @@ class OfflineAnswerer:
         }
         if plan.kind in ASKS_ELSEWHERE:  # "what does it take to push through?" is not "and then?"
             following = set()
+        if plan.kind == "why":  # "why then?": the lines that lead up to what was said set it up
+            following |= {
+                s
+                for n, said_one in enumerate(run)
+                if not _says_new(said_one, said)
+                for s in run[max(0, n - 2) : n]
+                if _says_new(s, said)
+            }
         # "What kind of stuff breaks exactly?": what the article says after the line that said "breaks".
         # ("What does 'pragmatic problem decomposition' mean?": the article may explain it just before, too.)
         # Asked what it is, the lines that explain it may be said again: the person did not follow them.

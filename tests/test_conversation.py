@@ -1644,6 +1644,12 @@ def test_a_why_then_a_question_with_no_subject_of_its_own_is_one_question(chat: 
     assert not has(why, "You'll struggle with"), why.answer
 
 
+def test_why_after_the_burnout_point_gives_the_lines_that_lead_up_to_it(chat: Callable[..., list[Turn]]) -> None:
+    """The first answer already told what the wall is like; asked why then, the article's setup of it comes next."""
+    _, why = chat("my senior says ml engineers burn out early. when exactly?", "why at that time, what happens to them")
+    assert has(why, "data wall"), why.answer
+
+
 def test_two_points_in_time_get_the_figures_between_them(chat: Callable[..., list[Turn]]) -> None:
     _, later = chat("how much can an automation freelancer make at the start?", "and later? say after 1 year or 2 years")
     assert has(later, "30-80k") and has(later, "60k-1.5L"), later.answer
