@@ -101,10 +101,11 @@ GADGETS = re.compile(
     r"\b(?:which|what(?:'?s| is)?|best|good) (?:\w+ ){0,4}(?:apps?|phones?|monitors?|headphones?)\b"
     r"|\bany (?:\w+ ){0,2}apps? (?:you'?d|you would|you) (?:suggest|recommend)\b"
     r"|\bwhich (?:one |of (?:them|the two) )?(?:should|do|would|to) (?:(?:i|you|he|she|we|they) )?buy\b"  # "which one should he buy?"
+    r"|\b(?:should|whether|if) (?:i|you|he|she|we|they) (?:should )?buy (?:a|an|the|some|new|one)\b(?! (?:\w+ )?(?:course|bootcamp|certification))"  # "whether she should buy a MacBook"
 )
 MAKING = re.compile(r"\b(?:build|make|create|develop|ship|code)\b")  # "what apps could I build?" is about the work
 OTHER_CAREERS = re.compile(
-    r"\b(doctor|nurse|nursing|lawyer|pilot|chef|teacher|accountant|architect(?:ure)? firm|dentist|plumber|electrician|"
+    r"\b(doctor|nurse|nursing|lawyer|pilot|chef|teacher|accountant|accountancy|architect(?:ure)? firm|dentist|plumber|electrician|"
     r"actor|musician|pharmacist|banker|police|soldier|farmer|data scien(?:ce|tists?)|data analysts?|"
     r"(?:web|game|ios|android|mobile|frontend|front-end|backend|back-end|full[- ]?stack) (?:developers?|devs?|engineers?)|"
     r"(?:civil|mechanical|electrical|software|backend|back-end|frontend|front-end|full[- ]?stack|devops|data|cloud|network|qa|test) engineers?|"

@@ -1352,6 +1352,13 @@ def test_which_one_to_buy_is_a_product_choice_unless_it_asks_of_a_path(chat: Cal
     assert not buy.in_scope, buy.answer
     (course,) = chat("should i buy a paid course or learn free for automation?")
     assert course.in_scope, course.answer
+    _, device = chat(
+        "what does an automation person do all day?",
+        "my nephew wonders whether he should buy a tablet or a laptop first. thoughts?",
+    )
+    assert not device.in_scope, device.answer
+    _, career = chat("is ML worth it?", "Would my son be better off with accountancy than either of these?")
+    assert not career.in_scope, career.answer
 
 
 def test_a_mentor_asking_which_path_to_nudge_someone_toward_gets_a_fit_for_them(chat: Callable[..., list[Turn]]) -> None:
