@@ -676,6 +676,7 @@ CONFIDENT = 0.62  # an example this close says what the message asks, on its own
 TOPIC_MIN = 0.5  # below this, a message's nearest examples say little of its own subject
 OFFTOPIC_SHARE = 0.6  # share of the vote off-topic examples need before a message is declined
 OFFTOPIC_AGREED = 0.5  # ...or this share, with the classifier as sure
+SHORT_FOLLOW_UP = 8  # words: a message this short is read with the conversation before its own far examples
 OFFTOPIC_HEARD = 0.05  # the classifier declines alone only where the nearest examples give an aside this share
 FIT_SHARE = 0.5
 # A bare ask for a recommendation this close, and nearer by the margin than any other example, asks one:
@@ -1128,7 +1129,18 @@ class Reader:
                     )
                 )
                 and (
-                    (not state.exchanges and not hinglish) or own.label == "offtopic" or self._unheard_of(question, ASIDE_UNKNOWN)
+                    (not state.exchanges and not hinglish)
+                    # a plurality of aside examples, unless the classifier reads a follow-up it gives no aside a say in a
+                    # message too short to say much of its own ("sounds too good. whats the catch" after the pay)
+                    or (
+                        own.label == "offtopic"
+                        and not (
+                            own.classified == "followup"
+                            and own.classified_offtopic < OFFTOPIC_HEARD
+                            and len(f"{story} {siblings} {question}".split()) <= SHORT_FOLLOW_UP  # the whole message
+                        )
+                    )
+                    or self._unheard_of(question, ASIDE_UNKNOWN)
                 )
             )
             # "is the new Maruti Swift worth it for city driving?": mostly words the article's world never uses

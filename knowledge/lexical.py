@@ -154,6 +154,13 @@ def gloss(text: str) -> str:
     )
     text = re.sub(r"(?i)\b(?:uske|iske|us ke|is ke)\s+baad\b", "after that", text)  # "aur uske baad?": "and after that?"
     text = re.sub(r"(?i)\bkoi (\w+) nahi(?:n)?\b", r"no \1", text)  # "koi problem nahi": "no problem"
+    # "mujhe kaunsa lena chahiye?": "which one should I take?" (the verb before "chahiye" is what should be done)
+    text = re.sub(
+        r"(?i)\b(?:mujhe|muje|mereko|humein|hume)\s+(?:kaunsa|kaunsi|konsa|konsi|kaun sa|kaun si)\s+(?:path\s+|wala\s+)?"
+        r"(?:lena|lu|loon|pakadna|pakdu|chunna|chunu|choose karna|karna|karu)\s+chahiye\b",
+        "which one should I take",
+        text,
+    )
     # Hindi negates after the verb: "sabar nahi hai" is "no patience", "gehraai wala kaam pasand nahi" "no depth ..."
     text = re.sub(
         r"(?i)\b(sabar|dhairya|gehraai|gehrai|tareef|taarif)\b((?:\s+(?!nahi)\w+){0,4}?)\s+nahi(?:n)?\b", r"no \1\2", text

@@ -1412,6 +1412,15 @@ def test_which_is_right_for_me_in_hinglish_is_a_fit(chat: Callable[..., list[Tur
     assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
 
 
+def test_which_one_should_i_take_in_hinglish_is_a_fit(chat: Callable[..., list[Turn]]) -> None:
+    """ "mujhe kaunsa lena chahiye?" is "which one should I take?", not "me which take need?" word for word."""
+    (fit,) = chat(
+        "mujhe ek hi cheez mein gehraai tak jaana pasand hai, papers padhna acha lagta hai, paisa baad mein aaye toh chalega. "
+        "toh mujhe kaunsa lena chahiye?"
+    )
+    assert fit.fit is not None and fit.fit.recommended == "engineering", fit.answer
+
+
 def test_a_follow_up_naming_the_pay_and_a_year_after_the_wall_asks_the_pay(chat: Callable[..., list[Turn]]) -> None:
     _, pay = chat("when do ML engineers hit the wall?", "ok and if i get past it, what's the pay in year one?")
     assert has(pay, "₹0") and has(pay, "0-12"), pay.answer
