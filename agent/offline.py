@@ -389,7 +389,7 @@ class OfflineAnswerer:
                 s
                 for n, said_one in enumerate(run)
                 if not _says_new(said_one, said)
-                for s in run[max(0, n - 1) : n]
+                for s in run[max(0, n - 2) : n]
                 if _says_new(s, said)
             }
         # "What kind of stuff breaks exactly?": what the article says after the line that said "breaks".
