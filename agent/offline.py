@@ -379,19 +379,9 @@ class OfflineAnswerer:
         for sentence, cosine in known.items():
             bonus[sentence] = bonus.get(sentence, 0.0) + FOLLOWUP_WEIGHT * (cosine - FOLLOWUP_FLOOR)
         run = [s for h in near if h.id not in rows for s in _sentences(h.text)]  # in article order
-        following = {
-            s for n, said_one in enumerate(run) if not _says_new(said_one, said) for s in run[n + 1 : n + 3] if _says_new(s, said)
-        }
-        if plan.kind in ASKS_ELSEWHERE:  # "what does it take to push through?" is not "and then?"
-            following = set()
+        following = set() if plan.kind in ASKS_ELSEWHERE else _new_beside_said(run, said, after=2)  # not "and then?"
         if plan.kind == "why":  # "why then?": the lines that lead up to what was said set it up
-            following |= {
-                s
-                for n, said_one in enumerate(run)
-                if not _says_new(said_one, said)
-                for s in run[max(0, n - 2) : n]
-                if _says_new(s, said)
-            }
+            following |= _new_beside_said(run, said, before=2)
         # "What kind of stuff breaks exactly?": what the article says after the line that said "breaks".
         # ("What does 'pragmatic problem decomposition' mean?": the article may explain it just before, too.)
         # Asked what it is, the lines that explain it may be said again: the person did not follow them.
@@ -1224,6 +1214,17 @@ def _says_new(sentence: str, said: set[str]) -> bool:
     """Whether enough of a sentence's words are ones an answer lacks for it to say something more."""
     words = set(tokenize(sentence))
     return len(words - said) > REPEATED * len(words)
+
+
+def _new_beside_said(run: list[str], said: set[str], *, before: int = 0, after: int = 0) -> set[str]:
+    """The lines of ``run`` (in article order) up to ``before`` ahead of, or ``after`` behind, a line said already, that say something new."""
+    return {
+        s
+        for n, said_one in enumerate(run)
+        if not _says_new(said_one, said)
+        for s in [*run[max(0, n - before) : n], *run[n + 1 : n + 1 + after]]
+        if _says_new(s, said)
+    }
 
 
 def _adds_to(sentence: str, said: set[str], cited: bool) -> bool:

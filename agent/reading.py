@@ -965,11 +965,11 @@ class Reader:
         if len(answered) == 2 and answered[0].topic == answered[1].topic and (restated := _restated(answered)) is not None:
             # "and the stuck one? when stuck, what do people do on each side?": the fuller one asks both.
             answered = [restated]
-        if len(answered) == 2 and answered[0].followup and not answered[1].followup and _restates(answered[1], answered[0]):
+        if len(answered) == 2 and (
             # "why right around then? what actually goes wrong?": the second asks the first again, in words of its own
-            answered[0].query = f"{answered[0].query} {answered[1].text}"
-            answered = answered[:1]
-        if len(answered) == 2 and len({(p.topic, p.kind, p.path, p.period) for p in answered}) == 1:
+            (answered[0].followup and not answered[1].followup and _restates(answered[1], answered[0]))
+            or len({(p.topic, p.kind, p.path, p.period) for p in answered}) == 1
+        ):
             # One question asked twice over ("... of ML, and of automation?" is two): the second's words still count.
             answered[0].query = f"{answered[0].query} {answered[1].text}"
             answered = answered[:1]
@@ -1250,8 +1250,9 @@ class Reader:
         if shifted is not None and plan.period is not None and plan.period[0] >= shifted[0]:
             # "after that year what does it pay, and then in years 3-4?": the next stretch and the one named after it;
             # "and after that? like 2-3 yrs in": the stretch it names is the one asked
-            named = [_one_period(p, vague=False) for p in SECOND_PERIOD.split(q)]
-            relative = [n for n, p in enumerate(SECOND_PERIOD.split(q)) if AFTERWARDS.search(p) and named[n] is None]
+            parts = SECOND_PERIOD.split(q)
+            named = [_one_period(p, vague=False) for p in parts]
+            relative = [n for n, p in enumerate(parts) if AFTERWARDS.search(p) and named[n] is None]
             later = [n for n, period in enumerate(named) if period is not None]
             shifted = (shifted[0], plan.period[1]) if relative and later and relative[0] < later[0] else None
         if shifted is not None:
